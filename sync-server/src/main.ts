@@ -1,0 +1,80 @@
+/**
+ * `dure-server`: parse flags, start, print the URL, exit 0 after a clean close on SIGTERM/SIGINT.
+ */
+import { mkdir } from 'node:fs/promises';
+import { listenUrl, parseConfig } from './config';
+import { jsonLogger } from './log';
+import { createDureServer } from './server';
+
+async function main(): Promise<number> {
+  const parsed = parseConfig(process.argv.slice(2), process.env);
+  if (!parsed.ok) {
+    if (parsed.error === 'help') {
+      process.stdout.write(parsed.detail ?? '');
+      return 0;
+    }
+    process.stderr.write(`dure-server: ${parsed.detail ?? 'invalid arguments'}\n`);
+    return 2;
+  }
+  const config = parsed.value;
+  const logger = jsonLogger();
+
+  try {
+    await mkdir(config.dataDir, { recursive: true });
+  } catch (e) {
+    process.stderr.write(`dure-server: cannot create the data folder: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+
+  const server = createDureServer({ host: config.host, port: config.port, webDir: config.webDir, logger });
+  // Signal handlers go in before the URL is printed: a script may send SIGTERM the moment it reads it.
+  let stopRequested: ((signal: NodeJS.Signals) => void) | undefined;
+  const pending: NodeJS.Signals[] = [];
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopRequested) stopRequested(signal);
+    else pending.push(signal);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  let address;
+  try {
+    address = await server.listen();
+  } catch (e) {
+    const code = typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : '';
+    process.stderr.write(`dure-server: cannot listen on ${config.host}:${config.port} ${code}\n`);
+    return 1;
+  }
+
+  const stopped = new Promise<number>((resolve) => {
+    let stopping = false;
+    stopRequested = (signal) => {
+      if (stopping) return;
+      stopping = true;
+      logger.log('info', 'stopping', { signal });
+      void server.close().then(() => {
+        logger.log('info', 'stopped');
+        resolve(0);
+      });
+    };
+  });
+  const early = pending[0];
+  if (early) stopRequested?.(early);
+
+  logger.log('info', 'started', { port: address.port });
+  // The one line scripts wait for (see the automation contract in the README).
+  process.stdout.write(`Dure listening on ${listenUrl(config.host, address.port)}\n`);
+  return stopped;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+    // Normally the process ends by itself once closed; this only fires if something still holds it.
+    setTimeout(() => process.exit(code), 1_000).unref();
+  },
+  (e: unknown) => {
+    process.stderr.write(`dure-server: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);
