@@ -10,7 +10,7 @@
  * a storage pressure eviction) so one lost connection does not break the page (y-indexeddb#44).
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import { prefixEnd, StorageError, type Storage, type StorageEntry, type StorageOp } from '@dure/shared';
+import { StorageError, type Storage, type StorageEntry, type StorageOp } from '@dure/shared';
 
 export const DB_NAME = 'dure';
 /** Bump with a new `if (oldVersion < N)` step in `upgrade`; never edit an existing step. */
@@ -47,6 +47,19 @@ const isClosedConnection = (e: unknown): boolean => errorName(e) === 'InvalidSta
  */
 const exact = (v: Uint8Array): Uint8Array =>
   v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && v.buffer instanceof ArrayBuffer ? v : v.slice();
+
+/**
+ * The range of every string key that starts with `prefix`: [prefix, successor) where the successor
+ * increments the last code unit that is not \uffff. A closed upper bound of prefix + '\uffff' would miss
+ * keys such as prefix + '\uffff\uffff'.
+ */
+export function prefixRange(prefix: string): IDBKeyRange {
+  let end = prefix.length;
+  while (end > 0 && prefix.charCodeAt(end - 1) === 0xffff) end--;
+  if (end === 0) return IDBKeyRange.lowerBound(prefix);
+  const successor = prefix.slice(0, end - 1) + String.fromCharCode(prefix.charCodeAt(end - 1) + 1);
+  return IDBKeyRange.bound(prefix, successor, false, true);
+}
 
 const asBytes = (key: string, v: unknown): Uint8Array => {
   if (v instanceof Uint8Array) return v;
@@ -171,7 +184,7 @@ export class IdbStorage implements Storage {
 
   list(prefix: string): Promise<StorageEntry[]> {
     return this.run('list', async (db) => {
-      const range = IDBKeyRange.bound(prefix, prefixEnd(prefix));
+      const range = prefixRange(prefix);
       // Keys and values from one transaction, so they describe the same state.
       const tx = db.transaction(RECORDS, 'readonly');
       const [keys, values] = await Promise.all([tx.store.getAllKeys(range), tx.store.getAll(range), tx.done]);
@@ -180,7 +193,7 @@ export class IdbStorage implements Storage {
   }
 
   keys(prefix: string): Promise<string[]> {
-    return this.run('list', (db) => db.getAllKeys(RECORDS, IDBKeyRange.bound(prefix, prefixEnd(prefix))));
+    return this.run('list', (db) => db.getAllKeys(RECORDS, prefixRange(prefix)));
   }
 
   async batch(ops: readonly StorageOp[]): Promise<void> {
