@@ -1,0 +1,170 @@
+/**
+ * Hangul through the browser's IME path (CDP Input.imeSetComposition + Input.insertText, as an IME
+ * does it: one composition per syllable), checked in the visible text AND in the Yjs document.
+ * FEATURES.md §2 P1 lists the bugs of this stack these cases come from.
+ */
+import type { CDPSession, Page } from '@playwright/test';
+import {
+  createDocument,
+  editorContent,
+  editorHtml,
+  editorText,
+  focusEnd,
+  waitForEditor,
+  waitForSaved,
+  yXml,
+} from './app';
+import { expect, test } from './fixtures';
+
+/** Jamo-by-jamo composition steps for each syllable, the way a 2-set Korean IME reports them. */
+const SYLLABLES: Readonly<Record<string, readonly string[]>> = {
+  한: ['ㅎ', '하', '한'],
+  글: ['ㄱ', '그', '글'],
+  두: ['ㄷ', '두'],
+  레: ['ㄹ', '레'],
+  회: ['ㅎ', '호', '회'],
+  의: ['ㅇ', '으', '의'],
+  록: ['ㄹ', '로', '록'],
+};
+
+async function ime(page: Page): Promise<CDPSession> {
+  return page.context().newCDPSession(page);
+}
+
+/** Composes and commits each syllable of `word`. */
+async function compose(cdp: CDPSession, word: string): Promise<void> {
+  for (const ch of word) {
+    if (ch === ' ') {
+      await cdp.send('Input.insertText', { text: ' ' });
+      continue;
+    }
+    const steps = SYLLABLES[ch];
+    if (!steps) throw new Error(`no composition steps for ${ch}`);
+    for (const s of steps) {
+      await cdp.send('Input.imeSetComposition', { text: s, selectionStart: s.length, selectionEnd: s.length });
+    }
+    await cdp.send('Input.insertText', { text: steps.at(-1)! });
+  }
+}
+
+const visible = (page: Page): Promise<string> => editorContent(page).innerText();
+
+test.describe('Korean IME composition', () => {
+  test('in the middle of a paragraph', async ({ page }) => {
+    await createDocument(page);
+    await focusEnd(page);
+    await page.keyboard.type('AB');
+    await page.keyboard.press('ArrowLeft');
+    const cdp = await ime(page);
+    await compose(cdp, '한글');
+    expect(await editorText(page)).toBe('A한글B');
+    expect(await visible(page)).toBe('A한글B');
+    expect(await yXml(page)).toBe('<paragraph>A한글B</paragraph>');
+  });
+
+  test('at the start of a line', async ({ page }) => {
+    await createDocument(page);
+    await focusEnd(page);
+    const cdp = await ime(page);
+    await compose(cdp, '두레');
+    await page.keyboard.press('Enter');
+    await compose(cdp, '한글');
+    expect(await editorHtml(page)).toBe('<p>두레</p><p>한글</p>');
+    expect(await yXml(page)).toBe('<paragraph>두레</paragraph><paragraph>한글</paragraph>');
+  });
+
+  test('in a list item', async ({ page }) => {
+    await createDocument(page);
+    await focusEnd(page);
+    await page.keyboard.type('- ');
+    const cdp = await ime(page);
+    await compose(cdp, '회의록');
+    await page.keyboard.press('Enter');
+    await compose(cdp, '두레');
+    await expect(editorContent(page).locator('ul > li')).toHaveText(['회의록', '두레']);
+    expect(await editorHtml(page)).toBe('<ul><li><p>회의록</p></li><li><p>두레</p></li></ul>');
+    expect(await yXml(page)).toBe(
+      '<bulletList><listItem><paragraph>회의록</paragraph></listItem><listItem><paragraph>두레</paragraph></listItem></bulletList>',
+    );
+  });
+
+  test('Enter right after composing keeps the last syllable', async ({ page }) => {
+    await createDocument(page);
+    await focusEnd(page);
+    const cdp = await ime(page);
+    for (const s of ['ㅎ', '하', '한']) {
+      await cdp.send('Input.imeSetComposition', { text: s, selectionStart: s.length, selectionEnd: s.length });
+    }
+    await cdp.send('Input.insertText', { text: '한' });
+    for (const s of ['ㄱ', '그', '글']) {
+      await cdp.send('Input.imeSetComposition', { text: s, selectionStart: s.length, selectionEnd: s.length });
+    }
+    // The IME commits the syllable and the Enter key arrives immediately after it (tiptap#4108).
+    await cdp.send('Input.insertText', { text: '글' });
+    await page.keyboard.press('Enter');
+    await compose(cdp, '두레');
+    expect(await editorHtml(page)).toBe('<p>한글</p><p>두레</p>');
+    expect(await yXml(page)).toBe('<paragraph>한글</paragraph><paragraph>두레</paragraph>');
+    await waitForSaved(page);
+    await page.reload();
+    await waitForEditor(page);
+    expect(await editorHtml(page)).toBe('<p>한글</p><p>두레</p>');
+  });
+
+  test('at a line start with a stored mark (bold toggled before composing)', async ({ page }) => {
+    await createDocument(page);
+    await focusEnd(page);
+    await page.keyboard.type('plain');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('ControlOrMeta+b');
+    const cdp = await ime(page);
+    await compose(cdp, '한글');
+    expect(await editorHtml(page)).toBe('<p>plain</p><p><strong>한글</strong></p>');
+    expect(await yXml(page)).toBe('<paragraph>plain</paragraph><paragraph><bold>한글</bold></paragraph>');
+    expect(await visible(page)).toBe('plain\n\n한글');
+  });
+
+  test('undo after Korean undoes it, redo brings it back', async ({ page }) => {
+    await createDocument(page);
+    await focusEnd(page);
+    await page.keyboard.type('keep ');
+    // Typing pauses split undo steps; this one must be a separate step from the Korean below.
+    await waitForSaved(page);
+    await page.waitForTimeout(600);
+    const cdp = await ime(page);
+    await compose(cdp, '한글');
+    expect(await editorText(page)).toBe('keep 한글');
+    await page.keyboard.press('ControlOrMeta+z');
+    await expect.poll(() => editorText(page)).not.toContain('한글');
+    expect(await editorText(page)).toContain('keep');
+    expect(await yXml(page)).not.toContain('한');
+    await page.keyboard.press('ControlOrMeta+Shift+z');
+    await expect.poll(() => editorText(page)).toBe('keep 한글');
+    expect(await yXml(page)).toBe('<paragraph>keep 한글</paragraph>');
+  });
+});
+
+test.describe('Korean interface', () => {
+  test.use({ locale: 'ko-KR' });
+
+  test('with a Korean browser the interface is in Korean', async ({ page }) => {
+    await page.goto('/');
+    await expect(page.getByTestId('document-list')).toBeVisible();
+    await expect(page.locator('html')).toHaveAttribute('lang', 'ko');
+    await expect(page.getByTestId('new-document')).toHaveText(/[가-힣]/);
+    await page.getByTestId('new-document').click();
+    await waitForEditor(page);
+    await expect(page.getByTestId('sync-status')).toHaveText(/[가-힣]/);
+  });
+});
+
+test.describe('English interface', () => {
+  test.use({ locale: 'en-US' });
+
+  test('with an English browser the interface is in English', async ({ page }) => {
+    await page.goto('/');
+    await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+    await expect(page.getByTestId('new-document')).not.toHaveText(/[가-힣]/);
+    await expect(page.getByTestId('new-document')).toHaveText(/[A-Za-z]/);
+  });
+});
