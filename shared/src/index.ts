@@ -19,3 +19,7 @@ export type {
   LeaderElection,
   ChangeNotifier,
 } from './local/api';
+export * from './local/records';
+export * from './local/coordination';
+export * from './local/browser-coordination';
+export * from './local/localdoc';

@@ -1,0 +1,454 @@
+import * as Y from 'yjs';
+import { randomBytes, toB64url } from '../bytes';
+import { err, ok, type Result } from '../result';
+import { StorageError, type Storage, type StorageOp } from '../storage/types';
+import type {
+  ChangeNotifier,
+  DocSecrets,
+  KeyringError,
+  LeaderElection,
+  LoadProblem,
+  LocalDocEvents,
+  OpenDocResult,
+} from './api';
+import { alwaysLeader, noNotifier } from './coordination';
+import {
+  docPrefix,
+  isSnapshotKey,
+  openUpdateRecord,
+  quarantineKey,
+  sealUpdateRecord,
+  snapshotKey,
+  updateKey,
+} from './records';
+
+/**
+ * LocalDoc keeps one Y.Doc durable in a Storage, encrypted: the replacement for y-indexeddb, which
+ * appends the whole document on every load and trims only after 500 updates (FEATURES.md P5).
+ *
+ *  - local updates are coalesced for `coalesceMs` and written as ONE new record per batch; records are
+ *    never overwritten, and a failed write keeps the update in memory and retries;
+ *  - the leader (one tab per document) folds update records into a snapshot, deleting in the same batch
+ *    exactly the records it read, so records another tab wrote meanwhile survive;
+ *  - a record that does not open or decode is moved to quarantine/, reported, and never dropped.
+ */
+
+/** Origin of every transaction LocalDoc applies: not tracked by the editor's undo manager, not re-written. */
+export const LOCAL_DOC_ORIGIN: unique symbol = Symbol('dure.localdoc');
+
+export interface LocalDocOptions {
+  /** how long local updates are gathered into one record (durability: keep well under 1 s) */
+  coalesceMs?: number;
+  /** compact once more update records than this exist since the last snapshot */
+  maxRecords?: number;
+  /** ... or once their bytes exceed this */
+  maxUpdateBytes?: number;
+  leader?: LeaderElection;
+  notifier?: ChangeNotifier;
+  /** first retry delay after a failed write; doubles up to maxRetryMs */
+  retryMs?: number;
+  maxRetryMs?: number;
+}
+
+export interface LocalDocStats {
+  readonly records: number;
+  readonly bytes: number;
+}
+
+export interface LocalDocEventMap extends LocalDocEvents {
+  /** a record read after open (another tab's, or during compaction) was quarantined */
+  problem: (p: LoadProblem) => void;
+}
+
+type Listeners = { [K in keyof LocalDocEventMap]: Set<LocalDocEventMap[K]> };
+
+const toStorageError = (e: unknown): StorageError =>
+  e instanceof StorageError ? e : new StorageError('io', e instanceof Error ? e.message : String(e), { cause: e });
+
+const newId = (): string => toB64url(randomBytes(12));
+
+export class LocalDoc {
+  readonly docId: string;
+  /** random per instance, so two tabs never write the same record key */
+  readonly deviceId = newId();
+  readonly problems: LoadProblem[] = [];
+
+  private readonly prefix: string;
+  private readonly coalesceMs: number;
+  private readonly maxRecords: number;
+  private readonly maxUpdateBytes: number;
+  private readonly retryMs: number;
+  private readonly maxRetryMs: number;
+  private readonly leaderElection: LeaderElection;
+  private readonly notifier: ChangeNotifier;
+
+  private seq = 0;
+  private pending: Uint8Array[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private retryDelay = 0;
+  private writing: Promise<void> | undefined;
+  private compacting: Promise<boolean> | undefined;
+  private reading: Promise<void> = Promise.resolve();
+  /** record keys whose content this Y.Doc already holds (applied, written, or produced by compaction) */
+  private readonly applied = new Set<string>();
+  /** update records known to exist since the last snapshot, with their sizes */
+  private readonly unsnapshotted = new Map<string, number>();
+  private leader = false;
+  private leadership: { release(): void } | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private state: 'new' | 'open' | 'closing' | 'closed' = 'new';
+  private readonly listeners: Listeners = { error: new Set(), saved: new Set(), problem: new Set() };
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly secrets: DocSecrets,
+    readonly ydoc: Y.Doc,
+    opts: LocalDocOptions = {},
+  ) {
+    this.docId = secrets.docId;
+    this.prefix = docPrefix(secrets.docId);
+    this.coalesceMs = opts.coalesceMs ?? 100;
+    this.maxRecords = opts.maxRecords ?? 32;
+    this.maxUpdateBytes = opts.maxUpdateBytes ?? 1 << 20;
+    this.retryMs = opts.retryMs ?? 250;
+    this.maxRetryMs = opts.maxRetryMs ?? 5000;
+    this.leaderElection = opts.leader ?? alwaysLeader;
+    this.notifier = opts.notifier ?? noNotifier;
+  }
+
+  /** Opens a document: load every record, then follow local edits and other tabs' notices. */
+  static async open(
+    storage: Storage,
+    secrets: DocSecrets,
+    ydoc: Y.Doc,
+    opts: LocalDocOptions = {},
+  ): Promise<Result<LocalDoc, 'unavailable'>> {
+    const doc = new LocalDoc(storage, secrets, ydoc, opts);
+    const r = await doc.load();
+    return r.ok ? ok(doc) : (r as Result<never, 'unavailable'>);
+  }
+
+  on<K extends keyof LocalDocEventMap>(event: K, cb: LocalDocEventMap[K]): () => void {
+    (this.listeners[event] as Set<LocalDocEventMap[K]>).add(cb);
+    return () => (this.listeners[event] as Set<LocalDocEventMap[K]>).delete(cb);
+  }
+
+  private emit<K extends keyof LocalDocEventMap>(event: K, ...args: Parameters<LocalDocEventMap[K]>): void {
+    for (const cb of [...this.listeners[event]]) {
+      try {
+        (cb as (...a: unknown[]) => void)(...args);
+      } catch (e) {
+        // A throwing listener must not stop persistence; surface it asynchronously.
+        setTimeout(() => {
+          throw e;
+        });
+      }
+    }
+  }
+
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  /** Local edits not yet committed to storage (0 once 'saved' fired). */
+  get pendingUpdates(): number {
+    return this.pending.length;
+  }
+
+  /**
+   * Reads every record of the document, decodes all of them before applying any, quarantines the
+   * failures in one batch and applies the rest as one merged update. Resolves with the problems found.
+   */
+  async load(): Promise<OpenDocResult> {
+    if (this.state !== 'new') throw new Error('LocalDoc.load() runs once');
+    this.state = 'open';
+    // Content put into the Y.Doc before it was attached is also the user's: keep it.
+    if (this.ydoc.store.clients.size > 0) this.pending.push(Y.encodeStateAsUpdateV2(this.ydoc));
+    this.ydoc.on('updateV2', this.onUpdate);
+    try {
+      const entries = await this.storage.list(this.prefix);
+      const good = await this.readRecords(entries, 'load');
+      this.applyUpdates(good);
+    } catch (e) {
+      this.detach();
+      this.state = 'closed';
+      return { ok: false, error: 'unavailable', detail: toStorageError(e).message };
+    }
+    this.unsubscribe = this.notifier.subscribe(this.onNotice);
+    this.leadership = this.leaderElection.acquire(`doc/${this.docId}`, () => {
+      if (this.state !== 'open') return;
+      this.leader = true;
+      this.maybeCompact(true);
+    });
+    if (this.pending.length > 0) this.schedule();
+    return ok({ problems: [...this.problems] });
+  }
+
+  /**
+   * Opens records; the ones that fail move to quarantine (one batch) and are reported. Returns the good
+   * updates with their keys. Records this doc already holds are skipped.
+   */
+  private async readRecords(
+    entries: readonly { key: string; value: Uint8Array }[],
+    phase: 'load' | 'later',
+  ): Promise<{ key: string; update: Uint8Array; size: number }[]> {
+    const good: { key: string; update: Uint8Array; size: number }[] = [];
+    const bad: { key: string; value: Uint8Array; reason: LoadProblem['reason'] }[] = [];
+    for (const { key, value } of entries) {
+      if (this.applied.has(key) || !key.startsWith(this.prefix)) continue;
+      const r = openUpdateRecord(this.secrets.docKey, key, value);
+      if (r.ok) good.push({ key, update: r.value, size: value.length });
+      else bad.push({ key, value, reason: r.error });
+    }
+    if (bad.length > 0) await this.quarantine(bad, phase);
+    return good;
+  }
+
+  private async quarantine(
+    bad: readonly { key: string; value: Uint8Array; reason: LoadProblem['reason'] }[],
+    phase: 'load' | 'later',
+  ): Promise<void> {
+    const ops: StorageOp[] = [];
+    for (const b of bad) {
+      ops.push({ type: 'put', key: quarantineKey(this.docId, b.key), value: b.value });
+      ops.push({ type: 'del', key: b.key });
+    }
+    // If the move itself fails the records stay where they are: reported, skipped, never lost.
+    await this.storage.batch(ops).catch((e: unknown) => this.emit('error', toStorageError(e)));
+    for (const b of bad) {
+      const p: LoadProblem = { key: b.key, reason: b.reason };
+      this.problems.push(p);
+      this.unsnapshotted.delete(b.key);
+      if (phase === 'later') this.emit('problem', p);
+    }
+  }
+
+  private noteRecord(key: string, size: number): void {
+    this.applied.add(key);
+    if (!isSnapshotKey(this.docId, key)) this.unsnapshotted.set(key, size);
+  }
+
+  private applyUpdates(good: readonly { key: string; update: Uint8Array; size: number }[]): void {
+    if (good.length === 0) return;
+    try {
+      const merged = good.length === 1 ? good[0]!.update : Y.mergeUpdatesV2(good.map((g) => g.update));
+      Y.applyUpdateV2(this.ydoc, merged, LOCAL_DOC_ORIGIN);
+      for (const g of good) this.noteRecord(g.key, g.size);
+    } catch {
+      // Every record decoded on its own, so this is a Yjs-level conflict between them: find the culprit
+      // one at a time and leave it out (it is still stored; a later version may read it).
+      for (const g of good) {
+        try {
+          Y.applyUpdateV2(this.ydoc, g.update, LOCAL_DOC_ORIGIN);
+          this.noteRecord(g.key, g.size);
+        } catch {
+          this.problems.push({ key: g.key, reason: 'apply' });
+        }
+      }
+    }
+  }
+
+  private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (origin === LOCAL_DOC_ORIGIN || this.state === 'closed') return;
+    this.pending.push(update);
+    this.schedule();
+  };
+
+  /** Coalesce from the FIRST pending update (not a debounce), so steady typing still commits every coalesceMs. */
+  private schedule(delay = this.coalesceMs): void {
+    if (this.timer !== undefined || this.writing !== undefined || this.state === 'closed') return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flush().catch(() => undefined);
+    }, delay);
+  }
+
+  /** One record for everything pending now. Never reuses a key, even after a failure of unknown outcome. */
+  private async writeOnce(): Promise<void> {
+    const n = this.pending.length;
+    if (n === 0) return;
+    const update = n === 1 ? this.pending[0]! : Y.mergeUpdatesV2(this.pending.slice(0, n));
+    // Keep the merge: a retry need not redo it.
+    this.pending.splice(0, n, update);
+    const key = updateKey(this.docId, this.deviceId, this.seq++);
+    const value = sealUpdateRecord(this.secrets.docKey, key, update);
+    await this.storage.batch([{ type: 'put', key, value }]);
+    this.pending.splice(0, 1);
+    this.noteRecord(key, value.length);
+    this.notifier.announce(this.docId, [key]);
+  }
+
+  /**
+   * Commits every pending local update. Rejects with the StorageError if a write fails; the updates stay
+   * pending and a retry is scheduled with backoff.
+   */
+  async flush(): Promise<void> {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    while (this.writing) await this.writing.catch(() => undefined);
+    if (this.pending.length === 0) return;
+    const run = (async () => {
+      while (this.pending.length > 0) await this.writeOnce();
+    })();
+    this.writing = run;
+    try {
+      await run;
+    } catch (e) {
+      const se = toStorageError(e);
+      this.retryDelay = Math.min(this.maxRetryMs, this.retryDelay === 0 ? this.retryMs : this.retryDelay * 2);
+      this.writing = undefined;
+      this.emit('error', se);
+      this.schedule(this.retryDelay);
+      throw se;
+    }
+    this.writing = undefined;
+    this.retryDelay = 0;
+    if (this.pending.length > 0) {
+      this.schedule();
+    } else {
+      this.emit('saved');
+      this.maybeCompact(false);
+    }
+  }
+
+  private needsCompaction(): boolean {
+    if (this.unsnapshotted.size > this.maxRecords) return true;
+    let bytes = 0;
+    for (const b of this.unsnapshotted.values()) bytes += b;
+    return bytes > this.maxUpdateBytes;
+  }
+
+  private maybeCompact(onOpen: boolean): void {
+    if (!this.leader || this.state !== 'open' || this.compacting) return;
+    if (!(onOpen ? this.applied.size > 1 : this.needsCompaction())) return;
+    this.compact().catch((e: unknown) => this.emit('error', toStorageError(e)));
+  }
+
+  /**
+   * Folds every record of the document into one snapshot (leader only; returns false otherwise). Reads
+   * the records, applies any this Y.Doc lacks, then in ONE batch writes the snapshot and deletes exactly
+   * the records it read.
+   */
+  compact(): Promise<boolean> {
+    if (!this.leader || this.state === 'closed') return Promise.resolve(false);
+    if (this.compacting) return this.compacting;
+    const run = (async (): Promise<boolean> => {
+      try {
+        await this.reading;
+        // Our own in-flight write would otherwise land between list and bookkeeping.
+        while (this.writing) await this.writing.catch(() => undefined);
+        const entries = await this.storage.list(this.prefix);
+        // Forget records that are gone (another leader compacted them) so the counts stay true.
+        const present = new Set(entries.map((e) => e.key));
+        for (const k of [...this.unsnapshotted.keys()]) if (!present.has(k)) this.unsnapshotted.delete(k);
+        for (const k of [...this.applied]) if (!present.has(k)) this.applied.delete(k);
+        const fresh = await this.readRecords(entries, 'later');
+        this.applyUpdates(fresh);
+        // Only keys whose content the Y.Doc now holds; a record that failed stays for the user to inspect.
+        const read = entries.map((e) => e.key).filter((k) => this.applied.has(k));
+        if (read.length === 0) return false;
+        const key = snapshotKey(this.docId, newId());
+        const value = sealUpdateRecord(this.secrets.docKey, key, Y.encodeStateAsUpdateV2(this.ydoc));
+        await this.storage.batch([{ type: 'put', key, value }, ...read.map((k) => ({ type: 'del' as const, key: k }))]);
+        for (const k of read) {
+          this.applied.delete(k);
+          this.unsnapshotted.delete(k);
+        }
+        this.applied.add(key);
+        this.notifier.announce(this.docId, [key]);
+        return true;
+      } finally {
+        this.compacting = undefined;
+      }
+    })();
+    this.compacting = run;
+    return run;
+  }
+
+  private readonly onNotice = (docId: string, keys: readonly string[]): void => {
+    if (docId !== this.docId || this.state === 'closed') return;
+    const wanted = keys.filter((k) => k.startsWith(this.prefix) && !this.applied.has(k));
+    if (wanted.length === 0) return;
+    // One read at a time keeps "skip what is applied" accurate.
+    this.reading = this.reading
+      .then(() => this.readKeys(wanted))
+      .catch((e: unknown) => this.emit('error', toStorageError(e)));
+  };
+
+  private async readKeys(keys: readonly string[]): Promise<void> {
+    const entries: { key: string; value: Uint8Array }[] = [];
+    for (const key of keys) {
+      if (this.applied.has(key)) continue;
+      // Gone means another tab compacted it: its content is in a snapshot we will hear about.
+      const value = await this.storage.get(key);
+      if (value !== undefined) entries.push({ key, value });
+    }
+    if (this.state === 'closed') return;
+    this.applyUpdates(await this.readRecords(entries, 'later'));
+    this.maybeCompact(false);
+  }
+
+  /** Current stored size of this document (all its records), read from storage. */
+  async stats(): Promise<LocalDocStats> {
+    const entries = await this.storage.list(this.prefix);
+    let bytes = 0;
+    for (const e of entries) bytes += e.value.length;
+    return { records: entries.length, bytes };
+  }
+
+  private detach(): void {
+    this.ydoc.off('updateV2', this.onUpdate);
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.leadership?.release();
+    this.leadership = undefined;
+    this.leader = false;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * Flushes, then stops following the Y.Doc. If the flush fails the doc stays open (and retrying), so
+   * nothing typed is dropped; the caller may try close() again.
+   */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    if (this.state === 'new') {
+      this.state = 'closed';
+      return;
+    }
+    await this.flush();
+    await this.compacting?.catch(() => undefined);
+    await this.reading;
+    // Edits may have arrived while compaction or a read finished.
+    await this.flush();
+    this.state = 'closed';
+    this.detach();
+  }
+}
+
+/**
+ * Keyring + LocalDoc in one step, with the errors of api.ts OpenDocResult. On success the Y.Doc holds
+ * the stored content and `problems` lists records moved to quarantine.
+ */
+export async function openLocalDoc(
+  keyring: { getDocSecrets(docId: string): Promise<Result<DocSecrets, KeyringError>> },
+  storage: Storage,
+  docId: string,
+  ydoc: Y.Doc,
+  opts: LocalDocOptions = {},
+): Promise<
+  Result<{ doc: LocalDoc; problems: readonly LoadProblem[] }, 'locked' | 'missing' | 'corrupt-key' | 'unavailable'>
+> {
+  const s = await keyring.getDocSecrets(docId);
+  if (!s.ok) {
+    if (s.error === 'locked' || s.error === 'missing') return err(s.error);
+    return err('corrupt-key', s.detail);
+  }
+  const doc = new LocalDoc(storage, s.value, ydoc, opts);
+  const r = await doc.load();
+  if (!r.ok) return r;
+  return ok({ doc, problems: r.value.problems });
+}
