@@ -107,13 +107,12 @@ test('deleting a document leaves no record of it in IndexedDB', async ({ page })
   expect(before.filter((r) => r.key.includes(docId)).length).toBeGreaterThan(1);
 
   await gotoList(page);
-  const list = page.getByTestId('document-list');
-  await expect(list.locator(`[data-doc-id="${docId}"]`)).toBeVisible();
-  page.once('dialog', (d) => void d.accept());
-  await list.locator(`[data-doc-id="${docId}"]`).getByTestId('delete-document').click();
-  const confirm = page.getByTestId('confirm-delete');
-  if (await confirm.isVisible().catch(() => false)) await confirm.click();
-  await expect(list.locator(`[data-doc-id="${docId}"]`)).toHaveCount(0);
+  const item = page.locator(`[data-testid="document-item"][data-doc-id="${docId}"]`);
+  await expect(item).toBeVisible();
+  await item.getByTestId('delete-document').click();
+  await page.getByTestId('delete-dialog-confirm').click();
+  await expect(item).toHaveCount(0);
+  await expect(page.locator(`[data-testid="document-item"][data-doc-id="${keep}"]`)).toBeVisible();
 
   await expect.poll(async () => (await dumpRecords(page)).filter((r) => r.key.includes(docId))).toEqual([]);
   // The other document is untouched.
