@@ -4,6 +4,7 @@
  * storage-contract.browser.test.ts.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { cdp } from 'vitest/browser';
 import { deleteDB } from 'idb';
 import { StorageError } from '@dure/shared';
 import { IdbStorage, toStorageError } from '../src/storage/idb';
@@ -139,6 +140,21 @@ describe('IdbStorage (Chromium)', () => {
     const e = await rejection(t.get('a'));
     expect(e).toBeInstanceOf(StorageError);
     expect((e as StorageError).code).toBe('unavailable');
+  });
+
+  it('reconnects after the browser force-closes the connection (site data cleared)', async () => {
+    const s = await fresh();
+    await s.batch([{ type: 'put', key: 'a', value: enc.encode('a') }]);
+    const opens = vi.spyOn(IDBFactory.prototype, 'open');
+    // Clearing site data makes Chromium close every IndexedDB connection of the origin, as it does
+    // under storage pressure or when the backing store fails (iOS "connection lost").
+    await cdp().send('Storage.clearDataForOrigin', { origin: location.origin, storageTypes: 'indexeddb' });
+    await vi.waitFor(async () => {
+      await s.batch([{ type: 'put', key: 'b', value: enc.encode('b') }]);
+      expect(new TextDecoder().decode(await s.get('b'))).toBe('b');
+    });
+    expect(opens).toHaveBeenCalled();
+    expect(await s.get('a')).toBeUndefined();
   });
 
   it('throws on use after close (misuse, not an expected failure)', async () => {
