@@ -23,3 +23,5 @@ export * from './local/records';
 export * from './local/coordination';
 export * from './local/browser-coordination';
 export * from './local/localdoc';
+export * from './local/library';
+export * from './local/blobs';

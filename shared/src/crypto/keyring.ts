@@ -199,6 +199,11 @@ export class Keyring {
     return { secrets, ops: [{ type: 'put', key, value }] };
   }
 
+  /** Caches secrets whose createDocOps the caller has committed (saves one unwrap on first open). */
+  remember(secrets: DocSecrets): void {
+    if (!this.locked) this.cache.set(secrets.docId, secrets);
+  }
+
   /** Registers a document with a fresh docKey. Throws while locked (the UI unlocks first). */
   async createDoc(capability: Capability): Promise<DocSecrets> {
     const { secrets, ops } = await this.createDocOps(capability);
