@@ -1,0 +1,196 @@
+/**
+ * The app shell: top bar, banners, and the page for the current route. It owns page lifetimes (an
+ * editor page is closed, and its edits flushed, before the next page opens) and the lock screen.
+ */
+import type { AppCore } from './core/types';
+import { h, mount } from './ui/dom';
+import { Banners } from './ui/banners';
+import { icon } from './ui/icons';
+import { onLocaleChange, t } from './i18n/i18n';
+import { navigate, parseRoute, replaceRoute, type Route } from './router';
+import { renderLockScreen } from './pages/lock';
+import { renderListPage } from './pages/list';
+import { renderEditorPage } from './pages/editor';
+import { renderSettingsPage } from './pages/settings';
+import { renderNotFound } from './pages/not-found';
+
+export interface Page {
+  readonly el: HTMLElement;
+  /** Called before the page leaves the screen; an editor flushes and closes its document here. */
+  dispose(): void | Promise<void>;
+}
+
+export interface AppContext {
+  readonly core: AppCore;
+  readonly banners: Banners;
+  navigate(r: Route): void;
+  /** Closes open documents, then drops every key from memory. */
+  lockNow(): Promise<void>;
+}
+
+export class App {
+  private readonly banners = new Banners();
+  private readonly main = h('main', { attrs: { id: 'main', tabindex: -1 } });
+  private page: Page | undefined;
+  private renderSeq = 0;
+  /** A capability link opened while locked: applied after unlock, never kept in the address bar. */
+  private pendingFragment: string | undefined;
+  private readonly ctx: AppContext;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly core: AppCore,
+  ) {
+    this.ctx = {
+      core,
+      banners: this.banners,
+      navigate: (r) => navigate(r),
+      lockNow: () => this.lockNow(),
+    };
+  }
+
+  /** The shared banner area, so boot code (service worker updates) can post notices. */
+  get bannerArea(): Banners {
+    return this.banners;
+  }
+
+  start(): void {
+    window.addEventListener('hashchange', () => void this.render());
+    onLocaleChange(() => void this.render());
+    this.core.lock.onChange(() => void this.render());
+    void this.render();
+  }
+
+  private shell(route: Route): HTMLElement {
+    const navLink = (label: string, href: string, current: boolean, testid: string): HTMLElement =>
+      h('a', { class: 'nav-link', text: label, testid, attrs: { href, 'aria-current': current ? 'page' : undefined } });
+    const lockBtn =
+      this.core.lock.enabled &&
+      h(
+        'button',
+        {
+          class: 'btn small',
+          testid: 'lock-now',
+          attrs: { type: 'button' },
+          on: { click: () => void this.lockNow() },
+        },
+        icon('lock', 16),
+        h('span', { text: t('lock.lockNow') }),
+      );
+    const brandMark = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    brandMark.setAttribute('viewBox', '0 0 64 64');
+    brandMark.setAttribute('class', 'brand-mark');
+    brandMark.setAttribute('aria-hidden', 'true');
+    for (const [cx, opacity] of [
+      ['22', '1'],
+      ['42', '0.7'],
+    ] as const) {
+      const c = document.createElementNS('http://www.w3.org/2000/svg', 'circle');
+      c.setAttribute('cx', cx);
+      c.setAttribute('cy', '32');
+      c.setAttribute('r', '13');
+      c.setAttribute('fill', 'var(--accent)');
+      c.setAttribute('opacity', opacity);
+      brandMark.append(c);
+    }
+    const skip = h('button', {
+      class: 'skip-link btn',
+      text: t('app.skipToContent'),
+      attrs: { type: 'button' },
+      on: { click: () => this.main.focus() },
+    });
+    return h(
+      'div',
+      { class: 'shell' },
+      skip,
+      h(
+        'header',
+        { class: 'topbar' },
+        h('a', { class: 'brand', attrs: { href: '#/', 'aria-label': t('app.home') } }, brandMark, h('span', { text: t('app.name') })),
+        h(
+          'nav',
+          { attrs: { 'aria-label': t('app.navigation') } },
+          navLink(t('nav.documents'), '#/', route.name === 'list', 'nav-documents'),
+          navLink(t('nav.settings'), '#/settings', route.name === 'settings', 'nav-settings'),
+          lockBtn,
+        ),
+      ),
+      this.banners.el,
+      this.main,
+    );
+  }
+
+  private async closePage(): Promise<void> {
+    const page = this.page;
+    this.page = undefined;
+    if (page) {
+      try {
+        await page.dispose();
+      } catch (e) {
+        console.error('closing the page failed', e);
+      }
+    }
+  }
+
+  private async render(): Promise<void> {
+    const seq = ++this.renderSeq;
+    let route = parseRoute(location.hash);
+    if (route.name === 'capability') {
+      // Read the secret once and drop it from the address bar (and history) before anything else.
+      this.pendingFragment = route.fragment;
+      replaceRoute({ name: 'list' });
+      route = { name: 'list' };
+    }
+    await this.closePage();
+    if (seq !== this.renderSeq) return;
+
+    if (this.core.lock.enabled && this.core.lock.locked) {
+      // Nothing of the documents (not even titles) is on screen while locked.
+      mount(this.root, renderLockScreen(this.core.lock));
+      return;
+    }
+
+    if (this.pendingFragment !== undefined) {
+      const fragment = this.pendingFragment;
+      this.pendingFragment = undefined;
+      const added = await this.core.addFromFragment(fragment);
+      if (seq !== this.renderSeq) return;
+      if (added.ok) {
+        replaceRoute({ name: 'doc', docId: added.value });
+        route = { name: 'doc', docId: added.value };
+      } else {
+        this.banners.show('link', {
+          kind: 'error',
+          testid: 'link-error',
+          text: t(added.error === 'malformed' || added.error === 'unsupported-version' ? `link.${added.error}` : 'link.failed'),
+          dismissLabel: t('common.dismiss'),
+        });
+      }
+    }
+
+    mount(this.root, this.shell(route));
+    const page = this.pageFor(route);
+    this.page = page;
+    mount(this.main, page.el);
+    document.title = route.name === 'list' ? t('app.name') : `${t(`route.${route.name}`)} · ${t('app.name')}`;
+  }
+
+  private pageFor(route: Route): Page {
+    switch (route.name) {
+      case 'list':
+        return renderListPage(this.ctx);
+      case 'doc':
+        return renderEditorPage(this.ctx, route.docId);
+      case 'settings':
+        return renderSettingsPage(this.ctx);
+      default:
+        return renderNotFound();
+    }
+  }
+
+  private async lockNow(): Promise<void> {
+    await this.closePage();
+    // Re-renders through onChange into the lock screen.
+    this.core.lock.lock();
+  }
+}

@@ -1,0 +1,260 @@
+/**
+ * AppCore on the shared local-first core: IndexedDB storage, the Keyring (device key or app lock),
+ * the Library (list and meta records), LocalDoc (encrypted Yjs records) and BlobStore.
+ */
+import * as Y from 'yjs';
+import {
+  alwaysLeader,
+  BlobStore,
+  BroadcastChannelNotifier,
+  err,
+  getDocTitle,
+  Keyring,
+  Library,
+  LOCAL_DOC_ORIGIN,
+  LocalDoc,
+  MAX_BLOB_BYTES,
+  noNotifier,
+  ok,
+  parseFragment,
+  setDocTitle,
+  StorageError,
+  WebLocksLeaderElection,
+  type ChangeNotifier,
+  type DocSecrets,
+  type LeaderElection,
+  type Result,
+} from '@dure/shared';
+import { IdbStorage } from '../storage/idb';
+import type { AppCore, CoreError, DocEvents, LockControl, OpenedDoc } from './types';
+
+/** Turns anything thrown by storage into the error codes the UI explains. */
+function storageCode(e: unknown): CoreError {
+  if (e instanceof StorageError) return e.code;
+  if (e instanceof Error && /locked/i.test(e.message)) return 'locked';
+  return 'io';
+}
+
+async function attempt<T>(f: () => Promise<Result<T, CoreError>>): Promise<Result<T, CoreError>> {
+  try {
+    return await f();
+  } catch (e) {
+    console.error(e);
+    return err(storageCode(e));
+  }
+}
+
+const mapKeyring = (e: string): CoreError => (e === 'locked' || e === 'missing' ? e : 'corrupt');
+
+class Lock implements LockControl {
+  constructor(private readonly keyring: Keyring) {}
+  get enabled(): boolean {
+    return this.keyring.lockEnabled;
+  }
+  get locked(): boolean {
+    return this.keyring.locked;
+  }
+  get weakDeviceKey(): boolean {
+    return this.keyring.kekKind === 'device-raw';
+  }
+  unlock(p: string): Promise<Result<void, 'wrong-passphrase'>> {
+    return this.keyring.unlock(p);
+  }
+  lock(): void {
+    this.keyring.lock();
+  }
+  enable(p: string): Promise<Result<void, CoreError>> {
+    return attempt(async () => {
+      await this.keyring.enableLock(p);
+      return ok(undefined);
+    });
+  }
+  async disable(p: string): Promise<Result<void, 'wrong-passphrase' | CoreError>> {
+    try {
+      return await this.keyring.disableLock(p);
+    } catch (e) {
+      return err(storageCode(e));
+    }
+  }
+  async change(a: string, b: string): Promise<Result<void, 'wrong-passphrase' | CoreError>> {
+    try {
+      return await this.keyring.changePassphrase(a, b);
+    } catch (e) {
+      return err(storageCode(e));
+    }
+  }
+  onChange(cb: () => void): () => void {
+    return this.keyring.onChange(() => cb());
+  }
+}
+
+type Listeners = { [K in keyof DocEvents]: Set<DocEvents[K]> };
+
+class Opened implements OpenedDoc {
+  readonly problems;
+  private readonly listeners: Listeners = { saved: new Set(), error: new Set(), 'local-change': new Set() };
+  private closed = false;
+
+  constructor(
+    private readonly core: LocalCore,
+    private readonly secrets: DocSecrets,
+    private readonly local: LocalDoc,
+    readonly ydoc: Y.Doc,
+  ) {
+    this.problems = local.problems;
+    ydoc.on('updateV2', this.onUpdate);
+    local.on('saved', () => this.listeners.saved.forEach((cb) => cb()));
+    local.on('error', (e) => this.listeners.error.forEach((cb) => cb(e.code)));
+  }
+
+  get docId(): string {
+    return this.secrets.docId;
+  }
+  get kind(): 'edit' | 'view' {
+    return this.secrets.keys.kind;
+  }
+
+  private readonly onUpdate = (_u: Uint8Array, origin: unknown): void => {
+    // Loaded content and other tabs' records arrive with LocalDoc's origin: not an edit of this tab.
+    if (origin !== LOCAL_DOC_ORIGIN) this.listeners['local-change'].forEach((cb) => cb());
+  };
+
+  on<K extends keyof DocEvents>(event: K, cb: DocEvents[K]): () => void {
+    (this.listeners[event] as Set<DocEvents[K]>).add(cb);
+    return () => (this.listeners[event] as Set<DocEvents[K]>).delete(cb);
+  }
+
+  async setMeta(meta: { title?: string; updatedAt?: number }): Promise<void> {
+    await this.core.setMeta(this.docId, meta);
+  }
+
+  async putBlob(bytes: Uint8Array, mime: string): Promise<Result<string, 'too-large' | CoreError>> {
+    if (bytes.length > MAX_BLOB_BYTES) return err('too-large');
+    try {
+      return ok(await this.core.blobs.put(this.secrets, bytes, mime));
+    } catch (e) {
+      return err(storageCode(e));
+    }
+  }
+
+  getBlob(blobId: string): Promise<Result<{ bytes: Uint8Array; mime: string }, 'missing' | 'corrupt'>> {
+    return this.core.blobs.get(this.secrets, blobId);
+  }
+
+  flush(): Promise<void> {
+    return this.local.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.ydoc.off('updateV2', this.onUpdate);
+    try {
+      await this.local.close();
+      this.ydoc.destroy();
+    } catch (e) {
+      // The flush failed (disk full): LocalDoc stays attached and keeps retrying, so nothing typed is lost.
+      console.error('closing the document failed; edits stay in memory and are retried', e);
+    }
+  }
+}
+
+export class LocalCore implements AppCore {
+  readonly lock: LockControl;
+  readonly blobs: BlobStore;
+  private readonly library: Library;
+  private readonly leader: LeaderElection;
+  private readonly notifier: ChangeNotifier;
+
+  private constructor(
+    private readonly storage: IdbStorage,
+    private readonly keyring: Keyring,
+  ) {
+    this.lock = new Lock(keyring);
+    this.library = new Library(storage, keyring);
+    this.blobs = new BlobStore(storage);
+    // Web Locks and BroadcastChannel need a secure context; on a plain-http LAN page each tab leads
+    // (safe: a compaction deletes only the records it read) and tabs learn of edits on reopen.
+    this.leader = typeof navigator !== 'undefined' && navigator.locks ? new WebLocksLeaderElection(navigator.locks) : alwaysLeader;
+    this.notifier = typeof BroadcastChannel !== 'undefined' ? new BroadcastChannelNotifier() : noNotifier;
+  }
+
+  /** Rejects with StorageError('unavailable') when the browser gives no IndexedDB. */
+  static async open(): Promise<LocalCore> {
+    const storage = await IdbStorage.open();
+    const keyring = await Keyring.open(storage, storage.deviceKeys());
+    return new LocalCore(storage, keyring);
+  }
+
+  listDocs(): ReturnType<AppCore['listDocs']> {
+    return attempt(async () => {
+      const r = await this.library.list();
+      return r.ok ? ok(r.value) : err(r.error);
+    });
+  }
+
+  createDoc(): Promise<Result<string, CoreError>> {
+    return attempt(async () => {
+      if (this.keyring.locked) return err('locked');
+      return ok((await this.library.create('')).docId);
+    });
+  }
+
+  async addFromFragment(fragment: string): Promise<Result<string, 'malformed' | 'unsupported-version' | CoreError>> {
+    const cap = parseFragment(fragment);
+    if (!cap.ok) return err(cap.error);
+    return attempt(async () => {
+      const r = await this.library.addFromCapability(cap.value);
+      return r.ok ? ok(r.value.docId) : err(mapKeyring(r.error));
+    });
+  }
+
+  openDoc(docId: string): Promise<Result<OpenedDoc, CoreError>> {
+    return attempt(async () => {
+      const s = await this.keyring.getDocSecrets(docId);
+      if (!s.ok) return err(mapKeyring(s.error));
+      const ydoc = new Y.Doc();
+      const local = await LocalDoc.open(this.storage, s.value, ydoc, { leader: this.leader, notifier: this.notifier });
+      if (!local.ok) {
+        ydoc.destroy();
+        return err(local.error);
+      }
+      return ok(new Opened(this, s.value, local.value, ydoc));
+    });
+  }
+
+  /** Writes only what changed; a title-only change keeps the document's "last edited" time. */
+  async setMeta(docId: string, patch: { title?: string; updatedAt?: number }): Promise<void> {
+    const old = await this.library.getMeta(docId);
+    if (old.ok) {
+      const sameTitle = patch.title === undefined || patch.title === old.value.title;
+      if (sameTitle && patch.updatedAt === undefined) return;
+      await this.library.setMeta(docId, { ...patch, updatedAt: patch.updatedAt ?? old.value.updatedAt });
+    } else await this.library.setMeta(docId, patch);
+  }
+
+  renameDoc(docId: string, title: string): Promise<Result<void, CoreError>> {
+    return attempt(async () => {
+      const opened = await this.openDoc(docId);
+      if (!opened.ok) return opened;
+      try {
+        setDocTitle(opened.value.ydoc, title);
+        await opened.value.flush();
+      } finally {
+        await opened.value.close();
+      }
+      await this.setMeta(docId, { title, updatedAt: Date.now() });
+      return ok(undefined);
+    });
+  }
+
+  deleteDoc(docId: string): Promise<Result<void, CoreError>> {
+    return attempt(async () => {
+      if (this.keyring.locked) return err('locked');
+      await this.library.delete(docId);
+      return ok(undefined);
+    });
+  }
+}
+
+export { getDocTitle };

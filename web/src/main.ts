@@ -1,0 +1,31 @@
+/** Boot: preferences, language, storage and keys, then the app (or a clear message why not). */
+import './styles.css';
+import { StorageError } from '@dure/shared';
+import { detectLocale, setLocale } from './i18n/i18n';
+import { applyTheme, loadLanguage, loadTheme } from './prefs';
+import { App } from './app';
+import { LocalCore } from './core/local-core';
+import { renderFatal } from './pages/fatal';
+import { registerServiceWorker } from './sw-register';
+
+async function boot(): Promise<void> {
+  const root = document.getElementById('app');
+  if (!root) throw new Error('#app is missing from index.html');
+  applyTheme(loadTheme());
+  setLocale(loadLanguage() ?? detectLocale(navigator.languages ?? [navigator.language]));
+
+  let core: LocalCore;
+  try {
+    core = await LocalCore.open();
+  } catch (e) {
+    console.error(e);
+    const unavailable = e instanceof StorageError && e.code === 'unavailable';
+    renderFatal(root, unavailable ? 'unavailable' : 'failed', e instanceof Error ? e.message : String(e));
+    return;
+  }
+  const app = new App(root, core);
+  app.start();
+  registerServiceWorker(app.bannerArea);
+}
+
+void boot();

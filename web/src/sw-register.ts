@@ -1,0 +1,44 @@
+/**
+ * Registers the offline service worker and surfaces updates. A new worker waits until the user
+ * accepts the "update available" banner; only then is it told to take over, and the page reloads
+ * once it controls the page. Secure contexts only (browsers refuse workers elsewhere anyway).
+ */
+import type { Banners } from './ui/banners';
+import { t } from './i18n/i18n';
+
+export function registerServiceWorker(banners: Banners): void {
+  if (!import.meta.env.PROD || !window.isSecureContext || !('serviceWorker' in navigator)) return;
+  let accepted = false;
+  const offer = (worker: ServiceWorker): void => {
+    banners.show('update', {
+      kind: 'info',
+      testid: 'update-available',
+      text: t('update.available'),
+      action: {
+        label: t('update.accept'),
+        run: () => {
+          accepted = true;
+          worker.postMessage('skip-waiting');
+        },
+      },
+      dismissLabel: t('update.later'),
+    });
+  };
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    // The first install also claims the page; reload only for an update the user accepted.
+    if (accepted) location.reload();
+  });
+  void navigator.serviceWorker
+    .register('./sw.js', { scope: './' })
+    .then((reg) => {
+      // An update downloaded in an earlier visit and still waiting.
+      if (reg.waiting && navigator.serviceWorker.controller) offer(reg.waiting);
+      reg.addEventListener('updatefound', () => {
+        const w = reg.installing;
+        w?.addEventListener('statechange', () => {
+          if (w.state === 'installed' && navigator.serviceWorker.controller) offer(w);
+        });
+      });
+    })
+    .catch((e: unknown) => console.warn('service worker registration failed', e));
+}
