@@ -390,6 +390,18 @@ export class LocalDoc {
     this.maybeCompact(false);
   }
 
+  /**
+   * Resolves once no write, compaction or notice read is in flight (pending edits waiting for their
+   * coalescing timer are not waited for: call flush() for those). For tests and benchmarks.
+   */
+  async whenIdle(): Promise<void> {
+    for (let i = 0; i < 1000; i++) {
+      const reading = this.reading;
+      await Promise.all([this.writing?.catch(() => undefined), this.compacting?.catch(() => undefined), reading]);
+      if (!this.writing && !this.compacting && this.reading === reading) return;
+    }
+  }
+
   /** Current stored size of this document (all its records), read from storage. */
   async stats(): Promise<LocalDocStats> {
     const entries = await this.storage.list(this.prefix);
