@@ -156,7 +156,7 @@ describe('LocalDoc: damaged records are quarantined, never dropped', () => {
     await b.doc.close();
     const [snap] = await storage.keys(`doc/${secrets.docId}/s/`);
     const v = (await storage.get(snap!))!;
-    v[v.length - 5] ^= 0x80;
+    v[v.length - 5] = v[v.length - 5]! ^ 0x80;
     await storage.batch([{ type: 'put', key: snap!, value: v }]);
     const c = await openDoc(storage, secrets, { leader: neverLeader });
     expect(c.doc.problems).toEqual([{ key: snap, reason: 'decrypt' }]);
