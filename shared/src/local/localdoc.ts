@@ -165,6 +165,11 @@ export class LocalDoc {
     // Content put into the Y.Doc before it was attached is also the user's: keep it.
     if (this.ydoc.store.clients.size > 0) this.pending.push(Y.encodeStateAsUpdateV2(this.ydoc));
     this.ydoc.on('updateV2', this.onUpdate);
+    // Listen before listing: a record another tab commits after our list is announced, not missed.
+    // Notices wait behind the load (this.reading) and skip what the load applied.
+    let loaded: () => void = () => {};
+    this.reading = new Promise<void>((resolve) => (loaded = resolve));
+    this.unsubscribe = this.notifier.subscribe(this.onNotice);
     try {
       const entries = await this.storage.list(this.prefix);
       const good = await this.readRecords(entries, 'load');
@@ -173,8 +178,9 @@ export class LocalDoc {
       this.detach();
       this.state = 'closed';
       return { ok: false, error: 'unavailable', detail: toStorageError(e).message };
+    } finally {
+      loaded();
     }
-    this.unsubscribe = this.notifier.subscribe(this.onNotice);
     this.leadership = this.leaderElection.acquire(`doc/${this.docId}`, () => {
       if (this.state !== 'open') return;
       this.leader = true;
