@@ -3,7 +3,6 @@ import type { Editor } from '@tiptap/core';
 import type { OpenedDoc } from '../core/types';
 import { h } from '../ui/dom';
 import { ACCEPTED_IMAGE_TYPES, prepareImage } from './image-prep';
-import { insertImage } from './kit';
 
 export type ImageErrorCode = 'unsupported' | 'undecodable' | 'too-large' | 'store-failed';
 
@@ -22,7 +21,12 @@ export async function storeImageFile(doc: OpenedDoc, file: File, onError: (code:
   return stored.value;
 }
 
-export function pickAndInsertImage(editor: Editor, doc: OpenedDoc, onError: (code: ImageErrorCode) => void): void {
+export function pickAndInsertImage(
+  editor: Editor,
+  doc: OpenedDoc,
+  onError: (code: ImageErrorCode) => void,
+  insertImage: (editor: Editor, blobId: string, alt: string) => boolean,
+): void {
   const input = h('input', { attrs: { type: 'file', accept: ACCEPTED_IMAGE_TYPES.join(','), hidden: true } });
   input.addEventListener('change', () => {
     const file = input.files?.[0];

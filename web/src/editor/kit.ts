@@ -4,13 +4,16 @@
  */
 import type { Editor, Extensions } from '@tiptap/core';
 import type * as Y from 'yjs';
-import StarterKit from '@tiptap/starter-kit';
-import Collaboration from '@tiptap/extension-collaboration';
-import { TableKit } from '@tiptap/extension-table';
-import { TaskItem, TaskList } from '@tiptap/extension-list';
-import { CharacterCount, Placeholder } from '@tiptap/extensions';
-import { countCharacters, countWords } from '@dure/shared/editor/words';
-import { safeHref } from '@dure/shared/editor/safe-href';
+import {
+  checkSchema as sharedCheckSchema,
+  createEditorExtensions,
+  EDITOR_COMMANDS,
+  editorStats as sharedEditorStats,
+  safeHref,
+  setLink as sharedSetLink,
+  type EditorCommand,
+  type SchemaCheck,
+} from '@dure/shared/editor/index';
 import type { ToolbarCommand } from './commands';
 
 export interface KitOptions {
@@ -20,90 +23,33 @@ export interface KitOptions {
   resolveBlob(blobId: string): Promise<string | undefined>;
   /** a pasted or dropped image file -> blobId */
   storeImage(file: File): Promise<string | undefined>;
+  /** the document turned out (or became) newer than this build: the editor is read-only */
+  onSchemaBlocked(found: number): void;
 }
-
-export const SCHEMA_VERSION = 1;
 
 export function createExtensions(opts: KitOptions): Extensions {
-  return [
-    StarterKit.configure({ undoRedo: false, link: { openOnClick: false, autolink: true, isAllowedUri: (url) => safeHref(url) !== null } }),
-    Collaboration.configure({ document: opts.ydoc, field: 'default' }),
-    TableKit.configure({ table: { resizable: false } }),
-    TaskList,
-    TaskItem.configure({ nested: true }),
-    Placeholder.configure({ placeholder: opts.placeholder }),
-    CharacterCount,
-  ];
+  return createEditorExtensions({
+    ydoc: opts.ydoc,
+    placeholder: opts.placeholder,
+    resolveBlob: opts.resolveBlob,
+    storeImage: opts.storeImage,
+    onSchemaBlocked: (check) => opts.onSchemaBlocked(check.found),
+  });
 }
 
-export type SchemaCheck = { ok: true } | { ok: false; found: number };
+export type { SchemaCheck };
+export const checkSchema = (ydoc: Y.Doc): SchemaCheck => sharedCheckSchema(ydoc);
 
-export function checkSchema(ydoc: Y.Doc): SchemaCheck {
-  const v = ydoc.getMap('meta').get('schemaVersion');
-  return typeof v === 'number' && v > SCHEMA_VERSION ? { ok: false, found: v } : { ok: true };
-}
+export const editorStats = (editor: Editor): { characters: number; words: number } => sharedEditorStats(editor);
 
-export function editorStats(editor: Editor): { characters: number; words: number } {
-  const text = editor.state.doc.textBetween(0, editor.state.doc.content.size, ' ', ' ');
-  return { characters: countCharacters(text), words: countWords(text) };
-}
+/** Accepts what the shared setLink accepts: a safe href, or a bare domain that means https. */
+export const isAcceptableLink = (raw: string): boolean => {
+  const v = raw.trim();
+  return v === '' || safeHref(v) !== null || (/^[\p{L}\p{N}][\p{L}\p{N}.-]*\.[\p{L}]{2,}(\/|$)/u.test(v) && safeHref(`https://${v}`) !== null);
+};
 
-type Chain = ReturnType<Editor['chain']>;
-const cmd = (
-  name: string,
-  group: string,
-  fn: (c: Chain) => Chain,
-  opts: { shortcut?: string; active?: [string, Record<string, unknown>?]; toggle?: boolean } = {},
-): ToolbarCommand => ({
-  name,
-  labelKey: `toolbar.${name}`,
-  group,
-  shortcut: opts.shortcut,
-  toggle: opts.toggle ?? opts.active !== undefined,
-  run: (e) => fn(e.chain().focus()).run(),
-  canRun: (e) => fn(e.can().chain().focus()).run(),
-  isActive: (e) => (opts.active ? e.isActive(opts.active[0], opts.active[1]) : false),
-});
-
-export const TOOLBAR_COMMANDS: readonly ToolbarCommand[] = [
-  cmd('undo', 'history', (c) => c.undo(), { shortcut: 'Mod-z' }),
-  cmd('redo', 'history', (c) => c.redo(), { shortcut: 'Mod-Shift-z' }),
-  cmd('heading1', 'block', (c) => c.toggleHeading({ level: 1 }), { shortcut: 'Mod-Alt-1', active: ['heading', { level: 1 }] }),
-  cmd('heading2', 'block', (c) => c.toggleHeading({ level: 2 }), { shortcut: 'Mod-Alt-2', active: ['heading', { level: 2 }] }),
-  cmd('heading3', 'block', (c) => c.toggleHeading({ level: 3 }), { shortcut: 'Mod-Alt-3', active: ['heading', { level: 3 }] }),
-  cmd('bold', 'mark', (c) => c.toggleBold(), { shortcut: 'Mod-b', active: ['bold'] }),
-  cmd('italic', 'mark', (c) => c.toggleItalic(), { shortcut: 'Mod-i', active: ['italic'] }),
-  cmd('underline', 'mark', (c) => c.toggleUnderline(), { shortcut: 'Mod-u', active: ['underline'] }),
-  cmd('strike', 'mark', (c) => c.toggleStrike(), { shortcut: 'Mod-Shift-s', active: ['strike'] }),
-  cmd('code', 'mark', (c) => c.toggleCode(), { shortcut: 'Mod-e', active: ['code'] }),
-  cmd('bulletList', 'list', (c) => c.toggleBulletList(), { shortcut: 'Mod-Shift-8', active: ['bulletList'] }),
-  cmd('orderedList', 'list', (c) => c.toggleOrderedList(), { shortcut: 'Mod-Shift-7', active: ['orderedList'] }),
-  cmd('taskList', 'list', (c) => c.toggleTaskList(), { shortcut: 'Mod-Shift-9', active: ['taskList'] }),
-  cmd('blockquote', 'insert', (c) => c.toggleBlockquote(), { shortcut: 'Mod-Shift-b', active: ['blockquote'] }),
-  cmd('codeBlock', 'insert', (c) => c.toggleCodeBlock(), { shortcut: 'Mod-Alt-c', active: ['codeBlock'] }),
-  cmd('horizontalRule', 'insert', (c) => c.setHorizontalRule()),
-  cmd('table', 'insert', (c) => c.insertTable({ rows: 3, cols: 3, withHeaderRow: true })),
-];
-
-/** Shown only while the caret is in a table. */
-export const TABLE_COMMANDS: readonly ToolbarCommand[] = [
-  cmd('addRowAfter', 'table', (c) => c.addRowAfter()),
-  cmd('addColumnAfter', 'table', (c) => c.addColumnAfter()),
-  cmd('deleteRow', 'table', (c) => c.deleteRow()),
-  cmd('deleteColumn', 'table', (c) => c.deleteColumn()),
-  cmd('deleteTable', 'table', (c) => c.deleteTable()),
-];
-
-/** Sets or removes the link on the selection; only allowed schemes get through. */
-export function setLink(editor: Editor, raw: string): 'ok' | 'removed' | 'rejected' {
-  if (raw.trim() === '') {
-    editor.chain().focus().extendMarkRange('link').unsetLink().run();
-    return 'removed';
-  }
-  const href = safeHref(raw.trim());
-  if (href === null) return 'rejected';
-  editor.chain().focus().extendMarkRange('link').setLink({ href }).run();
-  return 'ok';
+export function setLink(editor: Editor, raw: string): boolean {
+  return sharedSetLink(editor, raw);
 }
 
 export function currentLink(editor: Editor): string {
@@ -111,7 +57,57 @@ export function currentLink(editor: Editor): string {
   return typeof href === 'string' ? href : '';
 }
 
-/** Temporary until the shared image node lands: images are not insertable yet. */
-export function insertImage(_editor: Editor, _blobId: string, _alt: string): boolean {
-  return false;
+/** 'paragraph' is reached by toggling a heading off; the toolbar leaves it out to stay short. */
+const HIDDEN = new Set(['paragraph']);
+
+/**
+ * The shared command list as toolbar buttons. A command that needs input (the link target) is
+ * given `askInput`, which opens a dialog and runs the command with the answer.
+ */
+export function toolbarCommands(askInput: (cmd: EditorCommand, editor: Editor) => void): ToolbarCommand[] {
+  return EDITOR_COMMANDS.filter((c) => !HIDDEN.has(c.name)).map((c) => ({
+    name: c.name,
+    labelKey: c.i18nKey,
+    group: c.group,
+    shortcut: c.shortcut ?? undefined,
+    toggle: c.name !== 'undo' && c.name !== 'redo' && c.name !== 'horizontalRule' && c.name !== 'table',
+    run: (e) => {
+      if (c.input) {
+        askInput(c, e);
+        return true;
+      }
+      return c.run(e);
+    },
+    canRun: (e) => c.canRun(e),
+    isActive: (e) => c.isActive(e),
+  }));
+}
+
+type Chain = ReturnType<Editor['chain']>;
+const tableCmd = (name: string, fn: (c: Chain) => Chain): ToolbarCommand => ({
+  name,
+  labelKey: `toolbar.${name}`,
+  group: 'table',
+  toggle: false,
+  run: (e) => fn(e.chain().focus()).run(),
+  canRun: (e) => e.isEditable && fn(e.can().chain()).run(),
+  isActive: () => false,
+});
+
+/** Shown only while the caret is in a table. */
+export const TABLE_COMMANDS: readonly ToolbarCommand[] = [
+  tableCmd('addRowAfter', (c) => c.addRowAfter()),
+  tableCmd('addColumnAfter', (c) => c.addColumnAfter()),
+  tableCmd('deleteRow', (c) => c.deleteRow()),
+  tableCmd('deleteColumn', (c) => c.deleteColumn()),
+  tableCmd('deleteTable', (c) => c.deleteTable()),
+];
+
+/** Inserts a stored image blob at the selection. */
+export function insertImage(editor: Editor, blobId: string, alt: string): boolean {
+  return editor
+    .chain()
+    .focus()
+    .insertContent({ type: 'image', attrs: { blobId, alt: alt.slice(0, 200) || null } })
+    .run();
 }

@@ -10,7 +10,7 @@ import { t } from '../i18n/i18n';
 import { Toolbar } from '../editor/toolbar';
 import { SyncStatus } from '../editor/sync-status';
 import { BlobUrls } from '../editor/blob-urls';
-import { createExtensions, checkSchema, editorStats, TABLE_COMMANDS, TOOLBAR_COMMANDS } from '../editor/kit';
+import { createExtensions, checkSchema, editorStats, insertImage, setLink, TABLE_COMMANDS, toolbarCommands } from '../editor/kit';
 import { getDocTitle, setDocTitle } from '../editor/doc-title';
 import { promptLink } from '../editor/link-dialog';
 import { pickAndInsertImage, storeImageFile } from '../editor/image-insert';
@@ -81,8 +81,20 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
     disposer.add(() => blobUrls.revokeAll());
 
     const schema = checkSchema(ydoc);
-    const readOnlyReason = !schema.ok ? t('editor.newerSchema', { found: schema.found }) : doc.kind === 'view' ? t('editor.viewOnly') : undefined;
+    const schemaText = (found: number): string =>
+      Number.isFinite(found) ? t('editor.newerSchema', { found }) : t('editor.invalidSchema');
+    const readOnlyReason = !schema.ok ? schemaText(schema.found) : doc.kind === 'view' ? t('editor.viewOnly') : undefined;
+    const readOnlyNote = h('p', { class: 'readonly-note', testid: 'readonly-notice', attrs: { role: 'note' }, text: readOnlyReason ?? '' });
+    readOnlyNote.hidden = readOnlyReason === undefined;
 
+    // Title
+    const title = h('input', {
+      class: 'title-input',
+      testid: 'document-title',
+      attrs: { type: 'text', maxlength: MAX_TITLE_LENGTH, placeholder: t('editor.untitled'), 'aria-label': t('editor.titleLabel'), autocomplete: 'off' },
+    });
+    title.value = getDocTitle(ydoc);
+    title.readOnly = readOnlyReason !== undefined;
     const surface = h('div', { class: 'editor-surface', testid: 'editor' });
     const onImageError = (code: string): void =>
       ctx.banners.show('image', { kind: 'error', text: t(`image.${code}`), dismissLabel: t('common.dismiss') });
@@ -96,6 +108,12 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
         placeholder: t('editor.placeholder'),
         resolveBlob: (id) => blobUrls.resolve(id),
         storeImage: (file) => storeImageFile(doc, file, onImageError),
+        onSchemaBlocked: (found) => {
+          // Also when another tab or device raised the version while the document was open.
+          readOnlyNote.textContent = schemaText(found);
+          readOnlyNote.hidden = false;
+          title.readOnly = true;
+        },
       }),
       editorProps: {
         attributes: { 'aria-label': t('editor.contentLabel'), 'aria-multiline': 'true', role: 'textbox', spellcheck: 'true' },
@@ -107,14 +125,6 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
       if (window.__dure?.editor === editor) delete window.__dure;
     });
 
-    // Title
-    const title = h('input', {
-      class: 'title-input',
-      testid: 'document-title',
-      attrs: { type: 'text', maxlength: MAX_TITLE_LENGTH, placeholder: t('editor.untitled'), 'aria-label': t('editor.titleLabel'), autocomplete: 'off' },
-    });
-    title.value = getDocTitle(ydoc);
-    title.readOnly = readOnlyReason !== undefined;
     let metaTimer: ReturnType<typeof setTimeout> | undefined;
     let metaDirty: { title?: string; updatedAt?: number } = {};
     const flushMeta = (): Promise<void> => {
@@ -184,11 +194,8 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
     // Toolbar and counts
     const toolbar = new Toolbar(
       editor,
-      TOOLBAR_COMMANDS,
-      [
-        { name: 'link', labelKey: 'toolbar.link', group: 'insert', run: () => void promptLink(editor), isActive: () => editor.isActive('link') },
-        { name: 'image', labelKey: 'toolbar.image', group: 'insert', run: () => pickAndInsertImage(editor, doc, onImageError) },
-      ],
+      toolbarCommands((cmd, e) => void promptLink(e, (href) => cmd.run(e, href) || setLink(e, href))),
+      [{ name: 'image', labelKey: 'toolbar.image', group: 'insert', run: () => pickAndInsertImage(editor, doc, onImageError, insertImage) }],
       TABLE_COMMANDS,
     );
     const chars = h('span', { testid: 'char-count' });
@@ -223,13 +230,13 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
     mount(
       el,
       h('div', { class: 'doc-head' }, title, status.el),
-      readOnlyReason !== undefined && h('p', { class: 'readonly-note', testid: 'readonly-notice', attrs: { role: 'note' }, text: readOnlyReason }),
+      readOnlyNote,
       toolbar.el,
       surface,
       h('footer', { class: 'editor-foot', attrs: { 'aria-label': t('editor.statsLabel') } }, chars, words),
     );
     document.title = `${getDocTitle(ydoc) || t('editor.untitled')} · ${t('app.name')}`;
-    if (readOnlyReason === undefined) {
+    if (readOnlyReason === undefined && editor.isEditable) {
       if (title.value === '') title.focus();
       else editor.commands.focus('start');
     }
