@@ -26,6 +26,15 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'web',
+          root: 'web',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/**/*.browser.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
           name: 'sync-server',
           root: 'sync-server',
           include: ['test/**/*.test.ts'],
@@ -40,6 +49,10 @@ export default defineConfig({
           environment: 'node',
           passWithNoTests: true,
         },
+      },
+      {
+        // the benchmark's own code (statistics, trace replay); the benchmark itself runs with `npm run bench`
+        test: { name: 'bench', root: 'test', include: ['bench/**/*.test.ts'], environment: 'node' },
       },
       {
         test: {

@@ -9,7 +9,7 @@ export async function promptLink(editor: Editor, apply: (href: string) => boolea
     title: t('link.dialogTitle'),
     confirmLabel: t('common.apply'),
     testid: 'link-dialog',
-    input: { label: t('link.url'), value: currentLink(editor), type: 'text', placeholder: 'https://' },
+    input: { label: t('link.url'), value: currentLink(editor), type: 'text', placeholder: t('link.placeholder') },
     validate: (v) => (isAcceptableLink(v) ? undefined : t('link.rejected')),
   });
   if (url === null) {
