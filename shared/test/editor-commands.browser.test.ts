@@ -151,7 +151,7 @@ describe('Hangul next to structure', () => {
     await compose([['ㅇ', '아', '안'], ['ㄴ', '녀', '녕']]);
     await userEvent.keyboard('{Enter}');
     await compose([['ㅎ', '하', '한']]);
-    await vi.waitFor(() => expect(editor.getJSON().content?.map((n) => n.content?.[0]?.text)).toEqual(['안녕', '한']));
+    await vi.waitFor(() => expect(Array.from(editor.view.dom.querySelectorAll('p')).map((p) => p.textContent)).toEqual(['안녕', '한']));
     expect(ydoc.getXmlFragment('default').toString()).toBe('<paragraph>안녕</paragraph><paragraph>한</paragraph>');
   });
 
