@@ -38,8 +38,13 @@ export async function waitForEditor(page: Page, docId?: string): Promise<string>
 }
 
 /** From the list: create a document and land in its editor. Returns the document id. */
+/**
+ * To the document list the way a user goes there: inside the app through the fragment route (the
+ * open document is closed by the app), or by loading the app when the page is elsewhere.
+ */
 export async function gotoList(page: Page): Promise<void> {
-  await page.goto(appUrl());
+  if (page.url().startsWith(appUrl())) await page.evaluate(() => (location.hash = '#/'));
+  else await page.goto(appUrl());
   await expect(page.getByTestId('document-list')).toBeVisible();
 }
 
