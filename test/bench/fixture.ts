@@ -248,7 +248,8 @@ export function getFixture(name: TraceName, opts: { rebuild?: boolean } = {}): F
     if (meta.buildVersion === BUILD_VERSION && meta.traceSha256 === traceSha256) {
       const v1 = new Uint8Array(readFileSync(paths.v1));
       const v2 = new Uint8Array(readFileSync(paths.v2));
-      if (v1.length === meta.v1Bytes && v2.length === meta.v2Bytes) return { meta, v1, v2, v1Path: paths.v1, v2Path: paths.v2 };
+      if (v1.length === meta.v1Bytes && v2.length === meta.v2Bytes)
+        return { meta, v1, v2, v1Path: paths.v1, v2Path: paths.v2 };
     }
   }
   const trace = loadTrace(name);
@@ -262,7 +263,9 @@ export function getFixture(name: TraceName, opts: { rebuild?: boolean } = {}): F
   Y.applyUpdateV2(check, v2);
   const text = fragmentText(check);
   if (text !== trace.endContent) {
-    throw new Error(`fixture ${name}: built text (${text.length} chars) differs from the trace's endContent (${trace.endContent.length})`);
+    throw new Error(
+      `fixture ${name}: built text (${text.length} chars) differs from the trace's endContent (${trace.endContent.length})`,
+    );
   }
   const meta: FixtureMeta = {
     name,

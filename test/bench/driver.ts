@@ -1,0 +1,328 @@
+/**
+ * The client benchmark: Dure vs bare TipTap + y-indexeddb in Debian's Chromium, in the same run,
+ * alternating stacks repetition by repetition. Entry point: run.mjs (`npm run bench [-- --quick]`).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus, totalmem } from 'node:os';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright';
+import { format, resolveConfig } from 'prettier';
+import { build } from 'vite';
+import { getFixture, type Fixture } from './fixture';
+import type { BenchPage, KeystrokeResult, OpenResult, StoredResult } from './pages/common';
+import { markdownReport, type Results, type StackName, type StackFigures, type CycleFigures } from './report';
+import { percentile, summarize } from './stats';
+import { TRACE_NAMES, type TraceName } from './trace';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const ROOT = resolve(HERE, '..', '..');
+const DIST = join(HERE, 'dist');
+const RESULTS = join(HERE, 'results');
+
+/** TOOLCHAIN.md §4: Debian's Chromium, kept off the (closed) network. */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface Options {
+  readonly quick: boolean;
+  readonly reps: number;
+  readonly keystrokes: number;
+  readonly cycles: number;
+  readonly fixtures: readonly TraceName[];
+  /** fixtures on which the open/edit/close cycles run (they take the longest) */
+  readonly cycleFixtures: readonly TraceName[];
+}
+
+export function parseArgs(argv: readonly string[]): Options {
+  const quick = argv.includes('--quick');
+  const num = (name: string, dflt: number): number => {
+    const a = argv.find((x) => x.startsWith(`--${name}=`));
+    const v = a ? Number(a.split('=')[1]) : dflt;
+    if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
+    return v;
+  };
+  const only = argv.find((x) => x.startsWith('--fixture='))?.split('=')[1];
+  if (only && !(TRACE_NAMES as readonly string[]).includes(only)) throw new Error(`unknown fixture ${only}`);
+  const fixtures = only ? [only as TraceName] : quick ? (['automerge-paper'] as const) : TRACE_NAMES;
+  return {
+    quick,
+    reps: num('reps', quick ? 3 : 5),
+    keystrokes: num('keystrokes', quick ? 100 : 250),
+    cycles: num('cycles', quick ? 10 : 50),
+    fixtures,
+    cycleFixtures:
+      fixtures.filter((f) => f === 'automerge-paper').length > 0 ? ['automerge-paper'] : fixtures.slice(0, 1),
+  };
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.bin': 'application/octet-stream',
+};
+
+/** Serves the built pages and the fixture bytes; one origin per port, so each stack gets its own IndexedDB. */
+function serve(fixtures: ReadonlyMap<string, Fixture>): Server {
+  return createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    let file: string | undefined;
+    const m = /^\/fixtures\/([a-z0-9-]+)\.(v1|v2)\.bin$/.exec(url.pathname);
+    if (m) {
+      const f = fixtures.get(m[1]!);
+      if (f) file = m[2] === 'v1' ? f.v1Path : f.v2Path;
+    } else {
+      const p = normalize(join(DIST, decodeURIComponent(url.pathname)));
+      if (p.startsWith(DIST + sep)) file = p;
+    }
+    try {
+      if (!file || !statSync(file).isFile()) throw new Error('not found');
+      res.writeHead(200, {
+        'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+        'cache-control': 'no-cache',
+      });
+      res.end(readFileSync(file));
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** A fresh tab for each step, like a user reloading: nothing from the previous session stays in memory. */
+async function withPage<T>(ctx: BrowserContext, url: string, f: (p: Page) => Promise<T>): Promise<T> {
+  const page = await ctx.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await page.goto(url);
+    await page.waitForFunction(() => 'bench' in window, undefined, { timeout: 30_000 });
+    const r = await f(page);
+    if (errors.length > 0) throw new Error(`page errors: ${errors.join('; ')}`);
+    return r;
+  } finally {
+    await page.close();
+  }
+}
+
+type Call = { [K in keyof BenchPage]: BenchPage[K] extends (...a: infer A) => unknown ? A : never };
+function call<K extends keyof BenchPage>(
+  page: Page,
+  method: K,
+  ...args: Call[K]
+): Promise<Awaited<ReturnType<BenchPage[K]>>> {
+  return page.evaluate(([m, a]) => (window.bench[m] as (...x: unknown[]) => unknown)(...a), [
+    method,
+    args,
+  ] as const) as Promise<Awaited<ReturnType<BenchPage[K]>>>;
+}
+
+interface RepResult {
+  readonly stored: StoredResult;
+  readonly open: OpenResult;
+  readonly keys: KeystrokeResult;
+  /** after the measured session (open, keystrokes, close) */
+  readonly storedAfterSession: StoredResult;
+  readonly v2: number;
+}
+
+async function oneRep(ctx: BrowserContext, url: string, fixture: Fixture, keystrokes: number): Promise<RepResult> {
+  const stored = await withPage(ctx, url, (p) => call(p, 'setup', fixture.meta.name));
+  return withPage(ctx, url, async (p) => {
+    const open = await call(p, 'open');
+    if (open.textSha256 !== fixture.meta.textSha256)
+      throw new Error(`${url}: the editor does not show the fixture's text`);
+    const v2 = await call(p, 'v2Length');
+    const keys = await call(p, 'keystrokes', keystrokes);
+    await call(p, 'close');
+    const storedAfterSession = await p.evaluate(() => window.benchStored());
+    return { stored, open, keys, v2, storedAfterSession };
+  });
+}
+
+async function cycles(
+  ctx: BrowserContext,
+  url: string,
+  fixture: Fixture,
+  n: number,
+  log: (s: string) => void,
+): Promise<CycleFigures> {
+  await withPage(ctx, url, (p) => call(p, 'setup', fixture.meta.name));
+  const checkpoints: { cycle: number; bytes: number; records: number }[] = [];
+  let lastOpen: OpenResult | undefined;
+  let v2 = 0;
+  for (let c = 1; c <= n; c++) {
+    await withPage(ctx, url, async (p) => {
+      lastOpen = await call(p, 'open');
+      await call(p, 'keystrokes', 10);
+      v2 = await call(p, 'v2Length');
+      await call(p, 'close');
+    });
+    if (c === 1 || c === n || c % 10 === 0) {
+      const s = await withPage(ctx, url, (p) => p.evaluate(() => window.benchStored()));
+      checkpoints.push({ cycle: c, ...s });
+      log(`    cycle ${c}: ${s.bytes} bytes in ${s.records} records`);
+    }
+  }
+  const last = checkpoints[checkpoints.length - 1]!;
+  return {
+    cycles: n,
+    checkpoints,
+    bytes: last.bytes,
+    records: last.records,
+    v2Bytes: v2,
+    openAfterMs: lastOpen!.readyMs,
+  };
+}
+
+function machine(userAgent: string): Results['machine'] {
+  const cpu = cpus();
+  let chromiumVersion = /Chrome\/([\d.]+)/.exec(userAgent)?.[1] ?? userAgent;
+  try {
+    chromiumVersion = execFileSync('/usr/bin/chromium', ['--version'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    // the user agent's version is enough
+  }
+  return {
+    cpuModel: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    memoryGB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    chromium: chromiumVersion,
+    platform: `${process.platform} ${process.arch}`,
+  };
+}
+
+function figures(reps: readonly RepResult[]): StackFigures {
+  return {
+    openReadyMs: summarize(reps.map((r) => r.open.readyMs)),
+    openPaintedMs: summarize(reps.map((r) => r.open.paintedMs)),
+    keystrokeP50Ms: summarize(reps.map((r) => percentile(r.keys.ms, 50))),
+    keystrokeP95Ms: summarize(reps.map((r) => percentile(r.keys.ms, 95))),
+    keystrokesPerRep: reps[0]?.keys.ms.length ?? 0,
+    asyncKeystrokes: reps.reduce((n, r) => n + r.keys.async, 0),
+    storedBytes: summarize(reps.map((r) => r.stored.bytes)),
+    storedRecords: summarize(reps.map((r) => r.stored.records)),
+    storedAfterSessionBytes: summarize(reps.map((r) => r.storedAfterSession.bytes)),
+    storedAfterSessionRecords: summarize(reps.map((r) => r.storedAfterSession.records)),
+    v2Bytes: reps[0]?.v2 ?? 0,
+  };
+}
+
+export async function run(opts: Options, log: (s: string) => void = console.log): Promise<Results> {
+  const started = Date.now();
+  log(`building fixtures (${opts.fixtures.join(', ')}) ...`);
+  const fixtures = new Map<string, Fixture>();
+  for (const name of opts.fixtures) {
+    const f = getFixture(name);
+    fixtures.set(name, f);
+    log(
+      `  ${name}: ${f.meta.patches} edits -> ${f.meta.chars} chars in ${f.meta.paragraphs} paragraphs; v1 ${f.meta.v1Bytes} B, v2 ${f.meta.v2Bytes} B`,
+    );
+  }
+  log('building the benchmark pages ...');
+  await build({ configFile: join(HERE, 'vite.config.ts'), logLevel: 'warn' });
+
+  const stacks: readonly StackName[] = ['baseline', 'dure'];
+  // one origin (port) per stack: separate IndexedDB, same browser profile on disk
+  const servers = stacks.map(() => serve(fixtures));
+  const origins = await Promise.all(servers.map(listen));
+  const profile = join(ROOT, 'node_modules', '.cache', 'dure-bench-profile');
+  mkdirSync(profile, { recursive: true });
+  const dir = execFileSync('mktemp', ['-d', join(profile, 'run-XXXXXX')], { encoding: 'utf8' }).trim();
+  const ctx = await chromium.launchPersistentContext(dir, {
+    executablePath: '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    headless: true,
+  });
+  try {
+    const userAgent = await withPage(ctx, `${origins[0]}/baseline.html`, (p) => p.evaluate(() => navigator.userAgent));
+    const perFixture: Results['fixtures'][number][] = [];
+    for (const [name, fixture] of fixtures) {
+      log(`\n${name}: ${opts.reps} repetitions, alternating stacks, ${opts.keystrokes} keystrokes each`);
+      const reps: Record<StackName, RepResult[]> = { baseline: [], dure: [] };
+      for (let r = 0; r < opts.reps; r++) {
+        const order = r % 2 === 0 ? stacks : [...stacks].reverse();
+        for (const stack of order) {
+          const url = `${origins[stacks.indexOf(stack)]}/${stack}.html`;
+          const res = await oneRep(ctx, url, fixture, opts.keystrokes);
+          reps[stack].push(res);
+          log(
+            `  rep ${r + 1} ${stack.padEnd(8)} open ${res.open.readyMs.toFixed(1)} ms (painted ${res.open.paintedMs.toFixed(1)}), ` +
+              `key p50 ${percentile(res.keys.ms, 50).toFixed(2)} p95 ${percentile(res.keys.ms, 95).toFixed(2)} ms, ` +
+              `stored ${res.stored.bytes} B / ${res.stored.records} records`,
+          );
+        }
+      }
+      const cyc: Partial<Record<StackName, CycleFigures>> = {};
+      if (opts.cycleFixtures.includes(name as TraceName)) {
+        for (const stack of stacks) {
+          log(`  ${stack}: ${opts.cycles} open/edit/close cycles`);
+          cyc[stack] = await cycles(ctx, `${origins[stacks.indexOf(stack)]}/${stack}.html`, fixture, opts.cycles, log);
+        }
+      }
+      perFixture.push({
+        name,
+        meta: fixture.meta,
+        stacks: { baseline: figures(reps.baseline), dure: figures(reps.dure) },
+        cycles: cyc,
+        raw: {
+          baseline: reps.baseline.map((r) => ({ open: r.open, keystrokeMs: r.keys.ms, stored: r.stored })),
+          dure: reps.dure.map((r) => ({ open: r.open, keystrokeMs: r.keys.ms, stored: r.stored })),
+        },
+      });
+    }
+    const results: Results = {
+      date: new Date().toISOString(),
+      durationS: Math.round((Date.now() - started) / 1000),
+      command: `npm run bench${opts.quick ? ' -- --quick' : ''}`,
+      options: opts,
+      machine: machine(userAgent),
+      fixtures: perFixture,
+    };
+    return results;
+  } finally {
+    await ctx.close();
+    for (const s of servers) s.close();
+    execFileSync('rm', ['-rf', '--', dir]);
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const opts = parseArgs(argv);
+  const results = await run(opts);
+  mkdirSync(RESULTS, { recursive: true });
+  // formatted as the repository's `prettier --check .` expects
+  const md = await format(markdownReport(results), {
+    ...(await resolveConfig(join(RESULTS, 'x.md'))),
+    parser: 'markdown',
+  });
+  const json = await format(JSON.stringify(results), {
+    ...(await resolveConfig(join(RESULTS, 'x.json'))),
+    parser: 'json',
+  });
+  const suffix = opts.quick ? '-quick' : '';
+  writeFileSync(join(RESULTS, `latest${suffix}.json`), json);
+  writeFileSync(join(RESULTS, `latest${suffix}.md`), md);
+  console.log('\n' + md);
+  console.log(`written: test/bench/results/latest${suffix}.json, latest${suffix}.md`);
+}
