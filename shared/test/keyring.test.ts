@@ -249,3 +249,41 @@ describe('Keyring with the app lock (passphrase KEK)', () => {
     expect(await keyring.listDocIds()).toEqual([]);
   });
 });
+
+describe('Keyring across tabs (two keyrings on one storage)', () => {
+  it('a tab that missed enableLock cannot wrap a new record with the old device key', async () => {
+    const { storage, device, keyring: a } = await setup();
+    const b = await Keyring.open(storage, device, { scrypt: FAST });
+    const heard: boolean[] = [];
+    b.onChange((s) => heard.push(s.locked));
+    await a.enableLock('pw');
+    await expect(b.createDoc(newEditCapability())).rejects.toThrow(/locked/);
+    expect(b.locked).toBe(true);
+    expect(heard).toEqual([true]);
+    expect((await b.unlock('pw')).ok).toBe(true);
+    const s = await b.createDoc(newEditCapability());
+    expect((await a.getDocSecrets(s.docId)).ok).toBe(true);
+  });
+
+  it('a tab still holding the passphrase key follows disableLock done elsewhere', async () => {
+    const { storage, device, keyring: a } = await setup();
+    const s = await a.createDoc(newEditCapability());
+    await a.enableLock('pw');
+    const b = await Keyring.open(storage, device, { scrypt: FAST });
+    await b.unlock('pw');
+    expect((await a.disableLock('pw')).ok).toBe(true);
+    const r = await b.getDocSecrets(s.docId);
+    expect(r.ok).toBe(true);
+    expect(b.lockEnabled).toBe(false);
+    expect(b.kekKind).toBe('device');
+  });
+
+  it('unlock follows a passphrase changed in another tab', async () => {
+    const { storage, device, keyring: a } = await setup();
+    await a.enableLock('one');
+    const b = await Keyring.open(storage, device, { scrypt: FAST });
+    expect((await a.changePassphrase('one', 'two')).ok).toBe(true);
+    expect((await b.unlock('one')).ok).toBe(false);
+    expect((await b.unlock('two')).ok).toBe(true);
+  });
+});

@@ -1,4 +1,4 @@
-import { concat, randomBytes, utf8 } from '../bytes';
+import { concat, equalBytes, randomBytes, utf8 } from '../bytes';
 import type { Capability, DocSecrets, KeyringError } from '../local/api';
 import { err, ok, type Result } from '../result';
 import type { Storage, StorageOp } from '../storage/types';
@@ -43,6 +43,8 @@ function encodeKeyRecord(docKey: Uint8Array, cap: Capability): Uint8Array {
 export class Keyring {
   private kek: Kek | undefined;
   private state: KekState | undefined;
+  /** kek/state exactly as last read or written, to notice another tab changing it */
+  private stateBytes: Uint8Array | undefined;
   private stateCorrupt = false;
   private readonly cache = new Map<string, DocSecrets>();
   private readonly listeners = new Set<(s: LockState) => void>();
@@ -57,15 +59,45 @@ export class Keyring {
 
   static async open(storage: Storage, deviceKeys: DeviceKeyStore, opts: KeyringOptions = {}): Promise<Keyring> {
     const k = new Keyring(storage, deviceKeys, opts);
-    const raw = await storage.get(KEK_STATE_KEY);
-    if (raw !== undefined) {
-      k.state = decodeKekState(raw);
-      // A damaged state keeps the app locked rather than silently falling back to the device key.
-      k.stateCorrupt = k.state === undefined;
-    } else {
-      k.kek = await openDeviceKek(deviceKeys, k.subtleOpt());
-    }
+    await k.adopt(await storage.get(KEK_STATE_KEY));
     return k;
+  }
+
+  private async adopt(raw: Uint8Array | undefined): Promise<void> {
+    this.cache.clear();
+    this.stateBytes = raw?.slice();
+    if (raw !== undefined) {
+      this.state = decodeKekState(raw);
+      // A damaged state keeps the app locked rather than silently falling back to the device key.
+      this.stateCorrupt = this.state === undefined;
+      this.kek = undefined;
+    } else {
+      this.state = undefined;
+      this.stateCorrupt = false;
+      this.kek = await openDeviceKek(this.deviceKeys, this.subtleOpt());
+    }
+  }
+
+  /**
+   * Re-reads kek/state: another tab may have turned the lock on or off or changed the passphrase. If it
+   * changed, this keyring follows (locked, or back on the device key) and listeners hear about it. Runs
+   * before every write of a key record, so no tab wraps a new record with a KEK that is no longer in use.
+   */
+  async refresh(): Promise<void> {
+    const raw = await this.storage.get(KEK_STATE_KEY);
+    const same =
+      raw === undefined
+        ? this.stateBytes === undefined
+        : this.stateBytes !== undefined && equalBytes(raw, this.stateBytes);
+    if (same) return;
+    await this.adopt(raw);
+    this.emit();
+  }
+
+  private setState(state: KekState | undefined): void {
+    this.state = state;
+    this.stateCorrupt = false;
+    this.stateBytes = state === undefined ? undefined : encodeKekState(state);
   }
 
   private subtleOpt(): { subtle?: SubtleCrypto | null } {
@@ -102,6 +134,7 @@ export class Keyring {
   }
 
   async unlock(passphrase: string): Promise<Result<void, 'wrong-passphrase'>> {
+    await this.refresh();
     if (!this.lockEnabled) return ok(undefined);
     if (!this.state) return err('wrong-passphrase', 'kek/state is corrupt');
     const kek = await kekFromState(this.state, passphrase);
@@ -125,11 +158,12 @@ export class Keyring {
   /** Turns the app lock on: every key record is re-wrapped with scrypt(passphrase) in one batch. */
   enableLock(passphrase: string): Promise<void> {
     return this.serial(async () => {
+      await this.refresh();
       if (this.lockEnabled) throw new Error('the app lock is already enabled');
       const from = this.requireKek();
       const { state, kek } = await newPassphraseState(passphrase, this.opts.scrypt ?? DEFAULT_SCRYPT);
       await this.rewrap(from, kek, [{ type: 'put', key: KEK_STATE_KEY, value: encodeKekState(state) }]);
-      this.state = state;
+      this.setState(state);
       this.kek = kek;
       this.emit();
     });
@@ -138,12 +172,13 @@ export class Keyring {
   /** Turns the lock off: records go back under the device key, kek/state is deleted, in one batch. */
   disableLock(passphrase: string): Promise<Result<void, 'wrong-passphrase'>> {
     return this.serial(async () => {
+      await this.refresh();
       if (!this.state) return err('wrong-passphrase', this.stateCorrupt ? 'kek/state is corrupt' : 'lock not enabled');
       const from = await kekFromState(this.state, passphrase);
       if (!from) return err('wrong-passphrase');
       const device = await openDeviceKek(this.deviceKeys, this.subtleOpt());
       await this.rewrap(from, device, [{ type: 'del', key: KEK_STATE_KEY }]);
-      this.state = undefined;
+      this.setState(undefined);
       this.kek = device;
       this.emit();
       return ok(undefined);
@@ -152,13 +187,14 @@ export class Keyring {
 
   changePassphrase(oldPassphrase: string, newPassphrase: string): Promise<Result<void, 'wrong-passphrase'>> {
     return this.serial(async () => {
+      await this.refresh();
       if (!this.state) return err('wrong-passphrase', this.stateCorrupt ? 'kek/state is corrupt' : 'lock not enabled');
       const from = await kekFromState(this.state, oldPassphrase);
       if (!from) return err('wrong-passphrase');
       const { state, kek } = await newPassphraseState(newPassphrase, this.opts.scrypt ?? this.state.params);
       await this.rewrap(from, kek, [{ type: 'put', key: KEK_STATE_KEY, value: encodeKekState(state) }]);
       const wasLocked = this.kek === undefined;
-      this.state = state;
+      this.setState(state);
       this.kek = kek;
       if (wasLocked) this.emit();
       return ok(undefined);
@@ -192,6 +228,7 @@ export class Keyring {
 
   /** The key record ops for a new document, for callers that write it together with other records. */
   async createDocOps(capability: Capability): Promise<{ secrets: DocSecrets; ops: StorageOp[] }> {
+    await this.refresh();
     const kek = this.requireKek();
     const secrets = this.secretsOf(randomBytes(KEY_BYTES), capability);
     const key = keyRecordKey(secrets.docId);
@@ -226,6 +263,7 @@ export class Keyring {
     }
     const have = existing.value;
     if (have.capability.kind === 'view' && capability.kind === 'edit') {
+      await this.refresh();
       const kek = this.requireKek();
       const key = keyRecordKey(docId);
       const value = await kek.wrap(encodeKeyRecord(have.docKey, capability), utf8(key));
@@ -238,7 +276,11 @@ export class Keyring {
   }
 
   /** Cached until lock(). 'corrupt' when the record exists but does not unwrap or parse. */
-  async getDocSecrets(docId: string): Promise<Result<DocSecrets, KeyringError>> {
+  getDocSecrets(docId: string): Promise<Result<DocSecrets, KeyringError>> {
+    return this.readSecrets(docId, false);
+  }
+
+  private async readSecrets(docId: string, retried: boolean): Promise<Result<DocSecrets, KeyringError>> {
     const kek = this.kek;
     if (!kek) return err('locked');
     const cached = this.cache.get(docId);
@@ -248,6 +290,11 @@ export class Keyring {
     if (value === undefined) return err('missing');
     const plain = await kek.unwrap(value, utf8(key));
     if (this.kek !== kek) return err('locked'); // locked while we awaited
+    if (plain === undefined && !retried) {
+      // Perhaps another tab re-wrapped everything under a new KEK: follow it and try once more.
+      await this.refresh();
+      if (this.kek !== kek) return this.readSecrets(docId, true);
+    }
     if (plain === undefined || plain.length < KEY_BYTES) return err('corrupt', 'key record does not unwrap');
     const cap = decodeCapability(plain.subarray(KEY_BYTES));
     if (!cap.ok) return err('corrupt', `capability: ${cap.error}`);

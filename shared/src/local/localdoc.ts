@@ -157,7 +157,7 @@ export class LocalDoc {
 
   /**
    * Reads every record of the document, decodes all of them before applying any, quarantines the
-   * failures in one batch and applies the rest as one merged update. Resolves with the problems found.
+   * failures in one batch and applies the rest in one transaction. Resolves with the problems found.
    */
   async load(): Promise<OpenDocResult> {
     if (this.state !== 'new') throw new Error('LocalDoc.load() runs once');
@@ -237,8 +237,11 @@ export class LocalDoc {
   private applyUpdates(good: readonly { key: string; update: Uint8Array; size: number }[]): void {
     if (good.length === 0) return;
     try {
-      const merged = good.length === 1 ? good[0]!.update : Y.mergeUpdatesV2(good.map((g) => g.update));
-      Y.applyUpdateV2(this.ydoc, merged, LOCAL_DOC_ORIGIN);
+      // One transaction (one 'update' event, one editor re-render) without mergeUpdatesV2, which would
+      // re-encode a large snapshot just to join it with a few small updates.
+      this.ydoc.transact(() => {
+        for (const g of good) Y.applyUpdateV2(this.ydoc, g.update, LOCAL_DOC_ORIGIN);
+      }, LOCAL_DOC_ORIGIN);
       for (const g of good) this.noteRecord(g.key, g.size);
     } catch {
       // Every record decoded on its own, so this is a Yjs-level conflict between them: find the culprit
