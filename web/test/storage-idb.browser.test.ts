@@ -1,3 +1,4 @@
+/// <reference types="@vitest/browser-playwright" />
 /**
  * IdbStorage in real Chromium: the IndexedDB-specific behaviour (reopen, quota, upgrades from another
  * tab, no IndexedDB at all, the device key store). The shared contract suite runs in
