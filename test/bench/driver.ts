@@ -6,14 +6,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright';
 import { format, resolveConfig } from 'prettier';
 import { build } from 'vite';
 import { getFixture, type Fixture } from './fixture';
-import type { BenchPage, KeystrokeResult, OpenResult, StoredResult } from './pages/common';
+import type { BenchPage, KeystrokeResult, OpenResult, RemoteResult, StoredResult } from './pages/common';
 import { markdownReport, type Results, type StackName, type StackFigures, type CycleFigures } from './report';
 import { percentile, summarize } from './stats';
 import { TRACE_NAMES, type TraceName } from './trace';
@@ -39,6 +39,9 @@ export interface Options {
   readonly reps: number;
   readonly keystrokes: number;
   readonly cycles: number;
+  /** remote single-character updates applied one at a time, and back to back */
+  readonly remote: number;
+  readonly burst: number;
   readonly fixtures: readonly TraceName[];
   /** fixtures on which the open/edit/close cycles run (they take the longest) */
   readonly cycleFixtures: readonly TraceName[];
@@ -60,6 +63,8 @@ export function parseArgs(argv: readonly string[]): Options {
     reps: num('reps', quick ? 3 : 5),
     keystrokes: num('keystrokes', quick ? 100 : 250),
     cycles: num('cycles', quick ? 10 : 50),
+    remote: num('remote', quick ? 50 : 200),
+    burst: num('burst', quick ? 200 : 1000),
     fixtures,
     cycleFixtures:
       fixtures.filter((f) => f === 'automerge-paper').length > 0 ? ['automerge-paper'] : fixtures.slice(0, 1),
@@ -136,12 +141,20 @@ interface RepResult {
   readonly stored: StoredResult;
   readonly open: OpenResult;
   readonly keys: KeystrokeResult;
+  readonly remote: RemoteResult;
   /** after the measured session (open, keystrokes, close) */
   readonly storedAfterSession: StoredResult;
   readonly v2: number;
 }
 
-async function oneRep(ctx: BrowserContext, url: string, fixture: Fixture, keystrokes: number): Promise<RepResult> {
+async function oneRep(
+  ctx: BrowserContext,
+  url: string,
+  fixture: Fixture,
+  keystrokes: number,
+  remoteN: number,
+  burst: number,
+): Promise<RepResult> {
   const stored = await withPage(ctx, url, (p) => call(p, 'setup', fixture.meta.name));
   return withPage(ctx, url, async (p) => {
     const open = await call(p, 'open');
@@ -149,9 +162,10 @@ async function oneRep(ctx: BrowserContext, url: string, fixture: Fixture, keystr
       throw new Error(`${url}: the editor does not show the fixture's text`);
     const v2 = await call(p, 'v2Length');
     const keys = await call(p, 'keystrokes', keystrokes);
+    const remote = await call(p, 'remote', remoteN, burst);
     await call(p, 'close');
     const storedAfterSession = await p.evaluate(() => window.benchStored());
-    return { stored, open, keys, v2, storedAfterSession };
+    return { stored, open, keys, remote, v2, storedAfterSession };
   });
 }
 
@@ -190,7 +204,7 @@ async function cycles(
   };
 }
 
-function machine(userAgent: string): Results['machine'] {
+function machine(userAgent: string): Omit<Results['machine'], 'loadAverageAtStart'> {
   const cpu = cpus();
   let chromiumVersion = /Chrome\/([\d.]+)/.exec(userAgent)?.[1] ?? userAgent;
   try {
@@ -204,6 +218,7 @@ function machine(userAgent: string): Results['machine'] {
   }
   return {
     cpuModel: cpu[0]?.model ?? 'unknown',
+    loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
     cores: cpu.length,
     memoryGB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
@@ -219,6 +234,11 @@ function figures(reps: readonly RepResult[]): StackFigures {
     keystrokeP50Ms: summarize(reps.map((r) => percentile(r.keys.ms, 50))),
     keystrokeP95Ms: summarize(reps.map((r) => percentile(r.keys.ms, 95))),
     keystrokesPerRep: reps[0]?.keys.ms.length ?? 0,
+    remoteP50Ms: summarize(reps.map((r) => percentile(r.remote.ms, 50))),
+    remoteP95Ms: summarize(reps.map((r) => percentile(r.remote.ms, 95))),
+    remotePerRep: reps[0]?.remote.ms.length ?? 0,
+    burstMs: summarize(reps.map((r) => r.remote.burstMs)),
+    burst: reps[0]?.remote.burst ?? 0,
     asyncKeystrokes: reps.reduce((n, r) => n + r.keys.async, 0),
     storedBytes: summarize(reps.map((r) => r.stored.bytes)),
     storedRecords: summarize(reps.map((r) => r.stored.records)),
@@ -230,6 +250,7 @@ function figures(reps: readonly RepResult[]): StackFigures {
 
 export async function run(opts: Options, log: (s: string) => void = console.log): Promise<Results> {
   const started = Date.now();
+  const loadAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
   log(`building fixtures (${opts.fixtures.join(', ')}) ...`);
   const fixtures = new Map<string, Fixture>();
   for (const name of opts.fixtures) {
@@ -264,11 +285,12 @@ export async function run(opts: Options, log: (s: string) => void = console.log)
         const order = r % 2 === 0 ? stacks : [...stacks].reverse();
         for (const stack of order) {
           const url = `${origins[stacks.indexOf(stack)]}/${stack}.html`;
-          const res = await oneRep(ctx, url, fixture, opts.keystrokes);
+          const res = await oneRep(ctx, url, fixture, opts.keystrokes, opts.remote, opts.burst);
           reps[stack].push(res);
           log(
             `  rep ${r + 1} ${stack.padEnd(8)} open ${res.open.readyMs.toFixed(1)} ms (painted ${res.open.paintedMs.toFixed(1)}), ` +
               `key p50 ${percentile(res.keys.ms, 50).toFixed(2)} p95 ${percentile(res.keys.ms, 95).toFixed(2)} ms, ` +
+              `remote p50 ${percentile(res.remote.ms, 50).toFixed(2)} ms, ${res.remote.burst} back to back ${res.remote.burstMs.toFixed(0)} ms, ` +
               `stored ${res.stored.bytes} B / ${res.stored.records} records`,
           );
         }
@@ -296,7 +318,7 @@ export async function run(opts: Options, log: (s: string) => void = console.log)
       durationS: Math.round((Date.now() - started) / 1000),
       command: `npm run bench${opts.quick ? ' -- --quick' : ''}`,
       options: opts,
-      machine: machine(userAgent),
+      machine: { ...machine(userAgent), loadAverageAtStart: loadAtStart },
       fixtures: perFixture,
     };
     return results;

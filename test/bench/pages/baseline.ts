@@ -7,7 +7,15 @@ import Collaboration from '@tiptap/extension-collaboration';
 import StarterKit from '@tiptap/starter-kit';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import * as Y from 'yjs';
-import { clearIndexedDB, fetchBytes, storedBytes, timeOpen, typeKeystrokes, type BenchPage } from './common';
+import {
+  applyRemoteUpdates,
+  clearIndexedDB,
+  fetchBytes,
+  storedBytes,
+  timeOpen,
+  typeKeystrokes,
+  type BenchPage,
+} from './common';
 
 const DB = 'bench-doc';
 let session: { ydoc: Y.Doc; persistence: IndexeddbPersistence; editor: Editor } | undefined;
@@ -48,6 +56,11 @@ const page: BenchPage = {
   keystrokes(n) {
     if (!session) throw new Error('not open');
     return typeKeystrokes(session.editor, session.ydoc, n);
+  },
+
+  remote(n, burst) {
+    if (!session) throw new Error('not open');
+    return applyRemoteUpdates(session.editor, session.ydoc, n, burst);
   },
 
   async close() {

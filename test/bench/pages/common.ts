@@ -3,7 +3,7 @@
  * check. Each page (baseline.ts, dure.ts) exposes `window.bench` (BenchPage) to the Playwright driver.
  */
 import type { Editor } from '@tiptap/core';
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
 
 export interface OpenResult {
   /** from the start of opening (storage not yet opened) to an editable editor holding the document */
@@ -24,6 +24,14 @@ export interface KeystrokeResult {
   readonly async: number;
 }
 
+export interface RemoteResult {
+  /** per update, one at a time with a frame between: Y.applyUpdate of another client's one-character insert -> the editor shows it */
+  readonly ms: number[];
+  /** `burst` such updates applied back to back, total */
+  readonly burstMs: number;
+  readonly burst: number;
+}
+
 export interface StoredResult {
   readonly bytes: number;
   readonly records: number;
@@ -34,6 +42,7 @@ export interface BenchPage {
   setup(fixture: string): Promise<StoredResult>;
   open(): Promise<OpenResult>;
   keystrokes(n: number): Promise<KeystrokeResult>;
+  remote(n: number, burst: number): Promise<RemoteResult>;
   /** Ends the session the stack's own way (flushes pending writes). */
   close(): Promise<void>;
   /** Y.encodeStateAsUpdateV2 of the open document */
@@ -208,3 +217,52 @@ export async function typeKeystrokes(editor: Editor, ydoc: Y.Doc, n: number): Pr
 }
 
 window.benchStored = storedBytes;
+
+/**
+ * Another client's edits arriving: a replica of the document (another client id) inserts one character
+ * mid-paragraph, spread through the document; its update is applied to the editor's Y.Doc with a
+ * non-local origin. The editor's binding updates ProseMirror synchronously inside applyUpdate; the text
+ * is checked at the end so a binding that skipped updates cannot look fast.
+ */
+export async function applyRemoteUpdates(editor: Editor, ydoc: Y.Doc, n: number, burst: number): Promise<RemoteResult> {
+  const replica = new Y.Doc();
+  Y.applyUpdate(replica, Y.encodeStateAsUpdate(ydoc));
+  const fragment = replica.getXmlFragment('default');
+  const paragraphs = fragment.toArray().filter((p): p is Y.XmlElement => p instanceof Y.XmlElement);
+  let seq = 0;
+  const nextUpdate = (): Uint8Array => {
+    let update: Uint8Array | undefined;
+    const grab = (u: Uint8Array): void => {
+      update = u;
+    };
+    replica.on('update', grab);
+    const para = paragraphs[(seq * 7919) % paragraphs.length]!;
+    const text = para.get(0);
+    if (text instanceof Y.XmlText) text.insert(text.length >> 1, 'r');
+    else para.insert(0, [new Y.XmlText('r')]);
+    replica.off('update', grab);
+    seq++;
+    if (!update) throw new Error('the replica produced no update');
+    return update;
+  };
+  const before = editorText(editor).length;
+  const remoteOrigin = { remote: true };
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const u = nextUpdate();
+    const t0 = performance.now();
+    Y.applyUpdate(ydoc, u, remoteOrigin);
+    ms.push(performance.now() - t0);
+    await nextFrame();
+  }
+  const updates = Array.from({ length: burst }, nextUpdate);
+  const t0 = performance.now();
+  for (const u of updates) Y.applyUpdate(ydoc, u, remoteOrigin);
+  const burstMs = performance.now() - t0;
+  await nextFrame();
+  const after = editorText(editor).length;
+  replica.destroy();
+  if (after !== before + n + burst)
+    throw new Error(`the editor shows ${after - before} of ${n + burst} remote characters`);
+  return { ms, burstMs, burst };
+}

@@ -9,7 +9,15 @@ import * as Y from 'yjs';
 import { LocalCore } from '../../../web/src/core/local-core';
 import type { OpenedDoc } from '../../../web/src/core/types';
 import { IdbStorage } from '../../../web/src/storage/idb';
-import { clearIndexedDB, fetchBytes, storedBytes, timeOpen, typeKeystrokes, type BenchPage } from './common';
+import {
+  applyRemoteUpdates,
+  clearIndexedDB,
+  fetchBytes,
+  storedBytes,
+  timeOpen,
+  typeKeystrokes,
+  type BenchPage,
+} from './common';
 
 const DOC_ID_KEY = 'bench-dure-doc-id';
 let session: { opened: OpenedDoc; editor: Editor } | undefined;
@@ -63,6 +71,11 @@ const page: BenchPage = {
   keystrokes(n) {
     if (!session) throw new Error('not open');
     return typeKeystrokes(session.editor, session.opened.ydoc, n);
+  },
+
+  remote(n, burst) {
+    if (!session) throw new Error('not open');
+    return applyRemoteUpdates(session.editor, session.opened.ydoc, n, burst);
   },
 
   async close() {
