@@ -58,6 +58,9 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['shared/test/**/*.browser.test.ts', 'web/test/**/*.browser.test.ts'],
+          // test files share one page (one iframe each): run in parallel, they steal each other's
+          // focus, and keyboard / IME input (userEvent, CDP Input.*) lands in the wrong editor
+          fileParallelism: false,
           browser: {
             enabled: true,
             headless: true,

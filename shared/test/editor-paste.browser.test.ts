@@ -254,6 +254,32 @@ describe('pasted image files', () => {
     expect(editor.getHTML()).toContain('<img data-blob-id="CCCCCCCCCCCCCCCCCCCCCC" alt="photo.png">');
   });
 
+  it('dropped image files go through storeImage too; a dropped remote <img> is not fetched', async () => {
+    const stored: File[] = [];
+    const { editor } = mount({
+      storeImage: async (file) => {
+        stored.push(file);
+        return 'DDDDDDDDDDDDDDDDDDDDDD';
+      },
+      resolveBlob: async () => URL.createObjectURL(new Blob([new Uint8Array([1])], { type: 'image/png' })),
+    });
+    editor.commands.insertContent('<p>before</p>');
+    const rect = editor.view.dom.getBoundingClientRect();
+    const file = new File([new Uint8Array([137, 80, 78, 71])], 'drop.png', { type: 'image/png' });
+    const dt = new DataTransfer();
+    dt.items.add(file);
+    editor.view.dom.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, clientX: rect.left + 5, clientY: rect.top + 5, bubbles: true, cancelable: true }));
+    await vi.waitFor(() => expect(editor.view.dom.querySelector('img')?.getAttribute('src')).toMatch(/^blob:/));
+    expect(stored).toEqual([file]);
+
+    const html = new DataTransfer();
+    html.setData('text/html', '<p>dragged <img src="http://127.0.0.1:9/dragged.png" alt="pic"></p>');
+    editor.view.dom.dispatchEvent(new DragEvent('drop', { dataTransfer: html, clientX: rect.left + 5, clientY: rect.top + 5, bubbles: true, cancelable: true }));
+    await vi.waitFor(() => expect(editor.getText()).toContain('dragged pic'));
+    expect(editor.view.dom.querySelectorAll('img:not(.ProseMirror-separator)').length).toBe(1);
+    expect(performance.getEntriesByType('resource').filter((e) => e.name.includes('dragged.png'))).toEqual([]);
+  });
+
   it('without storeImage, an image file paste inserts nothing', async () => {
     const { editor } = mount();
     const file = new File([new Uint8Array([1])], 'x.png', { type: 'image/png' });

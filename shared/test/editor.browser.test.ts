@@ -185,6 +185,10 @@ describe('undo', () => {
     // redo brings the local edit back
     await userEvent.keyboard('{Control>}{Shift>}z{/Shift}{/Control}');
     await vi.waitFor(() => expect(editor.getText()).toContain('mine'));
+    await userEvent.keyboard('{Control>}z{/Control}');
+    await vi.waitFor(() => expect(editor.getText()).not.toContain('mine'));
+    await userEvent.keyboard('{Control>}y{/Control}');
+    await vi.waitFor(() => expect(editor.getText()).toContain('mine'));
     expect(EDITOR_COMMANDS.find((c) => c.name === 'undo')!.run(editor)).toBe(true);
     await vi.waitFor(() => expect(editor.getText()).not.toContain('mine'));
     expect(editor.getText()).toContain('theirs');

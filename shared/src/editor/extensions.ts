@@ -57,6 +57,13 @@ function readOnlyMirror(ydoc: Y.Doc): { doc: Y.Doc; extension: Extension } {
   return { doc: mirror, extension };
 }
 
+/** Typed text that becomes a link: TipTap's default rule (a dotted host, not a bare IP) plus our schemes. */
+function shouldAutoLink(url: string): boolean {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(url)) return safeHref(url) !== null;
+  const host = (url.includes('@') ? (url.split('@').pop() ?? '') : url).split(/[/?#:]/)[0] ?? '';
+  return host.includes('.') && !/^\d{1,3}(\.\d{1,3}){3}$/.test(host);
+}
+
 export function createEditorExtensions(opts: EditorExtensionOptions): Extensions {
   const newer = !checkSchema(opts.ydoc).ok;
   const mirror = newer ? readOnlyMirror(opts.ydoc) : null;
@@ -75,6 +82,7 @@ export function createEditorExtensions(opts: EditorExtensionOptions): Extensions
         defaultProtocol: 'https',
         protocols: [],
         isAllowedUri: (url) => safeHref(url) !== null,
+        shouldAutoLink,
         HTMLAttributes: { rel: 'noopener noreferrer nofollow', target: '_blank', class: null },
       },
     }),
