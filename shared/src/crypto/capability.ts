@@ -58,32 +58,45 @@ export function viewCapabilityOf(cap: Capability): Capability & { kind: 'view' }
   };
 }
 
+/**
+ * DocKeys with the Ed25519 public key computed on first use: the first scalar multiplication in a page
+ * costs ~20 ms (noble's precomputation), and neither listing nor opening a document needs it.
+ */
+class DerivedKeys implements DocKeys {
+  readonly docId: string;
+  private pub: Uint8Array | undefined;
+  constructor(
+    readonly kind: 'edit' | 'view',
+    readonly readSecret: Uint8Array,
+    pub: Uint8Array | undefined,
+    readonly writeSeed: Uint8Array | undefined,
+  ) {
+    this.docId = docIdOf(readSecret);
+    this.pub = pub;
+  }
+  get writePub(): Uint8Array {
+    this.pub ??= ed25519.getPublicKey(this.writeSeed!);
+    return this.pub;
+  }
+  contentKey(epoch: number): Uint8Array {
+    return hkdf(this.readSecret, concat(utf8(LABEL.content), u32be(epoch)));
+  }
+  presenceKey(epoch: number): Uint8Array {
+    return hkdf(this.readSecret, concat(utf8(LABEL.presence), u32be(epoch)));
+  }
+  blobKey(blobId: string): Uint8Array {
+    return hkdf(this.readSecret, LABEL.blob + blobId);
+  }
+}
+
 export function deriveDocKeys(cap: Capability): DocKeys {
-  let readSecret: Uint8Array;
-  let writePub: Uint8Array;
-  let writeSeed: Uint8Array | undefined;
   if (cap.kind === 'edit') {
     checkLength(cap.editSecret, SECRET_BYTES, 'editSecret');
-    readSecret = readSecretOf(cap.editSecret);
-    writeSeed = writeSeedOf(cap.editSecret);
-    writePub = ed25519.getPublicKey(writeSeed);
-  } else {
-    checkLength(cap.readSecret, SECRET_BYTES, 'readSecret');
-    checkLength(cap.writePub, PUBLIC_KEY_BYTES, 'writePub');
-    readSecret = cap.readSecret.slice();
-    writePub = cap.writePub.slice();
+    return new DerivedKeys('edit', readSecretOf(cap.editSecret), undefined, writeSeedOf(cap.editSecret));
   }
-  const rs = readSecret;
-  const keys: DocKeys = {
-    docId: docIdOf(rs),
-    kind: cap.kind,
-    readSecret: rs,
-    writePub,
-    contentKey: (epoch) => hkdf(rs, concat(utf8(LABEL.content), u32be(epoch))),
-    presenceKey: (epoch) => hkdf(rs, concat(utf8(LABEL.presence), u32be(epoch))),
-    blobKey: (blobId) => hkdf(rs, LABEL.blob + blobId),
-  };
-  return writeSeed === undefined ? keys : { ...keys, writeSeed };
+  checkLength(cap.readSecret, SECRET_BYTES, 'readSecret');
+  checkLength(cap.writePub, PUBLIC_KEY_BYTES, 'writePub');
+  return new DerivedKeys('view', cap.readSecret.slice(), cap.writePub.slice(), undefined);
 }
 
 /**
