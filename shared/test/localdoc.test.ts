@@ -1,11 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { utf8 } from '../src/bytes';
 import { MemoryDeviceKeyStore } from '../src/crypto/kek';
 import { Keyring } from '../src/crypto/keyring';
 import { seal } from '../src/crypto/aead';
 import { LOCAL_DOC_ORIGIN, LocalDoc, openLocalDoc } from '../src/local/localdoc';
-import { quarantineKey, sealUpdateRecord, updateKey } from '../src/local/records';
+import { openUpdateRecord, quarantineKey, sealUpdateRecord, updateKey } from '../src/local/records';
 import type { StorageError } from '../src/storage/types';
 import { indexOfBytes, neverLeader, newDoc, openDoc, text } from './localdoc-helpers';
 
@@ -339,5 +339,36 @@ describe('LocalDoc: compaction and the storage bound', () => {
     }
     expect(await a.doc.compact()).toBe(false);
     expect(await storage.keys(`doc/${secrets.docId}/`)).toHaveLength(10);
+  });
+});
+
+describe('LocalDoc: durability under steady typing (fake clock)', () => {
+  it('with default options every edit older than 1 s is committed, even while typing never pauses', async () => {
+    vi.useFakeTimers();
+    try {
+      const { storage, secrets } = await newDoc();
+      const { ydoc, doc } = await openDoc(storage, secrets, { leader: neverLeader });
+      const typedAt: number[] = [];
+      const stored = async (): Promise<string> => {
+        const probe = new Y.Doc();
+        for (const e of await storage.list(`doc/${secrets.docId}/`)) {
+          const r = openUpdateRecord(secrets.docKey, e.key, e.value);
+          if (r.ok) Y.applyUpdateV2(probe, r.value);
+        }
+        return probe.getText('body').toString();
+      };
+      for (let t = 0; t < 3000; t += 40) {
+        ydoc.getText('body').insert(ydoc.getText('body').length, String.fromCharCode(0xac00 + typedAt.length));
+        typedAt.push(t);
+        await vi.advanceTimersByTimeAsync(40);
+        const now = t + 40;
+        const mustHave = typedAt.filter((at) => now - at >= 1000).length;
+        expect((await stored()).length).toBeGreaterThanOrEqual(mustHave);
+      }
+      await doc.close();
+      expect(await stored()).toBe(text(ydoc));
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
