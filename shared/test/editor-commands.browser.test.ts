@@ -28,6 +28,13 @@ function mount(): { editor: Editor; ydoc: Y.Doc } {
   return { editor, ydoc };
 }
 
+/** Focus the editor for real (the iframe too) before sending keys; TipTap's focus() is deferred. */
+async function focusEditor(editor: Editor, where: 'start' | 'end' = 'end'): Promise<void> {
+  await userEvent.click(editor.view.dom);
+  editor.commands.focus(where);
+  await vi.waitFor(() => expect(document.activeElement).toBe(editor.view.dom));
+}
+
 const byName = (name: string) => EDITOR_COMMANDS.find((c) => c.name === name)!;
 
 async function compose(syllables: string[][]): Promise<void> {
@@ -88,6 +95,7 @@ describe('EDITOR_COMMANDS', () => {
 
   it('nests task items', async () => {
     const { editor } = mount();
+    await focusEditor(editor);
     byName('taskList').run(editor);
     await userEvent.keyboard('parent{Enter}');
     await userEvent.keyboard('{Tab}child');
@@ -97,7 +105,7 @@ describe('EDITOR_COMMANDS', () => {
 
   it('the usual shortcuts work', async () => {
     const { editor } = mount();
-    editor.commands.focus();
+    await focusEditor(editor);
     await userEvent.keyboard('{Control>}b{/Control}굵게');
     expect(editor.view.dom.querySelector('strong')?.textContent).toBe('굵게');
     await userEvent.keyboard('{Control>}{Alt>}2{/Alt}{/Control}');
@@ -132,7 +140,7 @@ describe('links', () => {
 
   it('typed URLs become links; a pasted javascript: URL does not', async () => {
     const { editor } = mount();
-    editor.commands.focus();
+    await focusEditor(editor);
     await userEvent.keyboard('see https://example.org/x ');
     await vi.waitFor(() => expect(editor.view.dom.querySelector('a')?.getAttribute('href')).toBe('https://example.org/x'));
     const dt = new DataTransfer();
@@ -157,6 +165,7 @@ describe('Hangul next to structure', () => {
 
   it('composition inside a list item and in the middle of a paragraph', async () => {
     const { editor, ydoc } = mount();
+    await focusEditor(editor);
     byName('bulletList').run(editor);
     await compose([['ㄱ', '가']]);
     await userEvent.keyboard('{Enter}');

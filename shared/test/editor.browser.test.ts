@@ -42,6 +42,13 @@ function fromPeer(ydoc: Y.Doc, build: (peer: Y.Doc) => void): void {
   Y.applyUpdate(ydoc, Y.encodeStateAsUpdate(peer, before), REMOTE);
 }
 
+/** Focus the editor for real (the iframe too) before sending keys; TipTap's focus() is deferred. */
+async function focusEditor(editor: Editor, where: 'start' | 'end' = 'end'): Promise<void> {
+  await userEvent.click(editor.view.dom);
+  editor.commands.focus(where);
+  await vi.waitFor(() => expect(document.activeElement).toBe(editor.view.dom));
+}
+
 function pixelPng(): Blob {
   const b64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
   return new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], { type: 'image/png' });
@@ -168,7 +175,7 @@ describe('undo', () => {
   it('undoes only local edits; a remote edit survives (Mod-z and the command)', async () => {
     const ydoc = new Y.Doc();
     const editor = mount(ydoc);
-    editor.commands.focus('end');
+    await focusEditor(editor);
     await userEvent.keyboard('mine');
     await vi.waitFor(() => expect(editor.getText()).toBe('mine'));
     fromPeer(ydoc, (peer) => {
@@ -177,7 +184,7 @@ describe('undo', () => {
       peer.getXmlFragment('default').insert(1, [p]);
     });
     await vi.waitFor(() => expect(editor.getText()).toContain('theirs'));
-    editor.commands.focus('start');
+    await focusEditor(editor, 'start');
     await userEvent.keyboard('{Control>}z{/Control}');
     await vi.waitFor(() => expect(editor.getText()).not.toContain('mine'));
     expect(editor.getText()).toContain('theirs');
@@ -256,7 +263,7 @@ describe('schema version', () => {
     const ydoc = new Y.Doc();
     const blocked = vi.fn();
     const editor = mount(ydoc, { onSchemaBlocked: blocked });
-    editor.commands.focus('end');
+    await focusEditor(editor);
     await userEvent.keyboard('old text');
     await vi.waitFor(() => expect(editor.getText()).toBe('old text'));
     expect(ydoc.getMap(META_MAP).get(SCHEMA_VERSION_KEY)).toBe(SCHEMA_VERSION);
