@@ -13,6 +13,7 @@ import { renderListPage } from './pages/list';
 import { renderEditorPage } from './pages/editor';
 import { renderSettingsPage } from './pages/settings';
 import { renderNotFound } from './pages/not-found';
+import { TabSync } from './tab-sync';
 
 export interface Page {
   readonly el: HTMLElement;
@@ -36,6 +37,7 @@ export class App {
   /** A capability link opened while locked: applied after unlock, never kept in the address bar. */
   private pendingFragment: string | undefined;
   private readonly ctx: AppContext;
+  private readonly tabs = new TabSync();
 
   constructor(
     private readonly root: HTMLElement,
@@ -58,6 +60,13 @@ export class App {
     window.addEventListener('hashchange', () => void this.render());
     onLocaleChange(() => void this.render());
     this.core.lock.onChange(() => void this.render());
+    this.core.lock.onRewrap(() => this.tabs.announceLockConfig());
+    this.tabs.subscribe({
+      locked: () => {
+        if (this.core.lock.enabled && !this.core.lock.locked) void this.lockNow(false);
+      },
+      lockConfig: () => void this.closePage().then(() => location.reload()),
+    });
     void this.render();
   }
 
@@ -188,7 +197,8 @@ export class App {
     }
   }
 
-  private async lockNow(): Promise<void> {
+  private async lockNow(announce = true): Promise<void> {
+    if (announce) this.tabs.announceLocked();
     await this.closePage();
     // Re-renders through onChange into the lock screen.
     this.core.lock.lock();

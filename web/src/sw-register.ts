@@ -31,14 +31,19 @@ export function registerServiceWorker(banners: Banners): void {
   void navigator.serviceWorker
     .register('./sw.js', { scope: './' })
     .then((reg) => {
-      // An update downloaded in an earlier visit and still waiting.
-      if (reg.waiting && navigator.serviceWorker.controller) offer(reg.waiting);
-      reg.addEventListener('updatefound', () => {
-        const w = reg.installing;
-        w?.addEventListener('statechange', () => {
+      const track = (w: ServiceWorker | null): void => {
+        if (!w) return;
+        const check = (): void => {
           if (w.state === 'installed' && navigator.serviceWorker.controller) offer(w);
-        });
-      });
+        };
+        w.addEventListener('statechange', check);
+        check();
+      };
+      // An update found before this script ran (the browser checks on navigation) may still be
+      // installing, or already waiting from an earlier visit.
+      track(reg.waiting);
+      track(reg.installing);
+      reg.addEventListener('updatefound', () => track(reg.installing));
     })
     .catch((e: unknown) => console.warn('service worker registration failed', e));
 }

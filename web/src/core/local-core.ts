@@ -47,7 +47,16 @@ async function attempt<T>(f: () => Promise<Result<T, CoreError>>): Promise<Resul
 const mapKeyring = (e: string): CoreError => (e === 'locked' || e === 'missing' ? e : 'corrupt');
 
 class Lock implements LockControl {
+  private readonly rewrapListeners = new Set<() => void>();
   constructor(private readonly keyring: Keyring) {}
+  onRewrap(cb: () => void): () => void {
+    this.rewrapListeners.add(cb);
+    return () => this.rewrapListeners.delete(cb);
+  }
+  private rewrapped<T extends Result<void, string>>(r: T): T {
+    if (r.ok) this.rewrapListeners.forEach((cb) => cb());
+    return r;
+  }
   get enabled(): boolean {
     return this.keyring.lockEnabled;
   }
@@ -66,19 +75,19 @@ class Lock implements LockControl {
   enable(p: string): Promise<Result<void, CoreError>> {
     return attempt(async () => {
       await this.keyring.enableLock(p);
-      return ok(undefined);
+      return this.rewrapped(ok(undefined));
     });
   }
   async disable(p: string): Promise<Result<void, 'wrong-passphrase' | CoreError>> {
     try {
-      return await this.keyring.disableLock(p);
+      return this.rewrapped(await this.keyring.disableLock(p));
     } catch (e) {
       return err(storageCode(e));
     }
   }
   async change(a: string, b: string): Promise<Result<void, 'wrong-passphrase' | CoreError>> {
     try {
-      return await this.keyring.changePassphrase(a, b);
+      return this.rewrapped(await this.keyring.changePassphrase(a, b));
     } catch (e) {
       return err(storageCode(e));
     }

@@ -19,6 +19,8 @@ export interface LockControl {
   disable(passphrase: string): Promise<Result<void, 'wrong-passphrase' | CoreError>>;
   change(oldPassphrase: string, newPassphrase: string): Promise<Result<void, 'wrong-passphrase' | CoreError>>;
   onChange(cb: () => void): () => void;
+  /** The key-encryption key was replaced (lock turned on or off, passphrase changed) in this tab. */
+  onRewrap(cb: () => void): () => void;
 }
 
 export interface DocEvents {
