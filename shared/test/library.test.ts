@@ -184,3 +184,24 @@ describe('BlobStore', () => {
     await expect(blobs.put(s, new Uint8Array(1), '')).rejects.toThrow(RangeError);
   });
 });
+
+describe('Library.sweep', () => {
+  it('removes records left by a tab that kept writing a deleted document, and nothing else', async () => {
+    const { storage, library } = await setup();
+    const keep = await library.create('keep');
+    const gone = await library.create('gone');
+    const a = await openDoc(storage, gone, { leader: neverLeader });
+    const k = await openDoc(storage, keep, { leader: neverLeader });
+    k.ydoc.getText('body').insert(0, 'kept');
+    await k.doc.close();
+    await library.delete(gone.docId);
+    a.ydoc.getText('body').insert(0, 'written after the delete');
+    await a.doc.close();
+    expect((await storage.keys('doc/')).some((x) => x.includes(gone.docId))).toBe(true);
+    expect(await library.sweep()).toBeGreaterThan(0);
+    const left = await storage.keys('');
+    expect(left.filter((x) => x.includes(gone.docId))).toEqual([]);
+    expect(left.filter((x) => x.includes(keep.docId)).length).toBe(3); // key, meta, one update
+    expect(await library.sweep()).toBe(0);
+  });
+});

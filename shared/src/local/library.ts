@@ -146,6 +146,11 @@ export class Library {
     return q === '' ? all : ok(all.value.filter((d) => fold(d.title).includes(q)));
   }
 
+  /** See sweepOrphans; run it at startup. */
+  sweep(): Promise<number> {
+    return this.serial(() => sweepOrphans(this.storage, this.keyring));
+  }
+
   /** The ops that remove every trace of a document from this device. */
   async deleteOps(docId: string): Promise<StorageOp[]> {
     const ops: StorageOp[] = [];
@@ -167,6 +172,26 @@ export class Library {
       this.keyring.forget(docId);
     });
   }
+}
+
+/**
+ * Deletes records whose document has no key record any more (e.g. a tab kept writing a document that
+ * another tab deleted). Data keys are listed BEFORE key records, so a document created meanwhile (its key
+ * is always written first) is never swept. Returns how many records were removed.
+ */
+export async function sweepOrphans(storage: Storage, keyring: Keyring): Promise<number> {
+  const candidates: string[] = [];
+  for (const prefix of ['doc/', 'blob/', 'quarantine/', META_PREFIX]) {
+    for (const key of await storage.keys(prefix)) candidates.push(key);
+  }
+  const known = new Set(await keyring.listDocIds());
+  const ops: StorageOp[] = [];
+  for (const key of candidates) {
+    const docId = key.slice(key.indexOf('/') + 1).split('/')[0]!;
+    if (!known.has(docId)) ops.push({ type: 'del', key });
+  }
+  if (ops.length > 0) await storage.batch(ops);
+  return ops.length;
 }
 
 /** The title lives in the (encrypted, synced) Y.Doc: Y.Map 'meta', key 'title'. */
