@@ -46,8 +46,8 @@ function openMeta(docKey: Uint8Array, docId: string, value: Uint8Array): DocMeta
   }
 }
 
-/** For search: NFC so that Hangul typed on macOS (NFD) matches titles typed elsewhere. */
-const fold = (s: string): string => s.normalize('NFC').toLocaleLowerCase();
+/** For search: NFC so that Hangul typed on macOS (NFD) matches titles typed elsewhere; locale-free lower case. */
+const fold = (s: string): string => s.normalize('NFC').toLowerCase();
 
 export class Library {
   private chain: Promise<unknown> = Promise.resolve();
