@@ -40,7 +40,8 @@ const byName = (name: string) => EDITOR_COMMANDS.find((c) => c.name === name)!;
 async function compose(syllables: string[][]): Promise<void> {
   const session = cdp();
   for (const steps of syllables) {
-    for (const s of steps) await session.send('Input.imeSetComposition', { text: s, selectionStart: s.length, selectionEnd: s.length });
+    for (const s of steps)
+      await session.send('Input.imeSetComposition', { text: s, selectionStart: s.length, selectionEnd: s.length });
     await session.send('Input.insertText', { text: steps.at(-1)! });
   }
 }
@@ -99,7 +100,9 @@ describe('EDITOR_COMMANDS', () => {
     byName('taskList').run(editor);
     await userEvent.keyboard('parent{Enter}');
     await userEvent.keyboard('{Tab}child');
-    expect(editor.getHTML()).toMatch(/<p>parent<\/p><ul data-type="taskList"><li data-type="taskItem"[^>]*>.*<p>child<\/p>/);
+    expect(editor.getHTML()).toMatch(
+      /<p>parent<\/p><ul data-type="taskList"><li data-type="taskItem"[^>]*>.*<p>child<\/p>/,
+    );
     expect(editor.view.dom.querySelector('li ul li')?.textContent).toContain('child');
   });
 
@@ -142,13 +145,17 @@ describe('links', () => {
     const { editor } = mount();
     await focusEditor(editor);
     await userEvent.keyboard('see https://example.org/x ');
-    await vi.waitFor(() => expect(editor.view.dom.querySelector('a')?.getAttribute('href')).toBe('https://example.org/x'));
+    await vi.waitFor(() =>
+      expect(editor.view.dom.querySelector('a')?.getAttribute('href')).toBe('https://example.org/x'),
+    );
     const dt = new DataTransfer();
     dt.setData('text/plain', 'javascript:alert(1)');
     dt.setData('text/html', '<a href="javascript:alert(1)">evil</a> <a href="JAVASCRIPT:alert(2)">evil2</a>');
     editor.view.dom.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
     await vi.waitFor(() => expect(editor.getText()).toContain('evil2'));
-    expect(Array.from(editor.view.dom.querySelectorAll('a')).map((a) => a.getAttribute('href'))).toEqual(['https://example.org/x']);
+    expect(Array.from(editor.view.dom.querySelectorAll('a')).map((a) => a.getAttribute('href'))).toEqual([
+      'https://example.org/x',
+    ]);
   });
 });
 
@@ -156,10 +163,15 @@ describe('Hangul next to structure', () => {
   it('Enter right after a composed syllable keeps it and splits the paragraph', async () => {
     const { editor, ydoc } = mount();
     await userEvent.click(editor.view.dom);
-    await compose([['ㅇ', '아', '안'], ['ㄴ', '녀', '녕']]);
+    await compose([
+      ['ㅇ', '아', '안'],
+      ['ㄴ', '녀', '녕'],
+    ]);
     await userEvent.keyboard('{Enter}');
     await compose([['ㅎ', '하', '한']]);
-    await vi.waitFor(() => expect(Array.from(editor.view.dom.querySelectorAll('p')).map((p) => p.textContent)).toEqual(['안녕', '한']));
+    await vi.waitFor(() =>
+      expect(Array.from(editor.view.dom.querySelectorAll('p')).map((p) => p.textContent)).toEqual(['안녕', '한']),
+    );
     expect(ydoc.getXmlFragment('default').toString()).toBe('<paragraph>안녕</paragraph><paragraph>한</paragraph>');
   });
 

@@ -224,7 +224,9 @@ describe('paste from Google Docs', () => {
 
 describe('cleanPastedHTML', () => {
   it('replaces foreign images by alt text and keeps our blob images without src', () => {
-    const out = cleanPastedHTML('<p>a<img src="https://tracker.example/p.gif" alt="chart">b<img src="x" onerror="x()"></p><img data-blob-id="AAAAAAAAAAAAAAAAAAAAAA" src="https://evil/">');
+    const out = cleanPastedHTML(
+      '<p>a<img src="https://tracker.example/p.gif" alt="chart">b<img src="x" onerror="x()"></p><img data-blob-id="AAAAAAAAAAAAAAAAAAAAAA" src="https://evil/">',
+    );
     expect(out).toBe('<p>achartb</p><img data-blob-id="AAAAAAAAAAAAAAAAAAAAAA">');
   });
   it('leaves ordinary HTML alone', () => {
@@ -250,7 +252,9 @@ describe('pasted image files', () => {
     await vi.waitFor(() => expect(editor.view.dom.querySelector('img')).not.toBeNull());
     expect(stored).toEqual([file]);
     expect(editor.view.dom.querySelector('img')!.getAttribute('src')).toMatch(/^blob:/);
-    expect(editor.getJSON().content?.some((n) => n.type === 'image' && n.attrs?.blobId === 'CCCCCCCCCCCCCCCCCCCCCC')).toBe(true);
+    expect(
+      editor.getJSON().content?.some((n) => n.type === 'image' && n.attrs?.blobId === 'CCCCCCCCCCCCCCCCCCCCCC'),
+    ).toBe(true);
     expect(editor.getHTML()).toContain('<img data-blob-id="CCCCCCCCCCCCCCCCCCCCCC" alt="photo.png">');
   });
 
@@ -268,13 +272,29 @@ describe('pasted image files', () => {
     const file = new File([new Uint8Array([137, 80, 78, 71])], 'drop.png', { type: 'image/png' });
     const dt = new DataTransfer();
     dt.items.add(file);
-    editor.view.dom.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, clientX: rect.left + 5, clientY: rect.top + 5, bubbles: true, cancelable: true }));
+    editor.view.dom.dispatchEvent(
+      new DragEvent('drop', {
+        dataTransfer: dt,
+        clientX: rect.left + 5,
+        clientY: rect.top + 5,
+        bubbles: true,
+        cancelable: true,
+      }),
+    );
     await vi.waitFor(() => expect(editor.view.dom.querySelector('img')?.getAttribute('src')).toMatch(/^blob:/));
     expect(stored).toEqual([file]);
 
     const html = new DataTransfer();
     html.setData('text/html', '<p>dragged <img src="http://127.0.0.1:9/dragged.png" alt="pic"></p>');
-    editor.view.dom.dispatchEvent(new DragEvent('drop', { dataTransfer: html, clientX: rect.left + 5, clientY: rect.top + 5, bubbles: true, cancelable: true }));
+    editor.view.dom.dispatchEvent(
+      new DragEvent('drop', {
+        dataTransfer: html,
+        clientX: rect.left + 5,
+        clientY: rect.top + 5,
+        bubbles: true,
+        cancelable: true,
+      }),
+    );
     await vi.waitFor(() => expect(editor.getText()).toContain('dragged pic'));
     expect(editor.view.dom.querySelectorAll('img:not(.ProseMirror-separator)').length).toBe(1);
     expect(performance.getEntriesByType('resource').filter((e) => e.name.includes('dragged.png'))).toEqual([]);

@@ -45,8 +45,17 @@ describe('countCharacters', () => {
 
 describe('sanitizeAttributes', () => {
   it('drops event handlers, style and src everywhere', () => {
-    expect(sanitizeAttributes('p', { onclick: 'x()', ONMOUSEOVER: 'x()', style: 'background:url(//evil/)', class: 'ok' })).toEqual({ class: 'ok' });
-    expect(sanitizeAttributes('img', { src: 'http://127.0.0.1:9/p.png', onerror: 'x()', 'data-blob-id': 'AAAAAAAAAAAAAAAAAAAAAA', alt: 'a' })).toEqual({
+    expect(
+      sanitizeAttributes('p', { onclick: 'x()', ONMOUSEOVER: 'x()', style: 'background:url(//evil/)', class: 'ok' }),
+    ).toEqual({ class: 'ok' });
+    expect(
+      sanitizeAttributes('img', {
+        src: 'http://127.0.0.1:9/p.png',
+        onerror: 'x()',
+        'data-blob-id': 'AAAAAAAAAAAAAAAAAAAAAA',
+        alt: 'a',
+      }),
+    ).toEqual({
       'data-blob-id': 'AAAAAAAAAAAAAAAAAAAAAA',
       alt: 'a',
     });
@@ -64,12 +73,16 @@ describe('sanitizeAttributes', () => {
   });
 
   it('keeps table spans numeric and styles to widths/alignment', () => {
-    expect(sanitizeAttributes('td', { colspan: '2', rowspan: '1e9', colwidth: '100,200', style: 'text-align: center' })).toEqual({
+    expect(
+      sanitizeAttributes('td', { colspan: '2', rowspan: '1e9', colwidth: '100,200', style: 'text-align: center' }),
+    ).toEqual({
       colspan: '2',
       colwidth: '100,200',
       style: 'text-align: center',
     });
-    expect(sanitizeAttributes('td', { colspan: '2" onmouseover="x', style: 'text-align: center; background: url(x)' })).toEqual({});
+    expect(
+      sanitizeAttributes('td', { colspan: '2" onmouseover="x', style: 'text-align: center; background: url(x)' }),
+    ).toEqual({});
     expect(sanitizeAttributes('table', { style: 'min-width: 75px' })).toEqual({ style: 'min-width: 75px' });
     expect(sanitizeAttributes('col', { style: 'width: 0;background:url(//evil/)px' })).toEqual({});
   });
@@ -81,12 +94,24 @@ describe('sanitizeAttributes', () => {
 
 describe('sanitizeDOMOutputSpec', () => {
   it('rewrites unknown tags and strips nested attributes, keeping holes', () => {
-    const out = sanitizeDOMOutputSpec(['script', { src: 'x' }, ['a', { href: 'javascript:x', onclick: 'y' }, 0], ['iframe', { src: 'x' }]]);
+    const out = sanitizeDOMOutputSpec([
+      'script',
+      { src: 'x' },
+      ['a', { href: 'javascript:x', onclick: 'y' }, 0],
+      ['iframe', { src: 'x' }],
+    ]);
     expect(out).toEqual(['div', {}, ['a', {}, 0], ['span', {}]]);
   });
   it('leaves plain specs intact', () => {
     expect(sanitizeDOMOutputSpec(['h2', 0])).toEqual(['h2', {}, 0]);
-    expect(sanitizeDOMOutputSpec(['li', { 'data-type': 'taskItem', 'data-checked': 'true' }, ['label', ['input', { type: 'checkbox', checked: 'checked' }]], ['div', 0]])).toEqual([
+    expect(
+      sanitizeDOMOutputSpec([
+        'li',
+        { 'data-type': 'taskItem', 'data-checked': 'true' },
+        ['label', ['input', { type: 'checkbox', checked: 'checked' }]],
+        ['div', 0],
+      ]),
+    ).toEqual([
       'li',
       { 'data-type': 'taskItem', 'data-checked': 'true' },
       ['label', {}, ['input', { type: 'checkbox', checked: 'checked' }]],
@@ -148,6 +173,25 @@ describe('EDITOR_COMMANDS', () => {
     const names = EDITOR_COMMANDS.map((c) => c.name);
     expect(new Set(names).size).toBe(names.length);
     for (const c of EDITOR_COMMANDS) expect(c.i18nKey).toBe(`editor.${c.name}`);
-    expect(names).toEqual(expect.arrayContaining(['undo', 'redo', 'bold', 'italic', 'underline', 'strike', 'code', 'link', 'heading1', 'bulletList', 'orderedList', 'taskList', 'blockquote', 'codeBlock', 'horizontalRule', 'table']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'undo',
+        'redo',
+        'bold',
+        'italic',
+        'underline',
+        'strike',
+        'code',
+        'link',
+        'heading1',
+        'bulletList',
+        'orderedList',
+        'taskList',
+        'blockquote',
+        'codeBlock',
+        'horizontalRule',
+        'table',
+      ]),
+    );
   });
 });

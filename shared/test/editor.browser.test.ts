@@ -81,7 +81,9 @@ describe('hostile Yjs content', () => {
       p.setAttribute('onclick', 'window.__pwned = "paragraph"');
       p.setAttribute('style', `background-image: url(http://127.0.0.1:9/${probe}-style.png)`);
       const text = new Y.XmlText();
-      text.insert(0, 'click me', { link: { href: 'javascript:window.__pwned=1', onclick: 'window.__pwned="a"', target: '_self' } });
+      text.insert(0, 'click me', {
+        link: { href: 'javascript:window.__pwned=1', onclick: 'window.__pwned="a"', target: '_self' },
+      });
       text.insert(8, ' and ');
       text.insert(13, 'me too', { link: { href: ' JaVa\tScRiPt:window.__pwned=2' } });
       p.insert(0, [text]);
@@ -97,13 +99,40 @@ describe('hostile Yjs content', () => {
       const goodText = new Y.XmlText();
       goodText.insert(0, 'safe', { link: { href: 'https://example.org/' } });
       good.insert(0, [goodText]);
-      frag.insert(0, [p, img, legacyImg, otherBlob, good]);
+      // attributes of known nodes with hostile values, and node/mark names the schema does not know
+      const code = new Y.XmlElement('codeBlock');
+      code.setAttribute('language', 'x" onmouseover="window.__pwned=4');
+      code.insert(0, [new Y.XmlText('code')]);
+      const heading = new Y.XmlElement('heading');
+      heading.setAttribute('level', '1 onclick=window.__pwned=5' as unknown as string);
+      heading.insert(0, [new Y.XmlText('title')]);
+      const ol = new Y.XmlElement('orderedList');
+      ol.setAttribute('start', 'javascript:window.__pwned=6');
+      ol.setAttribute('type', '<script>window.__pwned=7</script>');
+      const li = new Y.XmlElement('listItem');
+      const liP = new Y.XmlElement('paragraph');
+      const liText = new Y.XmlText();
+      liText.insert(0, 'item', { script: { src: `http://127.0.0.1:9/${probe}-mark.js` } });
+      liP.insert(0, [liText]);
+      li.insert(0, [liP]);
+      ol.insert(0, [li]);
+      const script = new Y.XmlElement('script');
+      script.setAttribute('src', `http://127.0.0.1:9/${probe}-script.js`);
+      const iframe = new Y.XmlElement('iframe');
+      iframe.setAttribute('src', `http://127.0.0.1:9/${probe}-frame.html`);
+      frag.insert(0, [p, img, legacyImg, otherBlob, good, code, heading, ol, script, iframe]);
     });
 
     const root = editor.view.dom;
     await vi.waitFor(() => expect(root.querySelector('img[src^="blob:"]')).not.toBeNull());
     await vi.waitFor(() => expect(root.querySelectorAll('.dure-image[data-state="missing"]').length).toBe(2));
     expect(root.textContent).toContain('click me');
+    expect(root.querySelector('pre code')?.textContent).toBe('code');
+    expect(root.querySelector('h1')?.textContent).toBe('title');
+    expect(root.querySelector('script, iframe, object, embed')).toBeNull();
+    expect(root.querySelector('ol')?.getAttribute('start')).toBeNull();
+    expect(root.querySelector('ol')?.getAttribute('type')).toBeNull();
+    expect(root.querySelector('pre code')?.getAttribute('class')).toBeNull();
 
     // links: the hostile ones have no href at all, the safe one keeps it with rel/target
     const anchors = Array.from(root.querySelectorAll('a'));
@@ -120,7 +149,9 @@ describe('hostile Yjs content', () => {
         expect(attr.value.includes('url('), `${el.localName} ${attr.name}=${attr.value}`).toBe(false);
       }
     }
-    const images = Array.from(document.querySelectorAll('img')).filter((i) => !i.classList.contains('ProseMirror-separator'));
+    const images = Array.from(document.querySelectorAll('img')).filter(
+      (i) => !i.classList.contains('ProseMirror-separator'),
+    );
     expect(images.length).toBe(1);
     for (const img of images) expect(img.getAttribute('src') ?? '').toMatch(/^blob:/);
 
@@ -243,7 +274,9 @@ describe('schema version', () => {
     const blocked = vi.fn();
     const editor = mount(ydoc, { onSchemaBlocked: blocked });
     await vi.waitFor(() => expect(editor.getText()).toContain('from the future'));
-    await vi.waitFor(() => expect(blocked).toHaveBeenCalledWith({ ok: false, error: 'newer-schema', found: SCHEMA_VERSION + 1 }));
+    await vi.waitFor(() =>
+      expect(blocked).toHaveBeenCalledWith({ ok: false, error: 'newer-schema', found: SCHEMA_VERSION + 1 }),
+    );
     expect(editor.isEditable).toBe(false);
     expect(editor.view.dom.getAttribute('contenteditable')).toBe('false');
     // try every way in: typing, commands, undo
@@ -283,7 +316,9 @@ describe('schema version', () => {
     await userEvent.keyboard('more');
     editor.commands.insertContent('more');
     expect(Y.encodeStateAsUpdate(ydoc)).toEqual(after);
-    expect(ydoc.getXmlFragment('default').toString()).toContain('<callout><paragraph>new kind of node</paragraph></callout>');
+    expect(ydoc.getXmlFragment('default').toString()).toContain(
+      '<callout><paragraph>new kind of node</paragraph></callout>',
+    );
   });
 
   it('opening an empty document writes nothing; the first local edit stamps the version', async () => {
@@ -311,7 +346,8 @@ describe('Korean', () => {
         await session.send('Input.insertText', { text: ' ' });
         continue;
       }
-      for (const s of steps) await session.send('Input.imeSetComposition', { text: s, selectionStart: s.length, selectionEnd: s.length });
+      for (const s of steps)
+        await session.send('Input.imeSetComposition', { text: s, selectionStart: s.length, selectionEnd: s.length });
       await session.send('Input.insertText', { text: steps.at(-1)! });
     }
     await vi.waitFor(() => expect(editor.getText()).toBe('한글 말'));

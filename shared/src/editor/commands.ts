@@ -47,7 +47,9 @@ export function setLink(editor: Editor, raw: string): boolean {
   const trimmed = raw.trim();
   if (trimmed === '') return editor.chain().focus().extendMarkRange('link').unsetLink().run();
   // a bare "example.org" is what people type; it means https
-  const href = safeHref(trimmed) ?? (/^[\p{L}\p{N}][\p{L}\p{N}.-]*\.[\p{L}]{2,}(\/|$)/u.test(trimmed) ? safeHref(`https://${trimmed}`) : null);
+  const href =
+    safeHref(trimmed) ??
+    (/^[\p{L}\p{N}][\p{L}\p{N}.-]*\.[\p{L}]{2,}(\/|$)/u.test(trimmed) ? safeHref(`https://${trimmed}`) : null);
   if (href === null) return false;
   return editor.chain().focus().extendMarkRange('link').setLink({ href }).run();
 }
@@ -55,11 +57,41 @@ export function setLink(editor: Editor, raw: string): boolean {
 export const EDITOR_COMMANDS: readonly EditorCommand[] = [
   command('undo', 'history', 'Mod-z', (c) => c.undo()),
   command('redo', 'history', 'Mod-Shift-z', (c) => c.redo()),
-  command('bold', 'inline', 'Mod-b', (c) => c.toggleBold(), (e) => e.isActive('bold')),
-  command('italic', 'inline', 'Mod-i', (c) => c.toggleItalic(), (e) => e.isActive('italic')),
-  command('underline', 'inline', 'Mod-u', (c) => c.toggleUnderline(), (e) => e.isActive('underline')),
-  command('strike', 'inline', 'Mod-Shift-s', (c) => c.toggleStrike(), (e) => e.isActive('strike')),
-  command('code', 'inline', 'Mod-e', (c) => c.toggleCode(), (e) => e.isActive('code')),
+  command(
+    'bold',
+    'inline',
+    'Mod-b',
+    (c) => c.toggleBold(),
+    (e) => e.isActive('bold'),
+  ),
+  command(
+    'italic',
+    'inline',
+    'Mod-i',
+    (c) => c.toggleItalic(),
+    (e) => e.isActive('italic'),
+  ),
+  command(
+    'underline',
+    'inline',
+    'Mod-u',
+    (c) => c.toggleUnderline(),
+    (e) => e.isActive('underline'),
+  ),
+  command(
+    'strike',
+    'inline',
+    'Mod-Shift-s',
+    (c) => c.toggleStrike(),
+    (e) => e.isActive('strike'),
+  ),
+  command(
+    'code',
+    'inline',
+    'Mod-e',
+    (c) => c.toggleCode(),
+    (e) => e.isActive('code'),
+  ),
   {
     name: 'link',
     i18nKey: 'editor.link',
@@ -70,17 +102,77 @@ export const EDITOR_COMMANDS: readonly EditorCommand[] = [
     canRun: (editor) => editor.isEditable && editor.can().chain().setLink({ href: 'https://example.org' }).run(),
     isActive: (editor) => editor.isActive('link'),
   },
-  command('paragraph', 'block', 'Mod-Alt-0', (c) => c.setParagraph(), (e) => e.isActive('paragraph')),
-  command('heading1', 'block', 'Mod-Alt-1', (c) => c.toggleHeading({ level: 1 }), (e) => e.isActive('heading', { level: 1 })),
-  command('heading2', 'block', 'Mod-Alt-2', (c) => c.toggleHeading({ level: 2 }), (e) => e.isActive('heading', { level: 2 })),
-  command('heading3', 'block', 'Mod-Alt-3', (c) => c.toggleHeading({ level: 3 }), (e) => e.isActive('heading', { level: 3 })),
-  command('bulletList', 'list', 'Mod-Shift-8', (c) => c.toggleBulletList(), (e) => e.isActive('bulletList')),
-  command('orderedList', 'list', 'Mod-Shift-7', (c) => c.toggleOrderedList(), (e) => e.isActive('orderedList')),
-  command('taskList', 'list', 'Mod-Shift-9', (c) => c.toggleTaskList(), (e) => e.isActive('taskList')),
-  command('blockquote', 'block', 'Mod-Shift-b', (c) => c.toggleBlockquote(), (e) => e.isActive('blockquote')),
-  command('codeBlock', 'block', 'Mod-Alt-c', (c) => c.toggleCodeBlock(), (e) => e.isActive('codeBlock')),
+  command(
+    'paragraph',
+    'block',
+    'Mod-Alt-0',
+    (c) => c.setParagraph(),
+    (e) => e.isActive('paragraph'),
+  ),
+  command(
+    'heading1',
+    'block',
+    'Mod-Alt-1',
+    (c) => c.toggleHeading({ level: 1 }),
+    (e) => e.isActive('heading', { level: 1 }),
+  ),
+  command(
+    'heading2',
+    'block',
+    'Mod-Alt-2',
+    (c) => c.toggleHeading({ level: 2 }),
+    (e) => e.isActive('heading', { level: 2 }),
+  ),
+  command(
+    'heading3',
+    'block',
+    'Mod-Alt-3',
+    (c) => c.toggleHeading({ level: 3 }),
+    (e) => e.isActive('heading', { level: 3 }),
+  ),
+  command(
+    'bulletList',
+    'list',
+    'Mod-Shift-8',
+    (c) => c.toggleBulletList(),
+    (e) => e.isActive('bulletList'),
+  ),
+  command(
+    'orderedList',
+    'list',
+    'Mod-Shift-7',
+    (c) => c.toggleOrderedList(),
+    (e) => e.isActive('orderedList'),
+  ),
+  command(
+    'taskList',
+    'list',
+    'Mod-Shift-9',
+    (c) => c.toggleTaskList(),
+    (e) => e.isActive('taskList'),
+  ),
+  command(
+    'blockquote',
+    'block',
+    'Mod-Shift-b',
+    (c) => c.toggleBlockquote(),
+    (e) => e.isActive('blockquote'),
+  ),
+  command(
+    'codeBlock',
+    'block',
+    'Mod-Alt-c',
+    (c) => c.toggleCodeBlock(),
+    (e) => e.isActive('codeBlock'),
+  ),
   command('horizontalRule', 'insert', null, (c) => c.setHorizontalRule()),
-  command('table', 'insert', null, (c) => c.insertTable({ rows: 3, cols: 3, withHeaderRow: true }), (e) => e.isActive('table')),
+  command(
+    'table',
+    'insert',
+    null,
+    (c) => c.insertTable({ rows: 3, cols: 3, withHeaderRow: true }),
+    (e) => e.isActive('table'),
+  ),
 ];
 
 export interface EditorStats {

@@ -25,7 +25,8 @@ export function isBlobId(value: unknown): value is string {
 }
 
 function dimension(value: unknown): number | null {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,6}$/.test(value) ? Number(value) : NaN;
+  const n =
+    typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,6}$/.test(value) ? Number(value) : NaN;
   return Number.isInteger(n) && n > 0 && n <= 100000 ? n : null;
 }
 
@@ -215,7 +216,8 @@ export const ImageUpload = Extension.create<ImageUploadOptions>({
             const files = imageFiles(event.dataTransfer?.files);
             if (files.length === 0 || !storeImage || !view.editable) return false;
             event.preventDefault();
-            const dropAt = view.posAtCoords({ left: event.clientX, top: event.clientY })?.pos ?? view.state.selection.to;
+            const dropAt =
+              view.posAtCoords({ left: event.clientX, top: event.clientY })?.pos ?? view.state.selection.to;
             void insertImages(editor, storeImage, files, () => dropAt);
             return true;
           },

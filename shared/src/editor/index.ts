@@ -12,7 +12,14 @@ export {
   SchemaVersionGuard,
   type SchemaCheck,
 } from './schema-version';
-export { EDITOR_COMMANDS, editorStats, setLink, type EditorCommand, type EditorCommandGroup, type EditorStats } from './commands';
+export {
+  EDITOR_COMMANDS,
+  editorStats,
+  setLink,
+  type EditorCommand,
+  type EditorCommandGroup,
+  type EditorStats,
+} from './commands';
 export { countCharacters, countWords } from './words';
 export { sanitizeDOMOutputSpec, sanitizeAttributes, makeSchemaInert, InertRendering, BLOB_ID } from './inert';
 export { DureImage, ImageUpload, isBlobId, type ResolveBlob, type StoreImage } from './image';

@@ -58,9 +58,47 @@ const BY_TAG: Record<string, Record<string, Check>> = {
 };
 
 const TAGS = new Set([
-  'p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'code', 'ul', 'ol', 'li', 'strong', 'b', 'em',
-  'i', 'u', 's', 'del', 'a', 'br', 'hr', 'table', 'thead', 'tbody', 'tr', 'td', 'th', 'colgroup', 'col', 'img',
-  'span', 'div', 'label', 'input', 'figure', 'figcaption', 'mark', 'sub', 'sup',
+  'p',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'blockquote',
+  'pre',
+  'code',
+  'ul',
+  'ol',
+  'li',
+  'strong',
+  'b',
+  'em',
+  'i',
+  'u',
+  's',
+  'del',
+  'a',
+  'br',
+  'hr',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'td',
+  'th',
+  'colgroup',
+  'col',
+  'img',
+  'span',
+  'div',
+  'label',
+  'input',
+  'figure',
+  'figcaption',
+  'mark',
+  'sub',
+  'sup',
 ]);
 
 function stringify(value: unknown): string | null {
@@ -68,7 +106,8 @@ function stringify(value: unknown): string | null {
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : null;
   if (value === true) return '';
-  if (Array.isArray(value)) return value.every((x) => typeof x === 'number' || typeof x === 'string') ? value.join(',') : null;
+  if (Array.isArray(value))
+    return value.every((x) => typeof x === 'number' || typeof x === 'string') ? value.join(',') : null;
   // objects would stringify to "[object Object]" at best, attacker-chosen toString at worst
   return null;
 }
@@ -104,7 +143,9 @@ export function sanitizeAttributes(tag: string, attrs: Readonly<Record<string, u
 }
 
 function isAttrs(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x) && (x as { nodeType?: unknown }).nodeType === undefined;
+  return (
+    typeof x === 'object' && x !== null && !Array.isArray(x) && (x as { nodeType?: unknown }).nodeType === undefined
+  );
 }
 
 function isDomNode(x: unknown): x is Node {
@@ -145,7 +186,8 @@ export function sanitizeDOMOutputSpec(spec: DOMOutputSpec): DOMOutputSpec {
     const out: unknown[] = [tag, attrs];
     for (const child of children) {
       if (child === 0) out.push(0);
-      else if (typeof child === 'string' || Array.isArray(child) || isDomNode(child)) out.push(sanitizeDOMOutputSpec(child as DOMOutputSpec));
+      else if (typeof child === 'string' || Array.isArray(child) || isDomNode(child))
+        out.push(sanitizeDOMOutputSpec(child as DOMOutputSpec));
       // anything else (objects in child position) is not a valid spec part: drop it
     }
     return out as unknown as DOMOutputSpec;

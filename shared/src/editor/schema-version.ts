@@ -76,7 +76,10 @@ const guardKey = new PluginKey('dureSchemaVersionGuard');
  * nodes it does not know. The app is told through `onBlocked` and should reopen the document, which
  * then shows the new content read-only.
  */
-export const SchemaVersionGuard = Extension.create<SchemaVersionGuardOptions, { blocked: boolean; cleanup: (() => void) | null }>({
+export const SchemaVersionGuard = Extension.create<
+  SchemaVersionGuardOptions,
+  { blocked: boolean; cleanup: (() => void) | null }
+>({
   name: 'dureSchemaVersionGuard',
 
   addOptions() {
@@ -121,7 +124,10 @@ export const SchemaVersionGuard = Extension.create<SchemaVersionGuardOptions, { 
     let frozen = false;
     const meta = ydoc.getMap(META_MAP);
     const beforeObservers = (tr: Y.Transaction) => {
-      if (!tr.changed.get(meta as unknown as Y.AbstractType<Y.YEvent<Y.AbstractType<unknown>>>)?.has(SCHEMA_VERSION_KEY)) return;
+      if (
+        !tr.changed.get(meta as unknown as Y.AbstractType<Y.YEvent<Y.AbstractType<unknown>>>)?.has(SCHEMA_VERSION_KEY)
+      )
+        return;
       const check = checkSchema(ydoc);
       if (check.ok || frozen) return;
       frozen = true;

@@ -72,5 +72,9 @@ export const SafeTableHeader = TableHeader.extend({
 
 /** TableKit with column resizing off and rendering through toDOM (so through the allowlist). */
 export function safeTableExtensions() {
-  return [TableKit.configure({ table: { resizable: false, View: null }, tableCell: false, tableHeader: false }), SafeTableCell, SafeTableHeader];
+  return [
+    TableKit.configure({ table: { resizable: false, View: null }, tableCell: false, tableHeader: false }),
+    SafeTableCell,
+    SafeTableHeader,
+  ];
 }

@@ -5,7 +5,10 @@
  * or "é" written as e + combining accent each count once, as a reader would count them.
  */
 
-const graphemes = typeof Intl !== 'undefined' && 'Segmenter' in Intl ? new Intl.Segmenter(undefined, { granularity: 'grapheme' }) : null;
+const graphemes =
+  typeof Intl !== 'undefined' && 'Segmenter' in Intl
+    ? new Intl.Segmenter(undefined, { granularity: 'grapheme' })
+    : null;
 
 export function countCharacters(text: string): number {
   if (graphemes === null) return [...text].length;
