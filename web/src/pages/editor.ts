@@ -158,8 +158,9 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
     };
     metaMap.observe(onMeta);
     disposer.add(() => metaMap.unobserve(onMeta));
-    // A document added from a link gets its list title once its content is here.
-    void doc.setMeta({ title: getDocTitle(ydoc) });
+    // A document added from a link gets its list title once its content is here. An empty title is
+    // never copied over: the records holding it may just have been quarantined.
+    if (getDocTitle(ydoc) !== '') void doc.setMeta({ title: getDocTitle(ydoc) });
 
     // Save state
     const status = new SyncStatus();

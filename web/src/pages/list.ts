@@ -113,6 +113,9 @@ export function renderListPage(ctx: AppContext): Page {
       }),
     );
     if (doc.problem) {
+      // The key may be fine and only the list's copy damaged: opening repairs that copy, and a
+      // broken key gets a clear message on the editor page.
+      actions.prepend(h('a', { class: 'btn small', text: t('list.tryOpen'), testid: 'open-document', attrs: { href: `#/d/${doc.docId}` } }));
       return h(
         'li',
         { class: 'doc-item corrupt', testid: 'document-item', attrs: { 'data-doc-id': doc.docId, 'data-problem': doc.problem } },
