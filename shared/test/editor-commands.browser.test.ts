@@ -175,6 +175,18 @@ describe('Hangul next to structure', () => {
     expect(ydoc.getXmlFragment('default').toString()).toBe('<paragraph>안녕</paragraph><paragraph>한</paragraph>');
   });
 
+  it('composition at a line start with a stored mark (Ctrl+B, then Hangul) is bold and complete', async () => {
+    const { editor, ydoc } = mount();
+    await focusEditor(editor);
+    await userEvent.keyboard('{Control>}b{/Control}');
+    await compose([
+      ['ㄱ', '구', '굵'],
+      ['ㄱ', '게'],
+    ]);
+    await vi.waitFor(() => expect(editor.view.dom.querySelector('strong')?.textContent).toBe('굵게'));
+    expect(ydoc.getXmlFragment('default').toString()).toBe('<paragraph><bold>굵게</bold></paragraph>');
+  });
+
   it('composition inside a list item and in the middle of a paragraph', async () => {
     const { editor, ydoc } = mount();
     await focusEditor(editor);

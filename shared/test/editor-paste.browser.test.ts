@@ -229,6 +229,22 @@ describe('cleanPastedHTML', () => {
     );
     expect(out).toBe('<p>achartb</p><img data-blob-id="AAAAAAAAAAAAAAAAAAAAAA">');
   });
+  it('moves a nested list that sits directly in its parent list into the item before it', () => {
+    expect(cleanPastedHTML('<ul><li>a</li><ul><li>b</li><ol><li>c</li></ol></ul><li>d</li></ul>')).toBe(
+      '<ul><li>a<ul><li>b<ol><li>c</li></ol></li></ul></li><li>d</li></ul>',
+    );
+  });
+
+  it('Google Docs nested lists stay nested in the editor', () => {
+    const { editor } = mount();
+    paste(editor, {
+      html: '<meta charset="utf-8"><b style="font-weight:normal;" id="docs-internal-guid-1"><ul><li aria-level="1"><p role="presentation"><span>상위</span></p></li><ul><li aria-level="2"><p role="presentation"><span>하위</span></p></li></ul><li aria-level="1"><p role="presentation"><span>다음</span></p></li></ul></b>',
+    });
+    const root = editor.view.dom;
+    expect(texts(root, ':scope > ul > li > p')).toEqual(['상위', '다음']);
+    expect(texts(root, ':scope > ul > li > ul > li')).toEqual(['하위']);
+  });
+
   it('leaves ordinary HTML alone', () => {
     expect(cleanPastedHTML('<h2>제목</h2><ul><li><p>x</p></li></ul>')).toBe('<h2>제목</h2><ul><li><p>x</p></li></ul>');
   });

@@ -108,6 +108,24 @@ function unwrap(el: Element): void {
   el.replaceWith(...Array.from(el.childNodes));
 }
 
+/**
+ * Google Docs (and other editors) put a nested list directly inside its parent list, next to the
+ * items (<ul><li>a</li><ul><li>b</li></ul></ul>), which is invalid HTML that ProseMirror would flatten
+ * or split. Move such a list into the item before it, where it belongs.
+ */
+function fixNestedLists(doc: Document): void {
+  for (const list of Array.from(doc.body.querySelectorAll('ul > ul, ul > ol, ol > ul, ol > ol'))) {
+    const prev = list.previousElementSibling;
+    if (prev && prev.localName === 'li') {
+      prev.appendChild(list);
+      continue;
+    }
+    const li = doc.createElement('li');
+    list.before(li);
+    li.appendChild(list);
+  }
+}
+
 function replaceForeignImages(doc: Document): void {
   for (const img of Array.from(doc.body.querySelectorAll('img'))) {
     if (img.hasAttribute('data-blob-id')) {
@@ -136,6 +154,7 @@ export function cleanPastedHTML(html: string): string {
     rebuildWordLists(doc);
     stripOfficeCruft(doc);
   }
+  fixNestedLists(doc);
   replaceForeignImages(doc);
   return doc.body.innerHTML;
 }
