@@ -103,7 +103,9 @@ describe('sanitizeDOMOutputSpec', () => {
     expect(out).toEqual(['div', {}, ['a', {}, 0], ['span', {}]]);
   });
   it('leaves plain specs intact', () => {
-    expect(sanitizeDOMOutputSpec(['h2', 0])).toEqual(['h2', {}, 0]);
+    expect(sanitizeDOMOutputSpec(['h2', 0])).toEqual(['h2', 0]);
+    expect(sanitizeDOMOutputSpec(['p', {}, 0])).toEqual(['p', {}, 0]);
+    expect(sanitizeDOMOutputSpec(['p', { onclick: 'x' }, 0])).toEqual(['p', {}, 0]);
     expect(
       sanitizeDOMOutputSpec([
         'li',

@@ -175,6 +175,11 @@ export function sanitizeDOMOutputSpec(spec: DOMOutputSpec): DOMOutputSpec {
   if (Array.isArray(spec)) {
     const [rawTag, ...rest] = spec as readonly unknown[];
     const tagName = typeof rawTag === 'string' ? rawTag.toLowerCase() : '';
+    // fast path for the bulk of a document (['p', {}, 0], ['strong', 0]): nothing to check
+    if (TAGS.has(tagName) && rest[rest.length - 1] === 0) {
+      if (rest.length === 1) return spec;
+      if (rest.length === 2 && isAttrs(rest[0]) && Object.keys(rest[0]).length === 0) return spec;
+    }
     let tag = TAGS.has(tagName) ? tagName : 'span';
     let attrs: Record<string, string> = {};
     let children = rest;
