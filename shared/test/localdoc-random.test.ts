@@ -13,8 +13,9 @@ import { neverLeader, newDoc, openDoc, prng } from './localdoc-helpers';
 
 /** Seeds that once failed: kept forever as regression cases. */
 const FAILED_SEEDS: number[] = [];
-const SEEDS = 200;
-const STEPS = 40;
+// DURE_SEEDS / DURE_STEPS run a longer hunt locally; the default keeps `npm test` quick.
+const SEEDS = Number(process.env.DURE_SEEDS ?? 200);
+const STEPS = Number(process.env.DURE_STEPS ?? 40);
 
 const ALPHABET = ['a', 'b', 'c', ' ', '가', '나', '다', '한', '글', '\n', 'Z'];
 
@@ -132,7 +133,15 @@ async function runSeed(seed: number): Promise<void> {
         await closeTab(t);
         tabs.splice(tabs.indexOf(t), 1);
       }
-    } else if (r < 0.92) {
+    } else if (r < 0.89) {
+      // Everything at once: writes, compaction and notice reads interleave at every await.
+      log.push('burst');
+      for (const x of tabs) if (rnd() < 0.7) edit(x);
+      hub.deliverAll();
+      await Promise.all(
+        tabs.flatMap((x) => [x.doc.flush().catch(() => undefined), x.doc.compact().catch(() => false)]),
+      );
+    } else if (r < 0.93) {
       const code: StorageErrorCode = pick(['quota', 'io']);
       log.push(`fail-${code}`);
       storage.failNextBatch(code);
