@@ -117,7 +117,7 @@ describe('sanitizeDOMOutputSpec', () => {
       'li',
       { 'data-type': 'taskItem', 'data-checked': 'true' },
       ['label', {}, ['input', { type: 'checkbox', checked: 'checked' }]],
-      ['div', {}, 0],
+      ['div', 0],
     ]);
   });
 });
