@@ -40,7 +40,8 @@ export function swManifestPlugin(): Plugin {
       if (!sw || sw.type !== 'chunk') this.error(`${SW_FILE} was not emitted`);
       const contents = new Map<string, string>();
       for (const [name, out] of Object.entries(bundle)) {
-        const body = out.type === 'chunk' ? out.code : typeof out.source === 'string' ? out.source : String(out.source.length);
+        const body =
+          out.type === 'chunk' ? out.code : typeof out.source === 'string' ? out.source : String(out.source.length);
         contents.set(name, body);
       }
       const manifest = buildManifest(contents);

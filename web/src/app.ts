@@ -56,11 +56,15 @@ export class App {
     return this.banners;
   }
 
+  private readonly stops: (() => void)[] = [];
+
   start(): void {
-    window.addEventListener('hashchange', () => void this.render());
-    onLocaleChange(() => void this.render());
-    this.core.lock.onChange(() => void this.render());
-    this.core.lock.onRewrap(() => this.tabs.announceLockConfig());
+    const onHash = (): void => void this.render();
+    window.addEventListener('hashchange', onHash);
+    this.stops.push(() => window.removeEventListener('hashchange', onHash));
+    this.stops.push(onLocaleChange(() => void this.render()));
+    this.stops.push(this.core.lock.onChange(() => void this.render()));
+    this.stops.push(this.core.lock.onRewrap(() => this.tabs.announceLockConfig()));
     this.tabs.subscribe({
       locked: () => {
         if (this.core.lock.enabled && !this.core.lock.locked) void this.lockNow(false);
@@ -68,6 +72,14 @@ export class App {
       lockConfig: () => void this.closePage().then(() => location.reload()),
     });
     void this.render();
+  }
+
+  /** Closes the current page (flushing its document) and detaches every listener. */
+  async stop(): Promise<void> {
+    this.renderSeq++;
+    for (const f of this.stops.splice(0)) f();
+    this.tabs.close();
+    await this.closePage();
   }
 
   private shell(route: Route): HTMLElement {
@@ -115,7 +127,12 @@ export class App {
       h(
         'header',
         { class: 'topbar' },
-        h('a', { class: 'brand', attrs: { href: '#/', 'aria-label': t('app.home') } }, brandMark, h('span', { text: t('app.name') })),
+        h(
+          'a',
+          { class: 'brand', attrs: { href: '#/', 'aria-label': t('app.home') } },
+          brandMark,
+          h('span', { text: t('app.name') }),
+        ),
         h(
           'nav',
           { attrs: { 'aria-label': t('app.navigation') } },
@@ -171,7 +188,11 @@ export class App {
         this.banners.show('link', {
           kind: 'error',
           testid: 'link-error',
-          text: t(added.error === 'malformed' || added.error === 'unsupported-version' ? `link.${added.error}` : 'link.failed'),
+          text: t(
+            added.error === 'malformed' || added.error === 'unsupported-version'
+              ? `link.${added.error}`
+              : 'link.failed',
+          ),
           dismissLabel: t('common.dismiss'),
         });
       }

@@ -44,9 +44,9 @@ const INDEX = 'index.html';
 sw.addEventListener('install', (e) => {
   // `cache: 'reload'` skips the HTTP cache so a half-updated server cannot mix two builds.
   e.waitUntil(
-    caches.open(CACHE).then((cache) =>
-      cache.addAll(MANIFEST.files.map((f) => new Request(urlOf(f), { cache: 'reload' }))),
-    ),
+    caches
+      .open(CACHE)
+      .then((cache) => cache.addAll(MANIFEST.files.map((f) => new Request(urlOf(f), { cache: 'reload' })))),
   );
 });
 

@@ -8,7 +8,9 @@
 type TabMessage = { readonly t: 'dure-locked' } | { readonly t: 'dure-lock-config' };
 
 const isTabMessage = (d: unknown): d is TabMessage =>
-  typeof d === 'object' && d !== null && ((d as TabMessage).t === 'dure-locked' || (d as TabMessage).t === 'dure-lock-config');
+  typeof d === 'object' &&
+  d !== null &&
+  ((d as TabMessage).t === 'dure-locked' || (d as TabMessage).t === 'dure-lock-config');
 
 export class TabSync {
   private readonly channel: BroadcastChannel | undefined =
@@ -20,6 +22,10 @@ export class TabSync {
 
   announceLockConfig(): void {
     this.channel?.postMessage({ t: 'dure-lock-config' } satisfies TabMessage);
+  }
+
+  close(): void {
+    this.channel?.close();
   }
 
   subscribe(handlers: { locked(): void; lockConfig(): void }): void {

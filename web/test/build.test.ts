@@ -4,7 +4,12 @@ import { CSP, CSP_HEADER } from '../src/csp';
 import { buildManifest, SW_FILE } from '../build/sw-manifest';
 
 const directives = (policy: string): Map<string, string> =>
-  new Map(policy.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k!, v.join(' ')]));
+  new Map(
+    policy
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .map(([k, ...v]) => [k!, v.join(' ')]),
+  );
 
 describe('Content-Security-Policy', () => {
   it('allows no inline or remote script, style or image', () => {

@@ -26,8 +26,14 @@ function tsFiles(dir: string): string[] {
 const PROSE = String.raw`[^'"\x60]*\p{L}[^'"\x60]*`;
 /** Assignments and props that put text on screen or in the accessibility tree. */
 const LITERAL_UI = [
-  new RegExp(String.raw`\.(textContent|innerText|innerHTML|placeholder|title|ariaLabel|alt)\s*=\s*(['"\x60])${PROSE}\2`, 'u'),
-  new RegExp(String.raw`\b(text|placeholder|title|label|confirmLabel|message|dismissLabel)\s*:\s*(['"\x60])${PROSE}\2`, 'u'),
+  new RegExp(
+    String.raw`\.(textContent|innerText|innerHTML|placeholder|title|ariaLabel|alt)\s*=\s*(['"\x60])${PROSE}\2`,
+    'u',
+  ),
+  new RegExp(
+    String.raw`\b(text|placeholder|title|label|confirmLabel|message|dismissLabel)\s*:\s*(['"\x60])${PROSE}\2`,
+    'u',
+  ),
   new RegExp(String.raw`['"](aria-label|title|placeholder|alt)['"]\s*[:,]\s*(['"\x60])${PROSE}\2`, 'u'),
   new RegExp(String.raw`\b(alert|confirm|prompt)\(\s*(['"\x60])${PROSE}\2`, 'u'),
 ];

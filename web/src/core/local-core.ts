@@ -184,7 +184,8 @@ export class LocalCore implements AppCore {
     this.blobs = new BlobStore(storage);
     // Web Locks and BroadcastChannel need a secure context; on a plain-http LAN page each tab leads
     // (safe: a compaction deletes only the records it read) and tabs learn of edits on reopen.
-    this.leader = typeof navigator !== 'undefined' && navigator.locks ? new WebLocksLeaderElection(navigator.locks) : alwaysLeader;
+    this.leader =
+      typeof navigator !== 'undefined' && navigator.locks ? new WebLocksLeaderElection(navigator.locks) : alwaysLeader;
     this.notifier = typeof BroadcastChannel !== 'undefined' ? new BroadcastChannelNotifier() : noNotifier;
   }
 
@@ -193,6 +194,12 @@ export class LocalCore implements AppCore {
     const storage = await IdbStorage.open();
     const keyring = await Keyring.open(storage, storage.deviceKeys());
     return new LocalCore(storage, keyring);
+  }
+
+  /** Lets go of storage and cross-tab channels (tests; the app itself lives as long as the page). */
+  close(): void {
+    (this.notifier as { close?: () => void }).close?.();
+    this.storage.close();
   }
 
   listDocs(): ReturnType<AppCore['listDocs']> {

@@ -7,55 +7,57 @@ import type * as Y from 'yjs';
 import type { DocSummary, LoadProblem, Result, StorageErrorCode } from '@dure/shared';
 export type CoreError = 'locked' | 'missing' | 'corrupt' | StorageErrorCode;
 export interface LockControl {
-    readonly enabled: boolean;
-    readonly locked: boolean;
-    /** The device key is raw bytes (no WebCrypto on a plain-http page): weaker, and the UI says so. */
-    readonly weakDeviceKey: boolean;
-    unlock(passphrase: string): Promise<Result<void, 'wrong-passphrase'>>;
-    lock(): void;
-    enable(passphrase: string): Promise<Result<void, CoreError>>;
-    disable(passphrase: string): Promise<Result<void, 'wrong-passphrase' | CoreError>>;
-    change(oldPassphrase: string, newPassphrase: string): Promise<Result<void, 'wrong-passphrase' | CoreError>>;
-    onChange(cb: () => void): () => void;
+  readonly enabled: boolean;
+  readonly locked: boolean;
+  /** The device key is raw bytes (no WebCrypto on a plain-http page): weaker, and the UI says so. */
+  readonly weakDeviceKey: boolean;
+  unlock(passphrase: string): Promise<Result<void, 'wrong-passphrase'>>;
+  lock(): void;
+  enable(passphrase: string): Promise<Result<void, CoreError>>;
+  disable(passphrase: string): Promise<Result<void, 'wrong-passphrase' | CoreError>>;
+  change(oldPassphrase: string, newPassphrase: string): Promise<Result<void, 'wrong-passphrase' | CoreError>>;
+  onChange(cb: () => void): () => void;
 }
 export interface DocEvents {
-    /** every edit so far is committed to the device */
-    saved(): void;
-    /** a write failed; edits stay in memory and are retried */
-    error(code: StorageErrorCode): void;
-    /** this tab changed the document (not a load or another tab's edit): a save is on its way */
-    'local-change'(): void;
+  /** every edit so far is committed to the device */
+  saved(): void;
+  /** a write failed; edits stay in memory and are retried */
+  error(code: StorageErrorCode): void;
+  /** this tab changed the document (not a load or another tab's edit): a save is on its way */
+  'local-change'(): void;
 }
 export interface OpenedDoc {
-    readonly docId: string;
-    readonly kind: 'edit' | 'view';
-    readonly ydoc: Y.Doc;
-    /** records that failed to decrypt or decode on open; they were quarantined, not dropped */
-    readonly problems: readonly LoadProblem[];
-    on<K extends keyof DocEvents>(event: K, cb: DocEvents[K]): () => void;
-    /** Keeps the list's meta record (title, last edited) in step with the encrypted document. */
-    setMeta(meta: {
-        title?: string;
-        updatedAt?: number;
-    }): Promise<void>;
-    putBlob(bytes: Uint8Array, mime: string): Promise<Result<string, 'too-large' | CoreError>>;
-    getBlob(blobId: string): Promise<Result<{
+  readonly docId: string;
+  readonly kind: 'edit' | 'view';
+  readonly ydoc: Y.Doc;
+  /** records that failed to decrypt or decode on open; they were quarantined, not dropped */
+  readonly problems: readonly LoadProblem[];
+  on<K extends keyof DocEvents>(event: K, cb: DocEvents[K]): () => void;
+  /** Keeps the list's meta record (title, last edited) in step with the encrypted document. */
+  setMeta(meta: { title?: string; updatedAt?: number }): Promise<void>;
+  putBlob(bytes: Uint8Array, mime: string): Promise<Result<string, 'too-large' | CoreError>>;
+  getBlob(blobId: string): Promise<
+    Result<
+      {
         bytes: Uint8Array;
         mime: string;
-    }, 'missing' | 'corrupt'>>;
-    flush(): Promise<void>;
-    close(): Promise<void>;
+      },
+      'missing' | 'corrupt'
+    >
+  >;
+  flush(): Promise<void>;
+  close(): Promise<void>;
 }
 export interface AppCore {
-    readonly lock: LockControl;
-    listDocs(): Promise<Result<readonly DocSummary[], CoreError>>;
-    /** Creates an empty document with a fresh edit capability; returns its id. */
-    createDoc(): Promise<Result<string, CoreError>>;
-    /** Adds (or finds) the document an `#1e.`/`#1r.` link grants; returns its id. */
-    addFromFragment(fragment: string): Promise<Result<string, 'malformed' | 'unsupported-version' | CoreError>>;
-    openDoc(docId: string): Promise<Result<OpenedDoc, CoreError>>;
-    /** The title lives in the encrypted document: renaming writes it there and in the list's record. */
-    renameDoc(docId: string, title: string): Promise<Result<void, CoreError>>;
-    /** Removes the document, its blobs and its key from this device, in one batch. */
-    deleteDoc(docId: string): Promise<Result<void, CoreError>>;
+  readonly lock: LockControl;
+  listDocs(): Promise<Result<readonly DocSummary[], CoreError>>;
+  /** Creates an empty document with a fresh edit capability; returns its id. */
+  createDoc(): Promise<Result<string, CoreError>>;
+  /** Adds (or finds) the document an `#1e.`/`#1r.` link grants; returns its id. */
+  addFromFragment(fragment: string): Promise<Result<string, 'malformed' | 'unsupported-version' | CoreError>>;
+  openDoc(docId: string): Promise<Result<OpenedDoc, CoreError>>;
+  /** The title lives in the encrypted document: renaming writes it there and in the list's record. */
+  renameDoc(docId: string, title: string): Promise<Result<void, CoreError>>;
+  /** Removes the document, its blobs and its key from this device, in one batch. */
+  deleteDoc(docId: string): Promise<Result<void, CoreError>>;
 }

@@ -20,6 +20,22 @@ export interface ToolbarCommand {
 export function formatShortcut(shortcut: string, apple: boolean): string {
   return shortcut
     .split('-')
-    .map((k) => (k === 'Mod' ? (apple ? '⌘' : 'Ctrl') : k === 'Shift' ? (apple ? '⇧' : 'Shift') : k === 'Alt' ? (apple ? '⌥' : 'Alt') : k.length === 1 ? k.toUpperCase() : k))
+    .map((k) =>
+      k === 'Mod'
+        ? apple
+          ? '⌘'
+          : 'Ctrl'
+        : k === 'Shift'
+          ? apple
+            ? '⇧'
+            : 'Shift'
+          : k === 'Alt'
+            ? apple
+              ? '⌥'
+              : 'Alt'
+            : k.length === 1
+              ? k.toUpperCase()
+              : k,
+    )
     .join(apple ? '' : '+');
 }

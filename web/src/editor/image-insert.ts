@@ -7,7 +7,11 @@ import { ACCEPTED_IMAGE_TYPES, prepareImage } from './image-prep';
 export type ImageErrorCode = 'unsupported' | 'undecodable' | 'too-large' | 'store-failed';
 
 /** Prepares and stores one image file; returns its blobId, or reports why not. */
-export async function storeImageFile(doc: OpenedDoc, file: File, onError: (code: ImageErrorCode) => void): Promise<string | undefined> {
+export async function storeImageFile(
+  doc: OpenedDoc,
+  file: File,
+  onError: (code: ImageErrorCode) => void,
+): Promise<string | undefined> {
   const prepared = await prepareImage(file);
   if (!prepared.ok) {
     onError(prepared.error);

@@ -28,7 +28,9 @@ function encode(canvas: HTMLCanvasElement, type: string): Promise<Blob | null> {
   return new Promise((resolve) => canvas.toBlob(resolve, type, 0.85));
 }
 
-export async function prepareImage(file: Blob): Promise<{ ok: true; value: PreparedImage } | { ok: false; error: PrepareError }> {
+export async function prepareImage(
+  file: Blob,
+): Promise<{ ok: true; value: PreparedImage } | { ok: false; error: PrepareError }> {
   if (!isAcceptedImage(file.type)) return { ok: false, error: 'unsupported' };
   let bitmap: ImageBitmap;
   try {
@@ -40,7 +42,16 @@ export async function prepareImage(file: Blob): Promise<{ ok: true; value: Prepa
     let size = fitWithin(bitmap.width, bitmap.height);
     const small = size.width === bitmap.width && file.size <= MAX_IMAGE_BYTES;
     // GIFs are kept as they are when small (re-encoding would drop the animation).
-    if (small) return { ok: true, value: { bytes: new Uint8Array(await file.arrayBuffer()), mime: file.type, width: bitmap.width, height: bitmap.height } };
+    if (small)
+      return {
+        ok: true,
+        value: {
+          bytes: new Uint8Array(await file.arrayBuffer()),
+          mime: file.type,
+          width: bitmap.width,
+          height: bitmap.height,
+        },
+      };
     // JPEG for photos; WebP keeps PNG transparency (Chromium and Firefox encode it; others fall back to PNG).
     const type = file.type === 'image/jpeg' ? 'image/jpeg' : 'image/webp';
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -52,7 +63,15 @@ export async function prepareImage(file: Blob): Promise<{ ok: true; value: Prepa
       g.drawImage(bitmap, 0, 0, size.width, size.height);
       const out = await encode(canvas, type);
       if (out && out.size <= MAX_IMAGE_BYTES) {
-        return { ok: true, value: { bytes: new Uint8Array(await out.arrayBuffer()), mime: out.type, width: size.width, height: size.height } };
+        return {
+          ok: true,
+          value: {
+            bytes: new Uint8Array(await out.arrayBuffer()),
+            mime: out.type,
+            width: size.width,
+            height: size.height,
+          },
+        };
       }
       size = fitWithin(size.width, size.height, Math.floor(Math.max(size.width, size.height) * 0.75));
     }

@@ -45,7 +45,11 @@ export const editorStats = (editor: Editor): { characters: number; words: number
 /** Accepts what the shared setLink accepts: a safe href, or a bare domain that means https. */
 export const isAcceptableLink = (raw: string): boolean => {
   const v = raw.trim();
-  return v === '' || safeHref(v) !== null || (/^[\p{L}\p{N}][\p{L}\p{N}.-]*\.[\p{L}]{2,}(\/|$)/u.test(v) && safeHref(`https://${v}`) !== null);
+  return (
+    v === '' ||
+    safeHref(v) !== null ||
+    (/^[\p{L}\p{N}][\p{L}\p{N}.-]*\.[\p{L}]{2,}(\/|$)/u.test(v) && safeHref(`https://${v}`) !== null)
+  );
 };
 
 export function setLink(editor: Editor, raw: string): boolean {

@@ -31,6 +31,8 @@ export class SyncStatus {
     const text = t(state === 'saved' ? 'sync.savedLocal' : state === 'saving' ? 'sync.saving' : 'sync.error');
     // Avoid re-announcing the same text to screen readers on every keystroke.
     if (this.label.textContent !== text) this.label.textContent = text;
-    this.el.title = t(state === 'saved' ? 'sync.savedLocalHint' : state === 'saving' ? 'sync.savingHint' : 'sync.errorHint');
+    this.el.title = t(
+      state === 'saved' ? 'sync.savedLocalHint' : state === 'saving' ? 'sync.savingHint' : 'sync.errorHint',
+    );
   }
 }

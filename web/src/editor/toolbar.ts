@@ -30,18 +30,29 @@ export class Toolbar {
     extras: readonly ToolbarExtra[],
     tableCommands: readonly ToolbarCommand[],
   ) {
-    this.el = h('div', { class: 'toolbar', testid: 'toolbar', attrs: { role: 'toolbar', 'aria-label': t('toolbar.label') } });
+    this.el = h('div', {
+      class: 'toolbar',
+      testid: 'toolbar',
+      attrs: { role: 'toolbar', 'aria-label': t('toolbar.label') },
+    });
     let lastGroup: string | undefined;
     const groupSep = (g: string): void => {
-      if (lastGroup !== undefined && g !== lastGroup) this.el.append(h('span', { class: 'sep', attrs: { role: 'separator' } }));
+      if (lastGroup !== undefined && g !== lastGroup)
+        this.el.append(h('span', { class: 'sep', attrs: { role: 'separator' } }));
       lastGroup = g;
     };
-    const items = [...commands.map((cmd) => ({ cmd, group: cmd.group })), ...extras.map((extra) => ({ extra, group: extra.group }))];
+    const items = [
+      ...commands.map((cmd) => ({ cmd, group: cmd.group })),
+      ...extras.map((extra) => ({ extra, group: extra.group })),
+    ];
     for (const item of items) {
       groupSep(item.group);
       this.el.append(this.button(item));
     }
-    this.tableGroup = h('span', { class: 'toolbar-table', attrs: { role: 'group', 'aria-label': t('toolbar.tableGroup') } });
+    this.tableGroup = h('span', {
+      class: 'toolbar-table',
+      attrs: { role: 'group', 'aria-label': t('toolbar.tableGroup') },
+    });
     for (const cmd of tableCommands) this.tableGroup.append(this.button({ cmd }, true));
     this.el.append(this.tableGroup);
     this.el.addEventListener('keydown', (e) => this.onKey(e));
@@ -109,7 +120,16 @@ export class Toolbar {
     const vis = this.visible();
     const i = vis.indexOf(document.activeElement as HTMLButtonElement);
     if (i < 0) return;
-    const next = e.key === 'ArrowRight' ? i + 1 : e.key === 'ArrowLeft' ? i - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? vis.length - 1 : -2;
+    const next =
+      e.key === 'ArrowRight'
+        ? i + 1
+        : e.key === 'ArrowLeft'
+          ? i - 1
+          : e.key === 'Home'
+            ? 0
+            : e.key === 'End'
+              ? vis.length - 1
+              : -2;
     if (next === -2) return;
     e.preventDefault();
     const target = vis[(next + vis.length) % vis.length];

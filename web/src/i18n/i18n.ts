@@ -14,7 +14,8 @@ const CATALOGUES: Record<Locale, Record<string, string>> = { en, ko };
 let current: Locale = 'en';
 const listeners = new Set<(l: Locale) => void>();
 
-export const isLocale = (s: unknown): s is Locale => typeof s === 'string' && (LOCALES as readonly string[]).includes(s);
+export const isLocale = (s: unknown): s is Locale =>
+  typeof s === 'string' && (LOCALES as readonly string[]).includes(s);
 
 /** Picks the first supported language from the browser's list ('ko-KR' -> 'ko'); English otherwise. */
 export function detectLocale(languages: readonly string[]): Locale {

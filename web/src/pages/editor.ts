@@ -10,7 +10,15 @@ import { t } from '../i18n/i18n';
 import { Toolbar } from '../editor/toolbar';
 import { SyncStatus } from '../editor/sync-status';
 import { BlobUrls } from '../editor/blob-urls';
-import { createExtensions, checkSchema, editorStats, insertImage, setLink, TABLE_COMMANDS, toolbarCommands } from '../editor/kit';
+import {
+  createExtensions,
+  checkSchema,
+  editorStats,
+  insertImage,
+  setLink,
+  TABLE_COMMANDS,
+  toolbarCommands,
+} from '../editor/kit';
 import { getDocTitle, setDocTitle } from '../editor/doc-title';
 import { promptLink } from '../editor/link-dialog';
 import { pickAndInsertImage, storeImageFile } from '../editor/image-insert';
@@ -44,9 +52,15 @@ function openErrorText(e: CoreError): string {
 
 export function renderEditorPage(ctx: AppContext, docId: string): Page {
   const disposer = new Disposer();
-  const el = h('section', { class: 'editor-page', attrs: { 'aria-label': t('editor.region'), 'aria-busy': 'true' } }, h('p', { class: 'hint', text: t('editor.opening') }));
+  const el = h(
+    'section',
+    { class: 'editor-page', attrs: { 'aria-label': t('editor.region'), 'aria-busy': 'true' } },
+    h('p', { class: 'hint', text: t('editor.opening') }),
+  );
   let closed = false;
   let opened: OpenedDoc | undefined;
+  /** Writes the list's copy of title and time; awaited on close so the list never shows stale data. */
+  let flushMetaOnClose: () => Promise<void> = () => Promise.resolve();
 
   async function open(): Promise<void> {
     const r = await ctx.core.openDoc(docId);
@@ -83,15 +97,30 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
     const schema = checkSchema(ydoc);
     const schemaText = (found: number): string =>
       Number.isFinite(found) ? t('editor.newerSchema', { found }) : t('editor.invalidSchema');
-    const readOnlyReason = !schema.ok ? schemaText(schema.found) : doc.kind === 'view' ? t('editor.viewOnly') : undefined;
-    const readOnlyNote = h('p', { class: 'readonly-note', testid: 'readonly-notice', attrs: { role: 'note' }, text: readOnlyReason ?? '' });
+    const readOnlyReason = !schema.ok
+      ? schemaText(schema.found)
+      : doc.kind === 'view'
+        ? t('editor.viewOnly')
+        : undefined;
+    const readOnlyNote = h('p', {
+      class: 'readonly-note',
+      testid: 'readonly-notice',
+      attrs: { role: 'note' },
+      text: readOnlyReason ?? '',
+    });
     readOnlyNote.hidden = readOnlyReason === undefined;
 
     // Title
     const title = h('input', {
       class: 'title-input',
       testid: 'document-title',
-      attrs: { type: 'text', maxlength: MAX_TITLE_LENGTH, placeholder: t('editor.untitled'), 'aria-label': t('editor.titleLabel'), autocomplete: 'off' },
+      attrs: {
+        type: 'text',
+        maxlength: MAX_TITLE_LENGTH,
+        placeholder: t('editor.untitled'),
+        'aria-label': t('editor.titleLabel'),
+        autocomplete: 'off',
+      },
     });
     title.value = getDocTitle(ydoc);
     title.readOnly = readOnlyReason !== undefined;
@@ -116,7 +145,12 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
         },
       }),
       editorProps: {
-        attributes: { 'aria-label': t('editor.contentLabel'), 'aria-multiline': 'true', role: 'textbox', spellcheck: 'true' },
+        attributes: {
+          'aria-label': t('editor.contentLabel'),
+          'aria-multiline': 'true',
+          role: 'textbox',
+          spellcheck: 'true',
+        },
       },
     });
     disposer.add(() => editor.destroy());
@@ -179,7 +213,11 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
     disposer.add(
       doc.on('error', (code) => {
         status.set('error');
-        ctx.banners.show('quota', { kind: 'error', testid: 'storage-error', text: t(code === 'quota' ? 'errors.quotaEditing' : 'errors.storageEditing') });
+        ctx.banners.show('quota', {
+          kind: 'error',
+          testid: 'storage-error',
+          text: t(code === 'quota' ? 'errors.quotaEditing' : 'errors.storageEditing'),
+        });
       }),
     );
     if (doc.problems.length > 0) {
@@ -196,7 +234,14 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
     const toolbar = new Toolbar(
       editor,
       toolbarCommands((cmd, e) => void promptLink(e, (href) => cmd.run(e, href) || setLink(e, href))),
-      [{ name: 'image', labelKey: 'toolbar.image', group: 'insert', run: () => pickAndInsertImage(editor, doc, onImageError, insertImage) }],
+      [
+        {
+          name: 'image',
+          labelKey: 'toolbar.image',
+          group: 'insert',
+          run: () => pickAndInsertImage(editor, doc, onImageError, insertImage),
+        },
+      ],
       TABLE_COMMANDS,
     );
     const chars = h('span', { testid: 'char-count' });
@@ -226,7 +271,7 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
     disposer.listen(document, 'visibilitychange', () => {
       if (document.visibilityState === 'hidden') flushNow();
     });
-    disposer.add(() => void flushMeta().catch(() => undefined));
+    flushMetaOnClose = flushMeta;
 
     mount(
       el,
@@ -251,6 +296,7 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
       disposer.dispose();
       const doc = opened;
       opened = undefined;
+      await flushMetaOnClose().catch((e: unknown) => console.error('saving the title for the list failed', e));
       if (doc) await doc.close();
     },
   };

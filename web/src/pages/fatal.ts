@@ -15,7 +15,12 @@ export function renderFatal(root: HTMLElement, kind: 'unavailable' | 'failed', d
         h('p', { text: t(`fatal.${kind}.body`) }),
         h('p', { class: 'hint', text: t('fatal.hint') }),
         detail !== undefined && h('p', { class: 'hint', text: t('fatal.detail', { detail }) }),
-        h('button', { class: 'btn primary', text: t('fatal.retry'), attrs: { type: 'button' }, on: { click: () => location.reload() } }),
+        h('button', {
+          class: 'btn primary',
+          text: t('fatal.retry'),
+          attrs: { type: 'button' },
+          on: { click: () => location.reload() },
+        }),
       ),
     ),
   );

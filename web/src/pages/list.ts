@@ -23,7 +23,12 @@ export function renderListPage(ctx: AppContext): Page {
   const search = h('input', {
     class: 'input search',
     testid: 'document-search',
-    attrs: { type: 'search', id: 'doc-search', placeholder: t('list.searchPlaceholder'), 'aria-label': t('list.search') },
+    attrs: {
+      type: 'search',
+      id: 'doc-search',
+      placeholder: t('list.searchPlaceholder'),
+      'aria-label': t('list.search'),
+    },
   });
   const newBtn = h(
     'button',
@@ -67,7 +72,8 @@ export function renderListPage(ctx: AppContext): Page {
       confirmLabel: t('common.save'),
       testid: 'rename-dialog',
       input: { label: t('editor.titleLabel'), value: doc.title, placeholder: t('editor.untitled') },
-      validate: (v) => (normalizeTitle(v).length > MAX_TITLE_LENGTH ? t('list.titleTooLong', { max: MAX_TITLE_LENGTH }) : undefined),
+      validate: (v) =>
+        normalizeTitle(v).length > MAX_TITLE_LENGTH ? t('list.titleTooLong', { max: MAX_TITLE_LENGTH }) : undefined,
     });
     if (title === null) return;
     const r = await ctx.core.renameDoc(doc.docId, normalizeTitle(title));
@@ -115,10 +121,21 @@ export function renderListPage(ctx: AppContext): Page {
     if (doc.problem) {
       // The key may be fine and only the list's copy damaged: opening repairs that copy, and a
       // broken key gets a clear message on the editor page.
-      actions.prepend(h('a', { class: 'btn small', text: t('list.tryOpen'), testid: 'open-document', attrs: { href: `#/d/${doc.docId}` } }));
+      actions.prepend(
+        h('a', {
+          class: 'btn small',
+          text: t('list.tryOpen'),
+          testid: 'open-document',
+          attrs: { href: `#/d/${doc.docId}` },
+        }),
+      );
       return h(
         'li',
-        { class: 'doc-item corrupt', testid: 'document-item', attrs: { 'data-doc-id': doc.docId, 'data-problem': doc.problem } },
+        {
+          class: 'doc-item corrupt',
+          testid: 'document-item',
+          attrs: { 'data-doc-id': doc.docId, 'data-problem': doc.problem },
+        },
         h(
           'div',
           { class: 'doc-open' },
@@ -131,7 +148,11 @@ export function renderListPage(ctx: AppContext): Page {
     const time = h('time', {
       class: 'doc-time',
       text: t('list.edited', { when: relativeTime(doc.updatedAt) }),
-      attrs: { datetime: new Date(doc.updatedAt).toISOString(), title: absoluteTime(doc.updatedAt), 'data-ts': doc.updatedAt },
+      attrs: {
+        datetime: new Date(doc.updatedAt).toISOString(),
+        title: absoluteTime(doc.updatedAt),
+        'data-ts': doc.updatedAt,
+      },
     });
     return h(
       'li',
@@ -140,7 +161,12 @@ export function renderListPage(ctx: AppContext): Page {
         'a',
         { class: 'doc-open', testid: 'open-document', attrs: { href: `#/d/${doc.docId}` } },
         h('span', { class: doc.title ? 'doc-title' : 'doc-title untitled', text: doc.title || t('editor.untitled') }),
-        h('span', { class: 'doc-meta' }, time, doc.kind === 'view' ? h('span', { class: 'badge', text: t('list.viewOnly') }) : null),
+        h(
+          'span',
+          { class: 'doc-meta' },
+          time,
+          doc.kind === 'view' ? h('span', { class: 'badge', text: t('list.viewOnly') }) : null,
+        ),
       ),
       actions,
     );

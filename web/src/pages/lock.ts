@@ -10,8 +10,17 @@ export function renderLockScreen(lock: LockControl): HTMLElement {
     testid: 'unlock-passphrase',
     attrs: { id: 'unlock-passphrase', type: 'password', autocomplete: 'current-password', required: true },
   });
-  const error = h('p', { class: 'error-text', testid: 'unlock-error', attrs: { role: 'alert', 'aria-live': 'assertive' } });
-  const submit = h('button', { class: 'btn primary', text: t('lock.unlock'), testid: 'unlock-submit', attrs: { type: 'submit' } });
+  const error = h('p', {
+    class: 'error-text',
+    testid: 'unlock-error',
+    attrs: { role: 'alert', 'aria-live': 'assertive' },
+  });
+  const submit = h('button', {
+    class: 'btn primary',
+    text: t('lock.unlock'),
+    testid: 'unlock-submit',
+    attrs: { type: 'submit' },
+  });
   const form = h(
     'form',
     {
@@ -22,7 +31,12 @@ export function renderLockScreen(lock: LockControl): HTMLElement {
         },
       },
     },
-    h('div', { class: 'field' }, h('label', { text: t('lock.passphrase'), attrs: { for: 'unlock-passphrase' } }), input),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { text: t('lock.passphrase'), attrs: { for: 'unlock-passphrase' } }),
+      input,
+    ),
     error,
     submit,
   );
@@ -50,7 +64,11 @@ export function renderLockScreen(lock: LockControl): HTMLElement {
     h('p', { class: 'hint', text: t('lock.explain') }),
     form,
   );
-  const screen = h('main', { class: 'center-screen', testid: 'lock-screen', attrs: { 'aria-labelledby': 'lock-title' } }, card);
+  const screen = h(
+    'main',
+    { class: 'center-screen', testid: 'lock-screen', attrs: { 'aria-labelledby': 'lock-title' } },
+    card,
+  );
   queueMicrotask(() => input.focus());
   return screen;
 }

@@ -11,7 +11,11 @@ import { t } from '../i18n/i18n';
 export const MIN_PASSPHRASE_LENGTH = 8;
 
 let fieldSeq = 0;
-function passField(label: string, testid: string, autocomplete: string): { wrap: HTMLElement; input: HTMLInputElement } {
+function passField(
+  label: string,
+  testid: string,
+  autocomplete: string,
+): { wrap: HTMLElement; input: HTMLInputElement } {
   const id = `pf-${++fieldSeq}`;
   const input = h('input', { class: 'input', testid, attrs: { id, type: 'password', autocomplete, required: true } });
   return { wrap: h('div', { class: 'field' }, h('label', { text: label, attrs: { for: id } }), input), input };
@@ -25,7 +29,12 @@ function form(
   ...fields: HTMLElement[]
 ): HTMLFormElement {
   const msg = h('p', { class: 'error-text', testid: `${testid}-error`, attrs: { role: 'alert' } });
-  const btn = h('button', { class: danger ? 'btn danger' : 'btn primary', text: submitLabel, testid: `${testid}-submit`, attrs: { type: 'submit' } });
+  const btn = h('button', {
+    class: danger ? 'btn danger' : 'btn primary',
+    text: submitLabel,
+    testid: `${testid}-submit`,
+    attrs: { type: 'submit' },
+  });
   return h(
     'form',
     {
@@ -62,7 +71,12 @@ export function renderLockSettings(ctx: AppContext, _disposer: Disposer): HTMLEl
   const card = h('section', { class: 'card', testid: 'lock-settings', attrs: { 'aria-labelledby': 'set-lock-h' } });
   card.append(
     h('h2', { text: t('lock.settingsTitle'), attrs: { id: 'set-lock-h' } }),
-    h('p', { class: 'status-line', testid: 'lock-state', attrs: { 'data-enabled': String(lock.enabled) }, text: t(lock.enabled ? 'lock.stateOn' : 'lock.stateOff') }),
+    h('p', {
+      class: 'status-line',
+      testid: 'lock-state',
+      attrs: { 'data-enabled': String(lock.enabled) },
+      text: t(lock.enabled ? 'lock.stateOn' : 'lock.stateOff'),
+    }),
     h('p', { class: 'hint', text: t('lock.settingsExplain') }),
   );
   if (lock.weakDeviceKey && !lock.enabled) card.append(h('p', { class: 'hint', text: t('lock.weakDeviceKey') }));
@@ -93,7 +107,17 @@ export function renderLockSettings(ctx: AppContext, _disposer: Disposer): HTMLEl
   }
 
   card.append(
-    h('div', { class: 'row' }, h('button', { class: 'btn', text: t('lock.lockNow'), testid: 'settings-lock-now', attrs: { type: 'button' }, on: { click: () => void ctx.lockNow() } })),
+    h(
+      'div',
+      { class: 'row' },
+      h('button', {
+        class: 'btn',
+        text: t('lock.lockNow'),
+        testid: 'settings-lock-now',
+        attrs: { type: 'button' },
+        on: { click: () => void ctx.lockNow() },
+      }),
+    ),
   );
   const oldP = passField(t('lock.currentPassphrase'), 'lock-old-passphrase', 'current-password');
   const newP = passField(t('lock.newPassphrase'), 'lock-change-new', 'new-password');

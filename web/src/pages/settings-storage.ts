@@ -17,14 +17,21 @@ async function persistState(): Promise<PersistState> {
 }
 
 const formatBytes = (n: number): string =>
-  new Intl.NumberFormat(document.documentElement.lang || undefined, { style: 'unit', unit: n >= 1e6 ? 'megabyte' : 'kilobyte', maximumFractionDigits: 1 }).format(
-    n >= 1e6 ? n / 1e6 : n / 1e3,
-  );
+  new Intl.NumberFormat(document.documentElement.lang || undefined, {
+    style: 'unit',
+    unit: n >= 1e6 ? 'megabyte' : 'kilobyte',
+    maximumFractionDigits: 1,
+  }).format(n >= 1e6 ? n / 1e6 : n / 1e3);
 
 export function renderStorageSettings(_disposer: Disposer): HTMLElement {
   const state = h('p', { class: 'status-line', testid: 'persist-state' });
   const usage = h('p', { class: 'hint', testid: 'storage-usage' });
-  const ask = h('button', { class: 'btn', text: t('storage.ask'), testid: 'persist-request', attrs: { type: 'button' } });
+  const ask = h('button', {
+    class: 'btn',
+    text: t('storage.ask'),
+    testid: 'persist-request',
+    attrs: { type: 'button' },
+  });
   const result = h('p', { class: 'hint', attrs: { role: 'status' } });
 
   async function refresh(): Promise<void> {

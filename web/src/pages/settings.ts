@@ -6,7 +6,13 @@ import { applyTheme, loadLanguage, loadTheme, saveLanguage, saveTheme, type Them
 import { renderLockSettings } from './settings-lock';
 import { renderStorageSettings } from './settings-storage';
 
-function select(id: string, testid: string, options: readonly [string, string][], value: string, onChange: (v: string) => void): HTMLSelectElement {
+function select(
+  id: string,
+  testid: string,
+  options: readonly [string, string][],
+  value: string,
+  onChange: (v: string) => void,
+): HTMLSelectElement {
   const el = h('select', { class: 'input', testid, attrs: { id }, on: { change: () => onChange(el.value) } });
   for (const [v, label] of options) {
     const o = h('option', { text: label, attrs: { value: v } });
@@ -59,7 +65,12 @@ export function renderSettingsPage(ctx: AppContext): Page {
       'section',
       { class: 'card', attrs: { 'aria-labelledby': 'set-lang-h' } },
       h('h2', { text: t('settings.languageTitle'), attrs: { id: 'set-lang-h' } }),
-      h('div', { class: 'field' }, h('label', { text: t('settings.language'), attrs: { for: 'set-language' } }), language),
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { text: t('settings.language'), attrs: { for: 'set-language' } }),
+        language,
+      ),
     ),
     h(
       'section',

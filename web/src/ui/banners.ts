@@ -22,7 +22,13 @@ export class Banners {
       'div',
       { class: `banner ${spec.kind}`, testid: spec.testid, attrs: { 'data-banner': id } },
       h('p', { text: spec.text }),
-      action && h('button', { class: 'btn small', text: action.label, attrs: { type: 'button' }, on: { click: () => action.run() } }),
+      action &&
+        h('button', {
+          class: 'btn small',
+          text: action.label,
+          attrs: { type: 'button' },
+          on: { click: () => action.run() },
+        }),
       spec.dismissLabel !== undefined &&
         h('button', {
           class: 'btn small',

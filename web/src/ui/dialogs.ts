@@ -12,7 +12,12 @@ interface DialogSpec {
   readonly confirmLabel: string;
   readonly danger?: boolean;
   readonly testid: string;
-  readonly input?: { readonly label: string; readonly value: string; readonly type?: string; readonly placeholder?: string };
+  readonly input?: {
+    readonly label: string;
+    readonly value: string;
+    readonly type?: string;
+    readonly placeholder?: string;
+  };
   /** Returns an error message to keep the dialog open, or undefined to accept. */
   readonly validate?: (value: string) => string | undefined;
 }
@@ -25,7 +30,12 @@ function openDialog(spec: DialogSpec): Promise<string | null> {
       ? h('input', {
           class: 'input',
           testid: `${spec.testid}-input`,
-          attrs: { id: inputId, type: spec.input.type ?? 'text', placeholder: spec.input.placeholder, autocomplete: 'off' },
+          attrs: {
+            id: inputId,
+            type: spec.input.type ?? 'text',
+            placeholder: spec.input.placeholder,
+            autocomplete: 'off',
+          },
         })
       : undefined;
     if (input && spec.input) input.value = spec.input.value;
