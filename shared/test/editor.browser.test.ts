@@ -321,6 +321,29 @@ describe('schema version', () => {
     );
   });
 
+  it('reopening a document written by the editor writes nothing, even when it ends in a table', async () => {
+    const first = new Y.Doc();
+    const writer = mount(first);
+    writer.commands.setContent(
+      '<h1>제목</h1><ul data-type="taskList"><li data-type="taskItem" data-checked="true"><p>done</p></li></ul>' +
+        '<p><a href="https://example.org/">link</a> <strong>b</strong></p><table><tr><th><p>a</p></th><td><p>b</p></td></tr></table>',
+    );
+    await vi.waitFor(() => expect(first.getXmlFragment('default').toString()).toContain('<table>'));
+    const bytes = Y.encodeStateAsUpdate(first);
+
+    const ydoc = new Y.Doc();
+    Y.applyUpdate(ydoc, bytes, 'storage');
+    const writes: unknown[] = [];
+    ydoc.on('update', (_u: Uint8Array, origin: unknown) => writes.push(origin));
+    const reader = mount(ydoc);
+    await vi.waitFor(() => expect(reader.view.dom.querySelector('table')).not.toBeNull());
+    await userEvent.click(reader.view.dom.querySelector('td')!);
+    await userEvent.click(reader.view.dom.querySelector('h1')!);
+    reader.commands.setTextSelection(2);
+    expect(writes).toEqual([]);
+    expect(reader.view.dom.lastElementChild?.localName).toBe('table');
+  });
+
   it('opening an empty document writes nothing; the first local edit stamps the version', async () => {
     const ydoc = new Y.Doc();
     ydoc.getMap(META_MAP).set('title', '제목');
