@@ -23,3 +23,16 @@ describe('MemoryStorage specifics', () => {
     expect(s.batches).toBe(2);
   });
 });
+
+describe('prefixEnd', () => {
+  it('is an exclusive upper bound for every key with the prefix', async () => {
+    const { prefixEnd } = await import('../src/storage/types');
+    expect(prefixEnd('doc/a/')).toBe('doc/a0');
+    expect(prefixEnd('a\uffff')).toBe('b');
+    expect(prefixEnd('\uffff\uffff')).toBeUndefined();
+    expect(prefixEnd('')).toBeUndefined();
+    const end = prefixEnd('doc/x/')!;
+    for (const k of ['doc/x/', 'doc/x/\uffff\uffff', 'doc/x/한글']) expect(k < end).toBe(true);
+    expect('doc/x0' < end).toBe(false);
+  });
+});

@@ -50,5 +50,14 @@ export interface Storage {
   close(): void;
 }
 
-/** The smallest key strictly greater than every key with this prefix. */
-export const prefixEnd = (prefix: string): string => prefix + '\uffff';
+/**
+ * The smallest string greater than every key that starts with prefix (an exclusive upper bound), or
+ * undefined when there is none (empty prefix, or only U+FFFF). Not prefix + '\uffff': keys such as
+ * prefix + '\uffff\uffff' sort after that.
+ */
+export function prefixEnd(prefix: string): string | undefined {
+  let end = prefix.length;
+  while (end > 0 && prefix.charCodeAt(end - 1) === 0xffff) end--;
+  if (end === 0) return undefined;
+  return prefix.slice(0, end - 1) + String.fromCharCode(prefix.charCodeAt(end - 1) + 1);
+}
