@@ -250,6 +250,33 @@ describe('cleanPastedHTML', () => {
   });
 });
 
+describe('copy and paste between Dure documents', () => {
+  it('keeps structure, links and blob images (without src) across editors', async () => {
+    const resolveBlob = async () => URL.createObjectURL(new Blob([new Uint8Array([1])], { type: 'image/png' }));
+    const a = mount({ resolveBlob }).editor;
+    a.commands.setContent(
+      '<h2>제목</h2><ol><li><p>하나</p></li></ol><p><a href="https://example.org/">링크</a></p>' +
+        '<img data-blob-id="EEEEEEEEEEEEEEEEEEEEEE" alt="그림"><table><tr><td><p>칸</p></td></tr></table>',
+    );
+    a.commands.selectAll();
+    const copied = new DataTransfer();
+    a.view.dom.dispatchEvent(new ClipboardEvent('copy', { clipboardData: copied, bubbles: true, cancelable: true }));
+    const html = copied.getData('text/html');
+    expect(html).toContain('data-blob-id="EEEEEEEEEEEEEEEEEEEEEE"');
+    expect(html).not.toMatch(/src=/);
+
+    const b = mount({ resolveBlob }).editor;
+    paste(b, { html, text: copied.getData('text/plain') });
+    const root = b.view.dom;
+    expect(texts(root, 'h2')).toEqual(['제목']);
+    expect(texts(root, 'ol > li')).toEqual(['하나']);
+    expect(root.querySelector('a')?.getAttribute('href')).toBe('https://example.org/');
+    expect(texts(root, 'td')).toEqual(['칸']);
+    await vi.waitFor(() => expect(root.querySelector('.dure-image img')?.getAttribute('src')).toMatch(/^blob:/));
+    expect(b.getJSON().content?.find((n) => n.type === 'image')?.attrs?.blobId).toBe('EEEEEEEEEEEEEEEEEEEEEE');
+  });
+});
+
 describe('pasted image files', () => {
   it('go through storeImage and render from resolveBlob', async () => {
     const stored: File[] = [];
