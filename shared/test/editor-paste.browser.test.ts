@@ -164,6 +164,20 @@ function paste(editor: Editor, data: { html?: string; text?: string; files?: Fil
   editor.view.dom.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
 }
 
+/**
+ * Asserts that no request was made to a URL containing `marker`. A same-origin control image is
+ * loaded first and awaited, so the check would see a request if the page had made one.
+ */
+async function expectNotFetched(marker: string): Promise<void> {
+  const control = `dure-control-${Math.random().toString(36).slice(2)}`;
+  const img = new Image();
+  img.src = `${location.origin}/${control}.png`;
+  await vi.waitFor(() =>
+    expect(performance.getEntriesByType('resource').some((e) => e.name.includes(control))).toBe(true),
+  );
+  expect(performance.getEntriesByType('resource').filter((e) => e.name.includes(marker))).toEqual([]);
+}
+
 function texts(root: Element, selector: string): string[] {
   return Array.from(root.querySelectorAll(selector)).map((e) => (e.textContent ?? '').replace(/\s+/g, ' ').trim());
 }
@@ -204,7 +218,12 @@ describe('paste from Word', () => {
 describe('paste from Google Docs', () => {
   it('keeps headings, lists, link and table, is not all bold, and never fetches the image', async () => {
     const { editor } = mount();
-    paste(editor, { html: GDOCS_HTML, text: '성명서 초안' });
+    // a same-origin URL: it would show up in resource timing even as a 404
+    const marker = `gdocs-pixel-${Math.random().toString(36).slice(2)}`;
+    paste(editor, {
+      html: GDOCS_HTML.replace('http://127.0.0.1:9/gdocs-pixel.png', `${location.origin}/${marker}.png`),
+      text: '성명서 초안',
+    });
     const root = editor.view.dom;
     expect(texts(root, 'h1')).toEqual(['성명서 초안']);
     expect(texts(root, 'h2')).toEqual(['Background']);
@@ -217,8 +236,7 @@ describe('paste from Google Docs', () => {
     // (ProseMirror's own separator <img> after a trailing hard break has no src)
     expect(root.querySelector('img:not(.ProseMirror-separator)')).toBeNull();
     for (const img of Array.from(root.querySelectorAll('img'))) expect(img.hasAttribute('src')).toBe(false);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(performance.getEntriesByType('resource').filter((e) => e.name.includes('127.0.0.1:9'))).toEqual([]);
+    await expectNotFetched(marker);
   });
 });
 
@@ -291,7 +309,7 @@ describe('pasted image files', () => {
       resolveBlob: async (id) => blobUrls.get(id),
     });
     const file = new File([new Uint8Array([137, 80, 78, 71])], 'photo.png', { type: 'image/png' });
-    paste(editor, { files: [file], html: '<img src="http://127.0.0.1:9/copied.png">' });
+    paste(editor, { files: [file], html: `<img src="${location.origin}/copied-image.png">` });
     await vi.waitFor(() => expect(editor.view.dom.querySelector('img')).not.toBeNull());
     expect(stored).toEqual([file]);
     expect(editor.view.dom.querySelector('img')!.getAttribute('src')).toMatch(/^blob:/);
@@ -299,6 +317,7 @@ describe('pasted image files', () => {
       editor.getJSON().content?.some((n) => n.type === 'image' && n.attrs?.blobId === 'CCCCCCCCCCCCCCCCCCCCCC'),
     ).toBe(true);
     expect(editor.getHTML()).toContain('<img data-blob-id="CCCCCCCCCCCCCCCCCCCCCC" alt="photo.png">');
+    await expectNotFetched('copied-image');
   });
 
   it('dropped image files go through storeImage too; a dropped remote <img> is not fetched', async () => {
@@ -328,7 +347,7 @@ describe('pasted image files', () => {
     expect(stored).toEqual([file]);
 
     const html = new DataTransfer();
-    html.setData('text/html', '<p>dragged <img src="http://127.0.0.1:9/dragged.png" alt="pic"></p>');
+    html.setData('text/html', `<p>dragged <img src="${location.origin}/dragged-${stored.length}.png" alt="pic"></p>`);
     editor.view.dom.dispatchEvent(
       new DragEvent('drop', {
         dataTransfer: html,
@@ -340,7 +359,7 @@ describe('pasted image files', () => {
     );
     await vi.waitFor(() => expect(editor.getText()).toContain('dragged pic'));
     expect(editor.view.dom.querySelectorAll('img:not(.ProseMirror-separator)').length).toBe(1);
-    expect(performance.getEntriesByType('resource').filter((e) => e.name.includes('dragged.png'))).toEqual([]);
+    await expectNotFetched('dragged-');
   });
 
   it('without storeImage, an image file paste inserts nothing', async () => {
