@@ -4,6 +4,7 @@ import { utf8 } from '../src/bytes';
 import { MemoryDeviceKeyStore } from '../src/crypto/kek';
 import { Keyring } from '../src/crypto/keyring';
 import { seal } from '../src/crypto/aead';
+import { MemoryNotifierHub } from '../src/local/coordination';
 import { LOCAL_DOC_ORIGIN, LocalDoc, openLocalDoc } from '../src/local/localdoc';
 import { openUpdateRecord, quarantineKey, sealUpdateRecord, updateKey } from '../src/local/records';
 import type { StorageError } from '../src/storage/types';
@@ -370,5 +371,27 @@ describe('LocalDoc: durability under steady typing (fake clock)', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('LocalDoc: memory in a tab that never leads', () => {
+  it('forgets record keys another tab compacted away', async () => {
+    const { storage, secrets } = await newDoc();
+    const hub = new MemoryNotifierHub(false);
+    const follower = await openDoc(storage, secrets, { leader: neverLeader, notifier: hub.notifier() });
+    const leader = await openDoc(storage, secrets, { maxRecords: 8, notifier: hub.notifier() });
+    for (let i = 0; i < 1500; i++) {
+      follower.ydoc.getText('body').insert(0, 'f');
+      await follower.doc.flush();
+      hub.deliverAll();
+      await leader.doc.whenIdle();
+    }
+    await follower.doc.whenIdle();
+    const known = (follower.doc as unknown as { applied: Set<string> }).applied.size;
+    expect(known).toBeLessThan(1100);
+    expect(await storage.keys(`doc/${secrets.docId}/`)).not.toHaveLength(0);
+    hub.deliverAll();
+    await follower.doc.whenIdle();
+    expect(text(leader.ydoc)).toBe('f'.repeat(1500));
   });
 });

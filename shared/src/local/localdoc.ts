@@ -67,6 +67,9 @@ const toStorageError = (e: unknown): StorageError =>
 
 const newId = (): string => toB64url(randomBytes(12));
 
+/** Known record keys kept in memory before checking which still exist. */
+const PRUNE_AT = 1024;
+
 export class LocalDoc {
   readonly docId: string;
   /** random per instance, so two tabs never write the same record key */
@@ -93,6 +96,8 @@ export class LocalDoc {
   private readonly applied = new Set<string>();
   /** update records known to exist since the last snapshot, with their sizes */
   private readonly unsnapshotted = new Map<string, number>();
+  private pruneAt = PRUNE_AT;
+  private pruning: Promise<void> | undefined;
   private leader = false;
   private leadership: { release(): void } | undefined;
   private unsubscribe: (() => void) | undefined;
@@ -232,6 +237,24 @@ export class LocalDoc {
   private noteRecord(key: string, size: number): void {
     this.applied.add(key);
     if (!isSnapshotKey(this.docId, key)) this.unsnapshotted.set(key, size);
+    if (this.applied.size > this.pruneAt && !this.pruning) this.pruning = this.prune();
+  }
+
+  /**
+   * A tab that never leads never compacts, so its memory of record keys would grow for as long as people
+   * type. Forgetting keys that are gone from storage is always safe: at worst a record is read twice.
+   */
+  private async prune(): Promise<void> {
+    try {
+      const present = new Set(await this.storage.keys(this.prefix));
+      for (const k of [...this.applied]) if (!present.has(k)) this.applied.delete(k);
+      for (const k of [...this.unsnapshotted.keys()]) if (!present.has(k)) this.unsnapshotted.delete(k);
+    } catch {
+      // Storage trouble is reported by the writes; pruning can wait for the next record.
+    } finally {
+      this.pruneAt = Math.max(PRUNE_AT, 2 * this.applied.size);
+      this.pruning = undefined;
+    }
   }
 
   private applyUpdates(good: readonly { key: string; update: Uint8Array; size: number }[]): void {
