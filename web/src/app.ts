@@ -27,6 +27,8 @@ export interface AppContext {
   navigate(r: Route): void;
   /** Closes open documents, then drops every key from memory. */
   lockNow(): Promise<void>;
+  /** Deletes a document from this device and tells the other tabs. */
+  deleteDoc(docId: string): ReturnType<AppCore['deleteDoc']>;
 }
 
 export class App {
@@ -48,6 +50,11 @@ export class App {
       banners: this.banners,
       navigate: (r) => navigate(r),
       lockNow: () => this.lockNow(),
+      deleteDoc: async (docId) => {
+        const r = await core.deleteDoc(docId);
+        if (r.ok) this.tabs.announceDeleted(docId);
+        return r;
+      },
     };
   }
 
@@ -70,6 +77,7 @@ export class App {
         if (this.core.lock.enabled && !this.core.lock.locked) void this.lockNow(false);
       },
       lockConfig: () => void this.closePage().then(() => location.reload()),
+      deleted: (docId) => void this.onDeletedElsewhere(docId),
     });
     void this.render();
   }
@@ -216,6 +224,23 @@ export class App {
       default:
         return renderNotFound();
     }
+  }
+
+  private async onDeletedElsewhere(docId: string): Promise<void> {
+    const route = parseRoute(location.hash);
+    if (route.name === 'doc' && route.docId === docId) {
+      await this.closePage();
+      // Closing flushed this tab's last edits: remove them too, so nothing of the document remains.
+      await this.core.deleteDoc(docId);
+      this.banners.show('deleted', {
+        kind: 'info',
+        testid: 'deleted-elsewhere',
+        text: t('editor.deletedElsewhere'),
+        dismissLabel: t('common.dismiss'),
+      });
+      replaceRoute({ name: 'list' });
+    }
+    if (route.name === 'list' || route.name === 'doc') void this.render();
   }
 
   private async lockNow(announce = true): Promise<void> {

@@ -91,7 +91,7 @@ export function renderListPage(ctx: AppContext): Page {
       testid: 'delete-dialog',
     });
     if (!yes) return;
-    const r = await ctx.core.deleteDoc(doc.docId);
+    const r = await ctx.deleteDoc(doc.docId);
     if (!r.ok) showError(r.error);
     await reload();
   }
