@@ -73,13 +73,16 @@ describe('hostile Yjs content', () => {
     const ydoc = new Y.Doc();
     const blobUrl = URL.createObjectURL(pixelPng());
     const editor = mount(ydoc, {
-      resolveBlob: async (id) => (id === BLOB ? blobUrl : `http://127.0.0.1:9/${probe}-resolved.png`),
+      // a compromised resolver handing out a normal URL must not get it into src either
+      resolveBlob: async (id) => (id === BLOB ? blobUrl : `${location.origin}/${probe}-resolved.png`),
     });
     fromPeer(ydoc, (peer) => {
       const frag = peer.getXmlFragment('default');
       const p = new Y.XmlElement('paragraph');
       p.setAttribute('onclick', 'window.__pwned = "paragraph"');
-      p.setAttribute('style', `background-image: url(http://127.0.0.1:9/${probe}-style.png)`);
+      // same-origin URLs below: resource timing would list them even as 404s (a refused
+      // connection to 127.0.0.1:9 might leave no entry at all)
+      p.setAttribute('style', `background-image: url(${location.origin}/${probe}-style.png)`);
       const text = new Y.XmlText();
       text.insert(0, 'click me', {
         link: { href: 'javascript:window.__pwned=1', onclick: 'window.__pwned="a"', target: '_self' },
@@ -92,7 +95,7 @@ describe('hostile Yjs content', () => {
       img.setAttribute('onerror', 'window.__pwned = "img"');
       img.setAttribute('blobId', BLOB);
       const legacyImg = new Y.XmlElement('image');
-      legacyImg.setAttribute('src', `http://127.0.0.1:9/${probe}-legacy.png`);
+      legacyImg.setAttribute('src', `${location.origin}/${probe}-legacy.png`);
       const otherBlob = new Y.XmlElement('image');
       otherBlob.setAttribute('blobId', 'BBBBBBBBBBBBBBBBBBBBBB');
       const good = new Y.XmlElement('paragraph');
