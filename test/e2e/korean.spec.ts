@@ -10,6 +10,7 @@ import {
   editorHtml,
   editorText,
   focusEnd,
+  openDocument,
   waitForEditor,
   waitForSaved,
   yXml,
@@ -112,6 +113,23 @@ test.describe('Korean IME composition', () => {
     expect(await editorHtml(page)).toBe('<p>한글</p><p>두레</p>');
   });
 
+  test('Enter pressed while the last syllable is still composing keeps it', async ({ page }) => {
+    await createDocument(page);
+    await focusEnd(page);
+    const cdp = await ime(page);
+    await compose(cdp, '한');
+    for (const s of ['ㄱ', '그', '글']) {
+      await cdp.send('Input.imeSetComposition', { text: s, selectionStart: s.length, selectionEnd: s.length });
+    }
+    // No commit from the IME: Enter arrives as a keydown with isComposing = true (tiptap#4108, #5605).
+    await page.keyboard.press('Enter');
+    await expect.poll(() => editorHtml(page)).toBe('<p>한글</p><p></p>');
+    expect(await yXml(page)).toBe('<paragraph>한글</paragraph><paragraph></paragraph>');
+    await page.keyboard.type('next');
+    await expect.poll(() => editorHtml(page)).toBe('<p>한글</p><p>next</p>');
+    expect(await visible(page)).toBe('한글\n\nnext');
+  });
+
   test('at a line start with a stored mark (bold toggled before composing)', async ({ page }) => {
     await createDocument(page);
     await focusEnd(page);
@@ -142,6 +160,43 @@ test.describe('Korean IME composition', () => {
     await page.keyboard.press('ControlOrMeta+Shift+z');
     await expect.poll(() => editorText(page)).toBe('keep 한글');
     expect(await yXml(page)).toBe('<paragraph>keep 한글</paragraph>');
+  });
+});
+
+test.describe('Korean IME next to a collaborator', () => {
+  test('a remote edit landing in the paragraph being composed loses no syllable', async ({ page, context }) => {
+    // KNOWN FAILURE of the stock y-tiptap binding (FEATURES.md P1 tiptap#5250, BINDING.md "IME"): the
+    // remote character makes ProseMirror redraw the composing text node, Chrome commits the jamo, and
+    // "두레하한글" appears instead of "두레한글". The incremental binding (a later issue) fixes it; when it
+    // lands this test passes, Playwright reports the unexpected pass, and this line must go.
+    test.fail(true, 'known: stock binding redraws the composing text node (BINDING.md IME)');
+    const docId = await createDocument(page);
+    await focusEnd(page);
+    await page.keyboard.type('shared line: ');
+    await waitForSaved(page);
+    const other = await context.newPage();
+    await openDocument(other, docId);
+    await expect(other.getByTestId('editor')).toContainText('shared line:');
+
+    const cdp = await ime(page);
+    await compose(cdp, '두레');
+    for (const s of ['ㅎ', '하']) {
+      await cdp.send('Input.imeSetComposition', { text: s, selectionStart: s.length, selectionEnd: s.length });
+    }
+    // The collaborator types inside the same text node while "하" is still composing, which defeats
+    // ProseMirror's composition protection in the stock binding (BINDING.md, IME).
+    await other.evaluate(() => window.__dure!.editor.commands.focus('start'));
+    for (let i = 0; i < 'shared'.length; i++) await other.keyboard.press('ArrowRight');
+    await other.keyboard.type('B');
+    await expect(page.getByTestId('editor')).toContainText('sharedB');
+    await cdp.send('Input.imeSetComposition', { text: '한', selectionStart: 1, selectionEnd: 1 });
+    await cdp.send('Input.insertText', { text: '한' });
+    await compose(cdp, '글');
+
+    const expected = 'sharedB line: 두레한글';
+    await expect.poll(() => editorText(page)).toBe(expected);
+    await expect.poll(() => editorText(other)).toBe(expected);
+    expect(await yXml(page)).toBe(`<paragraph>${expected}</paragraph>`);
   });
 });
 
