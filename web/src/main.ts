@@ -1,7 +1,7 @@
 /** Boot: preferences, language, storage and keys, then the app (or a clear message why not). */
 import './styles.css';
 import { StorageError } from '@dure/shared';
-import { detectLocale, setLocale } from './i18n/i18n';
+import { detectLocale, setLocale, t } from './i18n/i18n';
 import { applyTheme, loadLanguage, loadTheme } from './prefs';
 import { App } from './app';
 import { LocalCore } from './core/local-core';
@@ -15,8 +15,19 @@ async function boot(): Promise<void> {
   setLocale(loadLanguage() ?? detectLocale(navigator.languages ?? [navigator.language]));
 
   let core: LocalCore;
+  // Filled once the app runs; the storage may report a version change at any time after opening.
+  const started: { app?: App } = {};
   try {
-    core = await LocalCore.open();
+    // A newer Dure opened in another tab needs to upgrade the database: this tab lets go of it.
+    core = await LocalCore.open({
+      onVersionChange: () =>
+        started.app?.bannerArea.show('version', {
+          kind: 'error',
+          testid: 'version-change',
+          text: t('errors.versionChange'),
+          action: { label: t('errors.reload'), run: () => location.reload() },
+        }),
+    });
   } catch (e) {
     console.error(e);
     const unavailable = e instanceof StorageError && e.code === 'unavailable';
@@ -24,6 +35,7 @@ async function boot(): Promise<void> {
     return;
   }
   const app = new App(root, core);
+  started.app = app;
   app.start();
   registerServiceWorker(app.bannerArea);
 }

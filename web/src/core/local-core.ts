@@ -190,8 +190,8 @@ export class LocalCore implements AppCore {
   }
 
   /** Rejects with StorageError('unavailable') when the browser gives no IndexedDB. */
-  static async open(): Promise<LocalCore> {
-    const storage = await IdbStorage.open();
+  static async open(opts: { onVersionChange?: () => void } = {}): Promise<LocalCore> {
+    const storage = await IdbStorage.open({ onVersionChange: opts.onVersionChange });
     const keyring = await Keyring.open(storage, storage.deviceKeys());
     return new LocalCore(storage, keyring);
   }
