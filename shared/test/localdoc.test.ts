@@ -395,3 +395,31 @@ describe('LocalDoc: memory in a tab that never leads', () => {
     expect(text(leader.ydoc)).toBe('f'.repeat(1500));
   });
 });
+
+describe('LocalDoc: automatic compaction waits for idle time', () => {
+  it('runs only when the idle callback fires, and close() does not wait for it', async () => {
+    const { storage, secrets } = await newDoc();
+    const queued: (() => void)[] = [];
+    const { ydoc, doc } = await openDoc(storage, secrets, { maxRecords: 3, idle: (run) => queued.push(run) });
+    for (let i = 0; i < 5; i++) {
+      ydoc.getText('body').insert(0, 'i');
+      await doc.flush();
+    }
+    expect(queued).toHaveLength(1);
+    expect(await storage.keys(`doc/${secrets.docId}/`)).toHaveLength(5);
+    queued.shift()!();
+    await doc.whenIdle();
+    expect(await storage.keys(`doc/${secrets.docId}/`)).toHaveLength(1);
+
+    for (let i = 0; i < 5; i++) {
+      ydoc.getText('body').insert(0, 'j');
+      await doc.flush();
+    }
+    expect(queued).toHaveLength(1);
+    await doc.close(); // returns although the idle callback never fired
+    queued.shift()!();
+    await Promise.resolve();
+    expect(await storage.keys(`doc/${secrets.docId}/`)).toHaveLength(6);
+    expect(text((await openDoc(storage, secrets)).ydoc)).toBe('jjjjjiiiii');
+  });
+});

@@ -48,6 +48,11 @@ export interface LocalDocOptions {
   /** first retry delay after a failed write; doubles up to maxRetryMs */
   retryMs?: number;
   maxRetryMs?: number;
+  /**
+   * Runs automatic compaction when the page is idle (default: requestIdleCallback where it exists,
+   * else at once), so folding a large document does not land inside opening it or a burst of typing.
+   */
+  idle?: (run: () => void) => void;
 }
 
 export interface LocalDocStats {
@@ -67,6 +72,13 @@ const toStorageError = (e: unknown): StorageError =>
 
 const newId = (): string => toB64url(randomBytes(12));
 
+function defaultIdle(run: () => void): void {
+  const ric = (globalThis as { requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => number })
+    .requestIdleCallback;
+  if (typeof ric === 'function') ric(run, { timeout: 1000 });
+  else run();
+}
+
 /** Known record keys kept in memory before checking which still exist. */
 const PRUNE_AT = 1024;
 
@@ -84,6 +96,9 @@ export class LocalDoc {
   private readonly maxRetryMs: number;
   private readonly leaderElection: LeaderElection;
   private readonly notifier: ChangeNotifier;
+  private readonly idle: (run: () => void) => void;
+  /** set while an automatic compaction waits for idle time and has not started */
+  private compactionDeferred = false;
 
   private seq = 0;
   private pending: Uint8Array[] = [];
@@ -119,6 +134,7 @@ export class LocalDoc {
     this.maxRetryMs = opts.maxRetryMs ?? 5000;
     this.leaderElection = opts.leader ?? alwaysLeader;
     this.notifier = opts.notifier ?? noNotifier;
+    this.idle = opts.idle ?? defaultIdle;
   }
 
   /** Opens a document: load every record, then follow local edits and other tabs' notices. */
@@ -355,7 +371,15 @@ export class LocalDoc {
   private maybeCompact(onOpen: boolean): void {
     if (!this.leader || this.state !== 'open' || this.compacting) return;
     if (!(onOpen ? this.applied.size > 1 : this.needsCompaction())) return;
-    this.compact().catch((e: unknown) => this.emit('error', toStorageError(e)));
+    this.compactionDeferred = true;
+    this.compacting = new Promise<boolean>((resolve, reject) => {
+      this.idle(() => {
+        this.compactionDeferred = false;
+        this.compacting = undefined;
+        this.compact().then(resolve, reject);
+      });
+    });
+    this.compacting.catch((e: unknown) => this.emit('error', toStorageError(e)));
   }
 
   /**
@@ -464,7 +488,8 @@ export class LocalDoc {
       return;
     }
     await this.flush();
-    await this.compacting?.catch(() => undefined);
+    // A compaction still waiting for idle time finds the doc closed and does nothing.
+    if (!this.compactionDeferred) await this.compacting?.catch(() => undefined);
     await this.reading;
     // Edits may have arrived while compaction or a read finished.
     await this.flush();
