@@ -11,6 +11,8 @@ import {
 } from './app';
 import { expect, test } from './fixtures';
 
+const PNG_1PX = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+
 test('typed text survives a reload', async ({ page }) => {
   const docId = await createDocument(page);
   await focusEnd(page);
@@ -102,9 +104,15 @@ test('deleting a document leaves no record of it in IndexedDB', async ({ page })
   const docId = await createDocument(page);
   await focusEnd(page);
   await page.keyboard.type('delete me');
+  // An image too: its encrypted blob lives beside the document and must go with it.
+  const chooser = page.waitForEvent('filechooser');
+  await page.getByTestId('toolbar').locator('[data-command="image"]').click();
+  await (await chooser).setFiles({ name: 'dot.png', mimeType: 'image/png', buffer: Buffer.from(PNG_1PX, 'base64') });
+  await expect(page.getByTestId('editor').locator('img[src^="blob:"]')).toHaveCount(1);
   await waitForSaved(page);
   const before = await dumpRecords(page);
   expect(before.filter((r) => r.key.includes(docId)).length).toBeGreaterThan(1);
+  expect(before.some((r) => r.key.startsWith('blob/') && r.key.includes(docId))).toBe(true);
 
   await gotoList(page);
   const item = page.locator(`[data-testid="document-item"][data-doc-id="${docId}"]`);
