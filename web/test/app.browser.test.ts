@@ -7,6 +7,7 @@ import '../src/styles.css';
 import { App } from '../src/app';
 import { LocalCore } from '../src/core/local-core';
 import { setLocale } from '../src/i18n/i18n';
+import { formatFragment, newEditCapability, viewCapabilityOf } from '@dure/shared';
 
 const WAIT_MS = 10_000;
 
@@ -189,6 +190,34 @@ describe('editor page', () => {
     await startApp(`#/d/${id}`);
     const handle = await until(() => window.__dure?.docId === id && window.__dure, 'reopened');
     expect(handle.editor.getText()).toContain('before after');
+  });
+});
+
+describe('read-only documents', () => {
+  it('a document written by a newer schema opens read-only with a message, and stays unchanged', async () => {
+    const id = await newDocument('Future', 'from the future');
+    const ydoc = window.__dure!.ydoc;
+    ydoc.getMap('meta').set('schemaVersion', 99);
+    await until(() => byId('sync-status')?.dataset.saving === 'false', 'saved');
+    await stopApp();
+    await startApp(`#/d/${id}`);
+    const handle = await until(() => window.__dure?.docId === id && window.__dure, 'reopened');
+    const notice = await until(() => byId<HTMLElement>('readonly-notice'), 'notice');
+    expect(notice.hidden).toBe(false);
+    expect(notice.textContent).toContain('newer version');
+    expect(handle.editor.isEditable).toBe(false);
+    expect(byId<HTMLInputElement>('document-title')!.readOnly).toBe(true);
+    expect(handle.editor.getText()).toContain('from the future');
+  });
+
+  it('a view link opens read-only; the secret leaves the address bar', async () => {
+    const fragment = formatFragment(viewCapabilityOf(newEditCapability()));
+    location.hash = `#${fragment}`;
+    const handle = await until(() => window.__dure, 'the editor');
+    expect(location.hash).toBe(`#/d/${handle.docId}`);
+    expect(location.href).not.toContain(fragment.slice(3, 20));
+    expect(handle.editor.isEditable).toBe(false);
+    expect(byId('readonly-notice')!.textContent).toContain('view link');
   });
 });
 
