@@ -287,3 +287,18 @@ describe('Keyring across tabs (two keyrings on one storage)', () => {
     expect((await b.unlock('two')).ok).toBe(true);
   });
 });
+
+describe('Keyring: lock() during a passphrase change', () => {
+  it('stays locked when lock() is pressed while the records are being re-wrapped', async () => {
+    const { keyring } = await setup();
+    const s = await keyring.createDoc(newEditCapability());
+    await keyring.enableLock('one');
+    const change = keyring.changePassphrase('one', 'two');
+    keyring.lock();
+    expect((await change).ok).toBe(true);
+    expect(keyring.locked).toBe(true);
+    expect(await keyring.getDocSecrets(s.docId)).toMatchObject({ ok: false, error: 'locked' });
+    expect((await keyring.unlock('two')).ok).toBe(true);
+    expect((await keyring.getDocSecrets(s.docId)).ok).toBe(true);
+  });
+});

@@ -46,6 +46,8 @@ export class Keyring {
   /** kek/state exactly as last read or written, to notice another tab changing it */
   private stateBytes: Uint8Array | undefined;
   private stateCorrupt = false;
+  /** bumped by lock(), so an operation that finishes after a lock() does not unlock again */
+  private lockGen = 0;
   private readonly cache = new Map<string, DocSecrets>();
   private readonly listeners = new Set<(s: LockState) => void>();
   // Serializes operations that re-wrap every record, so two of them never interleave.
@@ -149,6 +151,7 @@ export class Keyring {
   /** Forgets every unwrapped key. Without the lock enabled there is nothing to lock: the device key reopens. */
   lock(): void {
     if (!this.lockEnabled) return;
+    this.lockGen++;
     this.cache.clear();
     const was = this.kek !== undefined;
     this.kek = undefined;
@@ -186,6 +189,7 @@ export class Keyring {
   }
 
   changePassphrase(oldPassphrase: string, newPassphrase: string): Promise<Result<void, 'wrong-passphrase'>> {
+    const gen = this.lockGen;
     return this.serial(async () => {
       await this.refresh();
       if (!this.state) return err('wrong-passphrase', this.stateCorrupt ? 'kek/state is corrupt' : 'lock not enabled');
@@ -195,8 +199,9 @@ export class Keyring {
       await this.rewrap(from, kek, [{ type: 'put', key: KEK_STATE_KEY, value: encodeKekState(state) }]);
       const wasLocked = this.kek === undefined;
       this.setState(state);
-      this.kek = kek;
-      if (wasLocked) this.emit();
+      // lock() pressed while we worked wins: stay locked.
+      this.kek = gen === this.lockGen ? kek : undefined;
+      if (wasLocked !== (this.kek === undefined)) this.emit();
       return ok(undefined);
     });
   }
