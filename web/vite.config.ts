@@ -12,6 +12,9 @@ export default defineConfig({
     target: 'es2022',
     // Inline assets would need data: in script/style sources; keep every asset a file.
     assetsInlineLimit: 0,
+    // One bundle on purpose: opening a document (the critical path) needs the editor anyway, and the
+    // service worker serves it from the cache after the first visit.
+    chunkSizeWarningLimit: 1024,
     rollupOptions: {
       input: { index: 'index.html', sw: 'src/sw.ts' },
       output: {
