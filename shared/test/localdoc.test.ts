@@ -7,6 +7,7 @@ import { seal } from '../src/crypto/aead';
 import { MemoryNotifierHub } from '../src/local/coordination';
 import { LOCAL_DOC_ORIGIN, LocalDoc, openLocalDoc } from '../src/local/localdoc';
 import { openUpdateRecord, quarantineKey, sealUpdateRecord, updateKey } from '../src/local/records';
+import type { LeaderElection } from '../src/local/api';
 import type { StorageError } from '../src/storage/types';
 import { indexOfBytes, neverLeader, newDoc, openDoc, text } from './localdoc-helpers';
 
@@ -421,5 +422,60 @@ describe('LocalDoc: automatic compaction waits for idle time', () => {
     await Promise.resolve();
     expect(await storage.keys(`doc/${secrets.docId}/`)).toHaveLength(6);
     expect(text((await openDoc(storage, secrets)).ydoc)).toBe('jjjjjiiiii');
+  });
+});
+
+describe('LocalDoc: damaged records met after open', () => {
+  it("another tab's damaged record is quarantined and reported through the 'problem' event", async () => {
+    const { storage, secrets } = await newDoc();
+    const hub = new MemoryNotifierHub(false);
+    const a = await openDoc(storage, secrets, { leader: neverLeader, notifier: hub.notifier() });
+    const b = await openDoc(storage, secrets, { leader: neverLeader, notifier: hub.notifier() });
+    const problems: unknown[] = [];
+    a.doc.on('problem', (p) => problems.push(p));
+    b.ydoc.getText('body').insert(0, 'from b');
+    await b.doc.flush();
+    const [key] = await storage.keys(`doc/${secrets.docId}/u/${b.doc.deviceId}/`);
+    const v = (await storage.get(key!))!;
+    v[10] = v[10]! ^ 0xff;
+    await storage.batch([{ type: 'put', key: key!, value: v }]);
+    hub.deliverAll();
+    await a.doc.whenIdle();
+    expect(problems).toEqual([{ key, reason: 'decrypt' }]);
+    expect(text(a.ydoc)).toBe('');
+    expect(await storage.get(quarantineKey(secrets.docId, key!))).toEqual(v);
+  });
+
+  it('a record that cannot be moved aside stays in place and is reported once', async () => {
+    const { storage, secrets } = await newDoc();
+    const w = await openDoc(storage, secrets, { leader: neverLeader });
+    w.ydoc.getText('body').insert(0, 'x');
+    await w.doc.close();
+    const [key] = await storage.keys(`doc/${secrets.docId}/`);
+    const v = (await storage.get(key!))!;
+    v[v.length - 1] = v[v.length - 1]! ^ 1;
+    await storage.batch([{ type: 'put', key: key!, value: v }]);
+    storage.failNextBatch('quota');
+    const errors: string[] = [];
+    const ydoc = new Y.Doc();
+    let becomeLeader = (): void => {};
+    const manual: LeaderElection = {
+      acquire: (_name, onLeader) => {
+        becomeLeader = onLeader;
+        return { release() {} };
+      },
+    };
+    const doc = new LocalDoc(storage, secrets, ydoc, { leader: manual });
+    doc.on('error', (e) => errors.push(e.code));
+    await doc.load();
+    expect(errors).toEqual(['quota']);
+    expect(doc.problems).toEqual([{ key, reason: 'decrypt' }]);
+    expect(await storage.get(key!)).toEqual(v);
+    ydoc.getText('body').insert(0, 'y');
+    await doc.flush();
+    becomeLeader();
+    expect(await doc.compact()).toBe(true); // meets the damaged record again
+    expect(doc.problems).toHaveLength(1);
+    expect(await storage.get(quarantineKey(secrets.docId, key!))).toEqual(v);
   });
 });

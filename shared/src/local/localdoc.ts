@@ -194,7 +194,7 @@ export class LocalDoc {
     try {
       const entries = await this.storage.list(this.prefix);
       const good = await this.readRecords(entries, 'load');
-      this.applyUpdates(good);
+      this.applyUpdates(good, 'load');
     } catch (e) {
       this.detach();
       this.state = 'closed';
@@ -243,11 +243,16 @@ export class LocalDoc {
     // If the move itself fails the records stay where they are: reported, skipped, never lost.
     await this.storage.batch(ops).catch((e: unknown) => this.emit('error', toStorageError(e)));
     for (const b of bad) {
-      const p: LoadProblem = { key: b.key, reason: b.reason };
-      this.problems.push(p);
       this.unsnapshotted.delete(b.key);
-      if (phase === 'later') this.emit('problem', p);
+      this.report({ key: b.key, reason: b.reason }, phase);
     }
+  }
+
+  /** Once per record: one that could not be moved aside is met again by every later read. */
+  private report(p: LoadProblem, phase: 'load' | 'later'): void {
+    if (this.problems.some((q) => q.key === p.key)) return;
+    this.problems.push(p);
+    if (phase === 'later') this.emit('problem', p);
   }
 
   private noteRecord(key: string, size: number): void {
@@ -273,7 +278,10 @@ export class LocalDoc {
     }
   }
 
-  private applyUpdates(good: readonly { key: string; update: Uint8Array; size: number }[]): void {
+  private applyUpdates(
+    good: readonly { key: string; update: Uint8Array; size: number }[],
+    phase: 'load' | 'later',
+  ): void {
     if (good.length === 0) return;
     try {
       // One transaction (one 'update' event, one editor re-render) without mergeUpdatesV2, which would
@@ -290,7 +298,7 @@ export class LocalDoc {
           Y.applyUpdateV2(this.ydoc, g.update, LOCAL_DOC_ORIGIN);
           this.noteRecord(g.key, g.size);
         } catch {
-          this.problems.push({ key: g.key, reason: 'apply' });
+          this.report({ key: g.key, reason: 'apply' }, phase);
         }
       }
     }
@@ -401,7 +409,7 @@ export class LocalDoc {
         for (const k of [...this.unsnapshotted.keys()]) if (!present.has(k)) this.unsnapshotted.delete(k);
         for (const k of [...this.applied]) if (!present.has(k)) this.applied.delete(k);
         const fresh = await this.readRecords(entries, 'later');
-        this.applyUpdates(fresh);
+        this.applyUpdates(fresh, 'later');
         // Only keys whose content the Y.Doc now holds; a record that failed stays for the user to inspect.
         const read = entries.map((e) => e.key).filter((k) => this.applied.has(k));
         if (read.length === 0) return false;
@@ -442,7 +450,7 @@ export class LocalDoc {
       if (value !== undefined) entries.push({ key, value });
     }
     if (this.state === 'closed') return;
-    this.applyUpdates(await this.readRecords(entries, 'later'));
+    this.applyUpdates(await this.readRecords(entries, 'later'), 'later');
     this.maybeCompact(false);
   }
 
