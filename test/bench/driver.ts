@@ -13,6 +13,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright';
 import { format, resolveConfig } from 'prettier';
 import { build } from 'vite';
 import { getFixture, type Fixture } from './fixture';
+import { formatHot, profiled, saveProfile } from './profile';
 import type { BenchPage, KeystrokeResult, OpenResult, RemoteResult, StoredResult } from './pages/common';
 import { markdownReport, type Results, type StackName, type StackFigures, type CycleFigures } from './report';
 import { percentile, summarize } from './stats';
@@ -36,6 +37,8 @@ const CHROMIUM_ARGS = [
 
 export interface Options {
   readonly quick: boolean;
+  /** profile instead of measuring: one open, keystrokes and remote updates per stack under Chromium's profiler */
+  readonly profile: boolean;
   readonly reps: number;
   readonly keystrokes: number;
   readonly cycles: number;
@@ -60,6 +63,7 @@ export function parseArgs(argv: readonly string[]): Options {
   const fixtures = only ? [only as TraceName] : quick ? (['automerge-paper'] as const) : TRACE_NAMES;
   return {
     quick,
+    profile: argv.includes('--profile'),
     reps: num('reps', quick ? 3 : 5),
     keystrokes: num('keystrokes', quick ? 100 : 250),
     cycles: num('cycles', quick ? 10 : 50),
@@ -158,8 +162,10 @@ async function oneRep(
   const stored = await withPage(ctx, url, (p) => call(p, 'setup', fixture.meta.name));
   return withPage(ctx, url, async (p) => {
     const open = await call(p, 'open');
-    if (open.textSha256 !== fixture.meta.textSha256)
+    const shown = await call(p, 'check');
+    if (shown.textSha256 !== fixture.meta.textSha256 || shown.paragraphs !== fixture.meta.paragraphs) {
       throw new Error(`${url}: the editor does not show the fixture's text`);
+    }
     const v2 = await call(p, 'v2Length');
     const keys = await call(p, 'keystrokes', keystrokes);
     const remote = await call(p, 'remote', remoteN, burst);
@@ -248,7 +254,47 @@ function figures(reps: readonly RepResult[]): StackFigures {
   };
 }
 
-export async function run(opts: Options, log: (s: string) => void = console.log): Promise<Results> {
+/** `--profile`: each stack's open, keystrokes and remote updates under the profiler; returns a Markdown report. */
+async function profileStacks(
+  ctx: BrowserContext,
+  urls: Record<StackName, string>,
+  fixture: Fixture,
+  opts: Options,
+  log: (s: string) => void,
+): Promise<string> {
+  const out: string[] = [
+    `# Where the time goes: ${fixture.meta.name}, Chromium CPU profiles (100 µs sampling)`,
+    '',
+    `\`npm run bench -- --profile\` — ${new Date().toISOString()}. Self time per package/file and per function; ` +
+      `the .cpuprofile files are in test/bench/.cache/profiles/ (open them in Chromium's DevTools).`,
+    '',
+  ];
+  const dir = join(HERE, '.cache', 'profiles');
+  for (const stack of ['dure', 'baseline'] as const) {
+    await withPage(ctx, urls[stack], (p) => call(p, 'setup', fixture.meta.name));
+    await withPage(ctx, urls[stack], async (p) => {
+      const steps: [string, () => Promise<unknown>][] = [
+        ['open', () => call(p, 'open')],
+        [`${opts.keystrokes} keystrokes`, () => call(p, 'keystrokes', opts.keystrokes)],
+        [
+          `${opts.remote} remote updates + ${opts.burst} back to back`,
+          () => call(p, 'remote', opts.remote, opts.burst),
+        ],
+      ];
+      for (const [name, f] of steps) {
+        const { profile } = await profiled(p, f);
+        saveProfile(dir, `${stack}-${name.split(' ').slice(-1)[0]}`, profile);
+        const text = formatHot(`${stack}, ${name}`, profile);
+        log(text);
+        out.push('```text', text, '```', '');
+      }
+      await call(p, 'close');
+    });
+  }
+  return out.join('\n');
+}
+
+export async function run(opts: Options, log: (s: string) => void = console.log): Promise<Results | string> {
   const started = Date.now();
   const loadAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
   log(`building fixtures (${opts.fixtures.join(', ')}) ...`);
@@ -277,6 +323,10 @@ export async function run(opts: Options, log: (s: string) => void = console.log)
   });
   try {
     const userAgent = await withPage(ctx, `${origins[0]}/baseline.html`, (p) => p.evaluate(() => navigator.userAgent));
+    if (opts.profile) {
+      const urls = { baseline: `${origins[0]}/baseline.html`, dure: `${origins[1]}/dure.html` };
+      return await profileStacks(ctx, urls, fixtures.values().next().value!, opts, log);
+    }
     const perFixture: Results['fixtures'][number][] = [];
     for (const [name, fixture] of fixtures) {
       log(`\n${name}: ${opts.reps} repetitions, alternating stacks, ${opts.keystrokes} keystrokes each`);
@@ -333,6 +383,12 @@ export async function main(argv: readonly string[]): Promise<void> {
   const opts = parseArgs(argv);
   const results = await run(opts);
   mkdirSync(RESULTS, { recursive: true });
+  if (typeof results === 'string') {
+    const md = await format(results, { ...(await resolveConfig(join(RESULTS, 'x.md'))), parser: 'markdown' });
+    writeFileSync(join(RESULTS, 'profile.md'), md);
+    console.log('written: test/bench/results/profile.md');
+    return;
+  }
   // formatted as the repository's `prettier --check .` expects
   const md = await format(markdownReport(results), {
     ...(await resolveConfig(join(RESULTS, 'x.md'))),

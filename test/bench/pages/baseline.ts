@@ -9,6 +9,7 @@ import { IndexeddbPersistence } from 'y-indexeddb';
 import * as Y from 'yjs';
 import {
   applyRemoteUpdates,
+  checkEditor,
   clearIndexedDB,
   fetchBytes,
   storedBytes,
@@ -51,6 +52,11 @@ const page: BenchPage = {
       return editor;
     });
     return result;
+  },
+
+  check() {
+    if (!session) throw new Error('not open');
+    return checkEditor(session.editor);
   },
 
   keystrokes(n) {

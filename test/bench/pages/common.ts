@@ -12,6 +12,9 @@ export interface OpenResult {
   readonly paintedMs: number;
   /** where the open's time went: [phase, ms] in order (the last phase ends at ready) */
   readonly phases: readonly (readonly [string, number])[];
+}
+
+export interface CheckResult {
   readonly paragraphs: number;
   /** sha256 of the editor's text, paragraphs joined by newlines */
   readonly textSha256: string;
@@ -41,6 +44,8 @@ export interface BenchPage {
   /** Clears this origin's IndexedDB and stores the fixture the stack's own way. */
   setup(fixture: string): Promise<StoredResult>;
   open(): Promise<OpenResult>;
+  /** What the open editor shows (outside any timed region). */
+  check(): Promise<CheckResult>;
   keystrokes(n: number): Promise<KeystrokeResult>;
   remote(n: number, burst: number): Promise<RemoteResult>;
   /** Ends the session the stack's own way (flushes pending writes). */
@@ -157,8 +162,6 @@ export async function timeOpen(
       readyMs: t1 - t0,
       paintedMs: t2 - t0,
       phases,
-      paragraphs: editor.state.doc.childCount,
-      textSha256: await sha256Hex(editorText(editor)),
     },
   };
 }
@@ -265,4 +268,8 @@ export async function applyRemoteUpdates(editor: Editor, ydoc: Y.Doc, n: number,
   if (after !== before + n + burst)
     throw new Error(`the editor shows ${after - before} of ${n + burst} remote characters`);
   return { ms, burstMs, burst };
+}
+
+export async function checkEditor(editor: Editor): Promise<CheckResult> {
+  return { paragraphs: editor.state.doc.childCount, textSha256: await sha256Hex(editorText(editor)) };
 }

@@ -11,6 +11,7 @@ import type { OpenedDoc } from '../../../web/src/core/types';
 import { IdbStorage } from '../../../web/src/storage/idb';
 import {
   applyRemoteUpdates,
+  checkEditor,
   clearIndexedDB,
   fetchBytes,
   storedBytes,
@@ -66,6 +67,11 @@ const page: BenchPage = {
       return editor;
     });
     return result;
+  },
+
+  check() {
+    if (!session) throw new Error('not open');
+    return checkEditor(session.editor);
   },
 
   keystrokes(n) {

@@ -1,0 +1,122 @@
+/**
+ * `--profile`: where the time goes. Runs one open (and a keystroke / remote-update session) per stack under
+ * Chromium's sampling profiler (CDP Profiler domain) and reduces the profile to self time per function,
+ * so a goal that is not met comes with the functions that cost it.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
+export interface CpuProfile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+export interface HotFunction {
+  readonly name: string;
+  readonly where: string;
+  readonly selfMs: number;
+  readonly share: number;
+}
+
+/** Where a frame comes from: the package (vite.config.ts makes one chunk per package), else the file. */
+export function origin(url: string): string {
+  const file = url.split('?')[0]!.split('/').pop() ?? '';
+  const chunk = /^(pkg-.+|dure-[a-z]+)-[\w-]{8}\.js$/.exec(file)?.[1];
+  if (chunk) return chunk.replace(/^pkg-/, '').replace('__', '/');
+  return file.replace(/-[\w-]{8}\.js$/, '.js') || '(native)';
+}
+
+/** Self time per function (ms), biggest first. Samples are weighted by their time deltas. */
+export function hotFunctions(p: CpuProfile, top = 15): HotFunction[] {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  const samples = p.samples ?? [];
+  const deltas = p.timeDeltas ?? [];
+  for (let i = 0; i < samples.length; i++) {
+    // a sample's time is the delta to the NEXT sample
+    const dt = deltas[i + 1] ?? 0;
+    self.set(samples[i]!, (self.get(samples[i]!) ?? 0) + dt);
+  }
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const agg = new Map<string, { name: string; where: string; us: number }>();
+  for (const [id, us] of self) {
+    const n = byId.get(id);
+    if (!n) continue;
+    const name = n.callFrame.functionName || '(anonymous)';
+    if (name === '(idle)' || name === '(program)') continue;
+    const where = origin(n.callFrame.url);
+    const k = `${name}@${where}`;
+    const a = agg.get(k) ?? { name, where, us: 0 };
+    a.us += us;
+    agg.set(k, a);
+  }
+  return [...agg.values()]
+    .sort((a, b) => b.us - a.us)
+    .slice(0, top)
+    .map((a) => ({ name: a.name, where: a.where, selfMs: a.us / 1000, share: total > 0 ? a.us / total : 0 }));
+}
+
+/** Self time per package / file, biggest first. */
+export function hotOrigins(p: CpuProfile, top = 8): { where: string; selfMs: number; share: number }[] {
+  const all = hotFunctions(p, Number.MAX_SAFE_INTEGER);
+  const agg = new Map<string, number>();
+  for (const f of all) agg.set(f.where, (agg.get(f.where) ?? 0) + f.selfMs);
+  const total = [...agg.values()].reduce((a, b) => a + b, 0);
+  return [...agg.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([where, selfMs]) => ({ where, selfMs, share: total > 0 ? selfMs / total : 0 }));
+}
+
+/** Runs `f` under the sampling profiler of `page` (100 µs interval). */
+export async function profiled<T>(page: Page, f: () => Promise<T>): Promise<{ value: T; profile: CpuProfile }> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+  await cdp.send('Profiler.start');
+  const stop = async (): Promise<CpuProfile> => {
+    const r = (await cdp.send('Profiler.stop')) as { profile: CpuProfile };
+    await cdp.detach();
+    return r.profile;
+  };
+  let value: T;
+  try {
+    value = await f();
+  } catch (e) {
+    // stop even on failure, so the page is not left profiling
+    await stop();
+    throw e;
+  }
+  return { value, profile: await stop() };
+}
+
+export function saveProfile(dir: string, name: string, p: CpuProfile): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(p));
+  return file;
+}
+
+export function formatHot(title: string, p: CpuProfile): string {
+  const lines = [
+    `${title}: self time by package/file: ${hotOrigins(p)
+      .map((o) => `${o.where} ${o.selfMs.toFixed(1)} ms (${(o.share * 100).toFixed(0)}%)`)
+      .join(', ')}`,
+  ];
+  for (const f of hotFunctions(p, 12)) {
+    lines.push(
+      `    ${f.selfMs.toFixed(1).padStart(8)} ms ${(f.share * 100).toFixed(1).padStart(5)}%  ${f.name} (${f.where})`,
+    );
+  }
+  return lines.join('\n');
+}
