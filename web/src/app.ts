@@ -14,6 +14,7 @@ import { renderEditorPage } from './pages/editor';
 import { renderSettingsPage } from './pages/settings';
 import { renderNotFound } from './pages/not-found';
 import { TabSync } from './tab-sync';
+import { watchIdle } from './auto-lock';
 
 export interface Page {
   readonly el: HTMLElement;
@@ -72,6 +73,11 @@ export class App {
     this.stops.push(onLocaleChange(() => void this.render()));
     this.stops.push(this.core.lock.onChange(() => void this.render()));
     this.stops.push(this.core.lock.onRewrap(() => this.tabs.announceLockConfig()));
+    this.stops.push(
+      watchIdle(() => {
+        if (this.core.lock.enabled && !this.core.lock.locked) void this.lockNow();
+      }),
+    );
     this.tabs.subscribe({
       locked: () => {
         if (this.core.lock.enabled && !this.core.lock.locked) void this.lockNow(false);

@@ -6,6 +6,7 @@
 import type { AppContext } from '../app';
 import { h, Disposer } from '../ui/dom';
 import { t } from '../i18n/i18n';
+import { AUTO_LOCK_CHOICES, loadAutoLockMinutes, saveAutoLockMinutes } from '../auto-lock';
 
 /** Short passphrases fall to offline guessing even behind scrypt. */
 export const MIN_PASSPHRASE_LENGTH = 8;
@@ -118,6 +119,23 @@ export function renderLockSettings(ctx: AppContext, _disposer: Disposer): HTMLEl
         on: { click: () => void ctx.lockNow() },
       }),
     ),
+  );
+  const autoLock = h('select', {
+    class: 'input',
+    testid: 'settings-auto-lock',
+    attrs: { id: 'set-auto-lock' },
+    on: { change: () => saveAutoLockMinutes(Number(autoLock.value)) },
+  });
+  for (const m of AUTO_LOCK_CHOICES) {
+    const o = h('option', {
+      text: m === 0 ? t('lock.autoNever') : t('lock.autoAfter', { minutes: m }),
+      attrs: { value: m },
+    });
+    o.selected = m === loadAutoLockMinutes();
+    autoLock.append(o);
+  }
+  card.append(
+    h('div', { class: 'field' }, h('label', { text: t('lock.autoLabel'), attrs: { for: 'set-auto-lock' } }), autoLock),
   );
   const oldP = passField(t('lock.currentPassphrase'), 'lock-old-passphrase', 'current-password');
   const newP = passField(t('lock.newPassphrase'), 'lock-change-new', 'new-password');
