@@ -175,6 +175,7 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
     title.addEventListener('input', () => {
       const v = normalizeTitle(title.value);
       setDocTitle(ydoc, v, TITLE_ORIGIN);
+      document.title = `${v || t('editor.untitled')} · ${t('app.name')}`;
       markMeta({ title: v, updatedAt: Date.now() });
     });
     title.addEventListener('keydown', (e) => {
