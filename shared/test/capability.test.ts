@@ -215,3 +215,36 @@ describe('binary capability encoding', () => {
     );
   });
 });
+
+describe('parseFragment on random input', () => {
+  it('never throws, and accepts only the canonical form of a capability', () => {
+    let seed = 12345;
+    const rnd = (): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const alphabet = 'AZaz09-_.#12er+/= 가\u0000\uffff';
+    const good = [VECTOR.editFragment, VECTOR.viewFragment];
+    let accepted = 0;
+    for (let i = 0; i < 3000; i++) {
+      let s: string;
+      if (i % 2 === 0) {
+        // Mutate a valid fragment in one place: most mutations must be rejected.
+        const base = good[i % 4 === 0 ? 0 : 1]!;
+        const at = Math.floor(rnd() * base.length);
+        const c = alphabet[Math.floor(rnd() * alphabet.length)]!;
+        s = base.slice(0, at) + c + base.slice(at + (rnd() < 0.5 ? 1 : 0));
+      } else {
+        s = Array.from({ length: Math.floor(rnd() * 100) }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join(
+          '',
+        );
+      }
+      const r = parseFragment(s);
+      if (r.ok) {
+        accepted++;
+        expect(formatFragment(r.value)).toBe(s.startsWith('#') ? s.slice(1) : s);
+      }
+    }
+    expect(accepted).toBeLessThan(1500);
+  });
+});
