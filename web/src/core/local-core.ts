@@ -8,7 +8,6 @@ import {
   BlobStore,
   BroadcastChannelNotifier,
   err,
-  getDocTitle,
   Keyring,
   Library,
   LOCAL_DOC_ORIGIN,
@@ -273,4 +272,3 @@ export class LocalCore implements AppCore {
   }
 }
 
-export { getDocTitle };
