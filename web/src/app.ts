@@ -185,7 +185,10 @@ export class App {
     if (seq !== this.renderSeq) return;
 
     if (this.core.lock.enabled && this.core.lock.locked) {
-      // Nothing of the documents (not even titles) is on screen while locked.
+      // Nothing of the documents (not even titles) is on screen while locked: not in an open
+      // dialog (which lives outside the app root), and not in the tab's title.
+      for (const d of document.querySelectorAll('dialog')) d.close();
+      document.title = t('app.name');
       mount(this.root, renderLockScreen(this.core.lock));
       return;
     }

@@ -193,6 +193,24 @@ describe('editor page', () => {
   });
 });
 
+describe('lock', () => {
+  it('locking closes open dialogs and clears the tab title: no title stays visible', async () => {
+    await newDocument('Secret statement', 'text');
+    expect(document.title).toContain('Secret statement');
+    location.hash = '#/';
+    (await until(() => byId<HTMLButtonElement>('delete-document'), 'delete button')).click();
+    const dialog = await until(() => byId<HTMLDialogElement>('delete-dialog'), 'dialog');
+    expect(dialog.textContent).toContain('Secret statement');
+    const r = await core!.lock.enable('correct horse battery');
+    expect(r.ok).toBe(true);
+    core!.lock.lock();
+    await until(() => byId('lock-screen'), 'the lock screen');
+    expect(document.querySelector('dialog[open]')).toBeNull();
+    expect(document.title).not.toContain('Secret');
+    expect(document.body.textContent).not.toContain('Secret statement');
+  });
+});
+
 describe('read-only documents', () => {
   it('a document written by a newer schema opens read-only with a message, and stays unchanged', async () => {
     const id = await newDocument('Future', 'from the future');

@@ -24,8 +24,11 @@ import { promptLink } from '../editor/link-dialog';
 import { pickAndInsertImage, storeImageFile } from '../editor/image-insert';
 import { normalizeTitle, MAX_TITLE_LENGTH } from '../title';
 
-/** How long title keystrokes are gathered before the list's copy of the title is rewritten. */
-const META_DEBOUNCE_MS = 600;
+/**
+ * How long title keystrokes and edits are gathered before the list's copy (title, last edited) is
+ * rewritten; closing the page or hiding the tab writes it at once.
+ */
+const META_DEBOUNCE_MS = 2000;
 const TITLE_ORIGIN = Symbol('dure.title');
 
 declare global {
