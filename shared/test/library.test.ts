@@ -205,3 +205,28 @@ describe('Library.sweep', () => {
     expect(await library.sweep()).toBe(0);
   });
 });
+
+describe('Library.list edge cases', () => {
+  it('a document whose meta record was never written is listed untitled, not corrupt', async () => {
+    const { storage, keyring, library } = await setup();
+    const s = await keyring.createDoc(newEditCapability()); // key only, no meta
+    const list = await library.list();
+    expect(list.ok && list.value).toEqual([{ docId: s.docId, kind: 'edit', title: '', updatedAt: 0 }]);
+    expect(await storage.get(metaKey(s.docId))).toBeUndefined();
+  });
+
+  it('lists many documents with one key listing', async () => {
+    const { storage, device, library } = await setup();
+    for (let i = 0; i < 30; i++) await library.create(`doc ${i}`);
+    const fresh = new Library(storage, await Keyring.open(storage, device));
+    const getsBefore = { n: 0 };
+    const realGet = storage.get.bind(storage);
+    storage.get = (k) => {
+      getsBefore.n++;
+      return realGet(k);
+    };
+    const list = await fresh.list();
+    expect(list.ok && list.value).toHaveLength(30);
+    expect(getsBefore.n).toBe(0);
+  });
+});

@@ -285,13 +285,34 @@ export class Keyring {
     return this.readSecrets(docId, false);
   }
 
-  private async readSecrets(docId: string, retried: boolean): Promise<Result<DocSecrets, KeyringError>> {
+  /**
+   * Every document's secrets in one listing (the document list): the key records are read together and
+   * unwrapped in parallel instead of one storage round trip per document.
+   */
+  async getAllDocSecrets(): Promise<Result<Map<string, Result<DocSecrets, KeyringError>>, 'locked'>> {
+    if (!this.kek) return err('locked');
+    const entries = await this.storage.list(KEY_PREFIX);
+    const results = await Promise.all(
+      entries.map(async (e) => {
+        const docId = e.key.slice(KEY_PREFIX.length);
+        return [docId, await this.readSecrets(docId, false, e.value)] as const;
+      }),
+    );
+    if (results.some(([, r]) => !r.ok && r.error === 'locked')) return err('locked');
+    return ok(new Map(results));
+  }
+
+  private async readSecrets(
+    docId: string,
+    retried: boolean,
+    prefetched?: Uint8Array,
+  ): Promise<Result<DocSecrets, KeyringError>> {
     const kek = this.kek;
     if (!kek) return err('locked');
     const cached = this.cache.get(docId);
     if (cached) return ok(cached);
     const key = keyRecordKey(docId);
-    const value = await this.storage.get(key);
+    const value = prefetched ?? (await this.storage.get(key));
     if (value === undefined) return err('missing');
     const plain = await kek.unwrap(value, utf8(key));
     if (this.kek !== kek) return err('locked'); // locked while we awaited

@@ -117,20 +117,21 @@ export class Library {
    * is listed with problem 'corrupt' (so the user can still delete it), never dropped.
    */
   async list(): Promise<Result<DocSummary[], 'locked'>> {
-    if (this.keyring.locked) return err('locked');
+    const all = await this.keyring.getAllDocSecrets();
+    if (!all.ok) return all;
     const metas = new Map(
       (await this.storage.list(META_PREFIX)).map((e) => [e.key.slice(META_PREFIX.length), e.value]),
     );
     const out: DocSummary[] = [];
-    for (const docId of await this.keyring.listDocIds()) {
-      const s = await this.keyring.getDocSecrets(docId);
+    for (const [docId, s] of all.value) {
       if (!s.ok) {
-        if (s.error === 'locked') return err('locked');
+        if (s.error === 'missing') continue; // deleted while we listed
         out.push({ docId, kind: 'view', title: '', updatedAt: 0, problem: 'corrupt' });
         continue;
       }
       const value = metas.get(docId);
-      const meta = value === undefined ? undefined : openMeta(s.value.docKey, docId, value);
+      // No meta yet (a crash between the key and meta writes) is an untitled document, not damage.
+      const meta = value === undefined ? { title: '', updatedAt: 0 } : openMeta(s.value.docKey, docId, value);
       if (meta) out.push({ docId, kind: s.value.keys.kind, title: meta.title, updatedAt: meta.updatedAt });
       else out.push({ docId, kind: s.value.keys.kind, title: '', updatedAt: 0, problem: 'corrupt' });
     }
