@@ -219,6 +219,8 @@ export class App {
     const page = this.pageFor(route);
     this.page = page;
     mount(this.main, page.el);
+    // Never a document's title: the browser keeps page titles in its history database, in plaintext,
+    // outside the app's encryption and beyond the app lock.
     document.title = route.name === 'list' ? t('app.name') : `${t(`route.${route.name}`)} · ${t('app.name')}`;
   }
 

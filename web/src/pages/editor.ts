@@ -178,7 +178,6 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
     title.addEventListener('input', () => {
       const v = normalizeTitle(title.value);
       setDocTitle(ydoc, v, TITLE_ORIGIN);
-      document.title = `${v || t('editor.untitled')} · ${t('app.name')}`;
       markMeta({ title: v, updatedAt: Date.now() });
     });
     title.addEventListener('keydown', (e) => {
@@ -285,7 +284,6 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
       surface,
       h('footer', { class: 'editor-foot', attrs: { 'aria-label': t('editor.statsLabel') } }, chars, words),
     );
-    document.title = `${getDocTitle(ydoc) || t('editor.untitled')} · ${t('app.name')}`;
     if (readOnlyReason === undefined && editor.isEditable) {
       if (title.value === '') title.focus();
       else editor.commands.focus('start');
