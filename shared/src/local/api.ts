@@ -2,7 +2,7 @@
  * The contract between the local-first core (shared/src/local, shared/src/crypto) and the apps
  * (web/, electron/). Types only: the implementations live beside this file.
  *
- * Key hierarchy (see ARCHITECTURE.md):
+ * Key hierarchy (see STORAGE.md beside this file):
  *   KEK (non-extractable device key, or scrypt(passphrase) when the app lock is on)
  *     └─ wraps, per document, `key/<docId>` = docKey (random 32 bytes) + the document's capability
  *          ├─ docKey seals every stored record of that document (updates, snapshots, meta)
