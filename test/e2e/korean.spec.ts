@@ -10,6 +10,7 @@ import {
   editorHtml,
   editorText,
   focusEnd,
+  gotoList,
   openDocument,
   waitForEditor,
   waitForSaved,
@@ -197,6 +198,37 @@ test.describe('Korean IME next to a collaborator', () => {
     await expect.poll(() => editorText(page)).toBe(expected);
     await expect.poll(() => editorText(other)).toBe(expected);
     expect(await yXml(page)).toBe(`<paragraph>${expected}</paragraph>`);
+  });
+});
+
+test.describe('Korean titles', () => {
+  test('a Hangul title typed through the IME is listed and found by searching with the IME', async ({ page }) => {
+    const titles = ['회의록 두레', 'Budget 2026', '한글 회의'];
+    const ids: string[] = [];
+    for (const title of titles) {
+      ids.push(await createDocument(page));
+      const field = page.getByTestId('document-title');
+      await field.click();
+      if (/^[A-Za-z]/.test(title)) await field.fill(title);
+      else {
+        const cdp = await ime(page);
+        await compose(cdp, title);
+      }
+      await expect(field).toHaveValue(title);
+      await waitForSaved(page);
+    }
+    await gotoList(page);
+    for (const title of titles) await expect(page.getByTestId('document-list')).toContainText(title);
+
+    await page.getByTestId('document-search').click();
+    const cdp = await ime(page);
+    await compose(cdp, '회의');
+    const items = page.locator('[data-testid="document-item"]');
+    await expect(items).toHaveCount(2);
+    await expect(page.locator(`[data-testid="document-item"][data-doc-id="${ids[1]}"]`)).toHaveCount(0);
+    await page.getByTestId('document-search').fill('두레');
+    await expect(items).toHaveCount(1);
+    await expect(items).toContainText('회의록 두레');
   });
 });
 
