@@ -25,7 +25,8 @@ function corrupt(page: Page, prefix: string): Promise<number> {
           const c = req.result;
           if (!c) return resolve();
           const v = new Uint8Array(c.value as Uint8Array);
-          v[v.length >> 1] ^= 0x5a;
+          const mid = v.length >> 1;
+          v[mid] = (v[mid] ?? 0) ^ 0x5a;
           c.update(v);
           n++;
           c.continue();
