@@ -8,28 +8,15 @@ import type { CoreError, OpenedDoc } from '../core/types';
 import { h, mount, Disposer } from '../ui/dom';
 import { t } from '../i18n/i18n';
 import { Toolbar } from '../editor/toolbar';
-import { SyncStatus } from '../editor/sync-status';
 import { BlobUrls } from '../editor/blob-urls';
-import {
-  createExtensions,
-  checkSchema,
-  editorStats,
-  insertImage,
-  setLink,
-  TABLE_COMMANDS,
-  toolbarCommands,
-} from '../editor/kit';
-import { getDocTitle, setDocTitle } from '../editor/doc-title';
+import { createExtensions, checkSchema, insertImage, setLink, TABLE_COMMANDS, toolbarCommands } from '../editor/kit';
+import { getDocTitle } from '../editor/doc-title';
+import { MetaSync } from '../editor/meta-sync';
+import { createTitleField } from '../editor/title-field';
+import { createCounts } from '../editor/counts';
+import { trackSaveState } from '../editor/save-state';
 import { promptLink } from '../editor/link-dialog';
 import { pickAndInsertImage, storeImageFile } from '../editor/image-insert';
-import { normalizeTitle, MAX_TITLE_LENGTH } from '../title';
-
-/**
- * How long title keystrokes and edits are gathered before the list's copy (title, last edited) is
- * rewritten; closing the page or hiding the tab writes it at once.
- */
-const META_DEBOUNCE_MS = 2000;
-const TITLE_ORIGIN = Symbol('dure.title');
 
 declare global {
   interface Window {
@@ -37,6 +24,9 @@ declare global {
     __dure?: { readonly editor: Editor; readonly ydoc: OpenedDoc['ydoc']; readonly docId: string };
   }
 }
+
+const schemaText = (found: number): string =>
+  Number.isFinite(found) ? t('editor.newerSchema', { found }) : t('editor.invalidSchema');
 
 function openErrorText(e: CoreError): string {
   switch (e) {
@@ -89,63 +79,29 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
     build(opened);
   }
 
-  function build(doc: OpenedDoc): void {
-    const ydoc = doc.ydoc;
+  function readOnlyReasonOf(doc: OpenedDoc): string | undefined {
+    const schema = checkSchema(doc.ydoc);
+    if (!schema.ok) return schemaText(schema.found);
+    return doc.kind === 'view' ? t('editor.viewOnly') : undefined;
+  }
+
+  function createEditor(doc: OpenedDoc, surface: HTMLElement, onSchemaBlocked: (found: number) => void): Editor {
     const blobUrls = new BlobUrls(async (id) => {
       const b = await doc.getBlob(id);
       return b.ok ? b.value : undefined;
     });
     disposer.add(() => blobUrls.revokeAll());
-
-    const schema = checkSchema(ydoc);
-    const schemaText = (found: number): string =>
-      Number.isFinite(found) ? t('editor.newerSchema', { found }) : t('editor.invalidSchema');
-    const readOnlyReason = !schema.ok
-      ? schemaText(schema.found)
-      : doc.kind === 'view'
-        ? t('editor.viewOnly')
-        : undefined;
-    const readOnlyNote = h('p', {
-      class: 'readonly-note',
-      testid: 'readonly-notice',
-      attrs: { role: 'note' },
-      text: readOnlyReason ?? '',
-    });
-    readOnlyNote.hidden = readOnlyReason === undefined;
-
-    // Title
-    const title = h('input', {
-      class: 'title-input',
-      testid: 'document-title',
-      attrs: {
-        type: 'text',
-        maxlength: MAX_TITLE_LENGTH,
-        placeholder: t('editor.untitled'),
-        'aria-label': t('editor.titleLabel'),
-        autocomplete: 'off',
-      },
-    });
-    title.value = getDocTitle(ydoc);
-    title.readOnly = readOnlyReason !== undefined;
-    const surface = h('div', { class: 'editor-surface', testid: 'editor' });
-    const onImageError = (code: string): void =>
-      ctx.banners.show('image', { kind: 'error', text: t(`image.${code}`), dismissLabel: t('common.dismiss') });
     const editor = new Editor({
       element: surface,
       // TipTap's injected <style> would violate the CSP; its rules are in styles.css.
       injectCSS: false,
-      editable: readOnlyReason === undefined,
+      editable: readOnlyReasonOf(doc) === undefined,
       extensions: createExtensions({
-        ydoc,
+        ydoc: doc.ydoc,
         placeholder: t('editor.placeholder'),
         resolveBlob: (id) => blobUrls.resolve(id),
         storeImage: (file) => storeImageFile(doc, file, onImageError),
-        onSchemaBlocked: (found) => {
-          // Also when another tab or device raised the version while the document was open.
-          readOnlyNote.textContent = schemaText(found);
-          readOnlyNote.hidden = false;
-          title.readOnly = true;
-        },
+        onSchemaBlocked,
       }),
       editorProps: {
         attributes: {
@@ -157,83 +113,45 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
       },
     });
     disposer.add(() => editor.destroy());
-    window.__dure = Object.freeze({ editor, ydoc, docId });
+    window.__dure = Object.freeze({ editor, ydoc: doc.ydoc, docId });
     disposer.add(() => {
       if (window.__dure?.editor === editor) delete window.__dure;
     });
+    return editor;
+  }
 
-    let metaTimer: ReturnType<typeof setTimeout> | undefined;
-    let metaDirty: { title?: string; updatedAt?: number } = {};
-    const flushMeta = (): Promise<void> => {
-      if (metaTimer !== undefined) clearTimeout(metaTimer);
-      metaTimer = undefined;
-      const m = metaDirty;
-      metaDirty = {};
-      return m.title === undefined && m.updatedAt === undefined ? Promise.resolve() : doc.setMeta(m);
-    };
-    const markMeta = (m: { title?: string; updatedAt?: number }): void => {
-      metaDirty = { ...metaDirty, ...m };
-      if (metaTimer === undefined) metaTimer = setTimeout(() => void flushMeta(), META_DEBOUNCE_MS);
-    };
-    title.addEventListener('input', () => {
-      const v = normalizeTitle(title.value);
-      setDocTitle(ydoc, v, TITLE_ORIGIN);
-      markMeta({ title: v, updatedAt: Date.now() });
+  function onImageError(code: string): void {
+    ctx.banners.show('image', { kind: 'error', text: t(`image.${code}`), dismissLabel: t('common.dismiss') });
+  }
+
+  function build(doc: OpenedDoc): void {
+    const readOnlyReason = readOnlyReasonOf(doc);
+    const readOnlyNote = h('p', {
+      class: 'readonly-note',
+      testid: 'readonly-notice',
+      attrs: { role: 'note' },
+      text: readOnlyReason ?? '',
     });
-    title.addEventListener('keydown', (e) => {
-      // isComposing: Enter that commits a Hangul syllable must not jump into the text.
-      if (e.key === 'Enter' && !e.isComposing) {
-        e.preventDefault();
-        editor.commands.focus('start');
-      }
+    readOnlyNote.hidden = readOnlyReason === undefined;
+    const meta = new MetaSync(doc);
+    flushMetaOnClose = () => meta.flush();
+    const surface = h('div', { class: 'editor-surface', testid: 'editor' });
+    const title = createTitleField(doc.ydoc, {
+      readOnly: readOnlyReason !== undefined,
+      onChange: (v) => meta.mark({ title: v, updatedAt: Date.now() }),
+      onEnter: () => editor.commands.focus('start'),
     });
-    const metaMap = ydoc.getMap('meta');
-    const onMeta = (_e: unknown, tr: { origin: unknown }): void => {
-      if (tr.origin === TITLE_ORIGIN) return;
-      // Another tab renamed the document; never rewrite the field under the user's caret.
-      if (document.activeElement !== title) title.value = getDocTitle(ydoc);
-    };
-    metaMap.observe(onMeta);
-    disposer.add(() => metaMap.unobserve(onMeta));
+    disposer.add(() => title.dispose());
+    const editor = createEditor(doc, surface, (found) => {
+      // Also when another tab or device raised the version while the document was open.
+      readOnlyNote.textContent = schemaText(found);
+      readOnlyNote.hidden = false;
+      title.el.readOnly = true;
+    });
     // A document added from a link gets its list title once its content is here. An empty title is
     // never copied over: the records holding it may just have been quarantined.
-    if (getDocTitle(ydoc) !== '') void doc.setMeta({ title: getDocTitle(ydoc) });
-
-    // Save state
-    const status = new SyncStatus();
-    disposer.add(
-      doc.on('local-change', () => {
-        status.set('saving');
-        markMeta({ updatedAt: Date.now() });
-      }),
-    );
-    disposer.add(
-      doc.on('saved', () => {
-        status.set('saved');
-        ctx.banners.hide('quota');
-      }),
-    );
-    disposer.add(
-      doc.on('error', (code) => {
-        status.set('error');
-        ctx.banners.show('quota', {
-          kind: 'error',
-          testid: 'storage-error',
-          text: t(code === 'quota' ? 'errors.quotaEditing' : 'errors.storageEditing'),
-        });
-      }),
-    );
-    if (doc.problems.length > 0) {
-      ctx.banners.show('quarantine', {
-        kind: 'warn',
-        testid: 'quarantine-notice',
-        text: t('editor.quarantined', { count: doc.problems.length }),
-        dismissLabel: t('common.dismiss'),
-      });
-      disposer.add(() => ctx.banners.hide('quarantine'));
-    }
-
-    // Toolbar and counts
+    if (getDocTitle(doc.ydoc) !== '') void doc.setMeta({ title: getDocTitle(doc.ydoc) });
+    const status = trackSaveState(doc, ctx.banners, disposer, () => meta.mark({ updatedAt: Date.now() }));
     const toolbar = new Toolbar(
       editor,
       toolbarCommands((cmd, e) => void promptLink(e, (href) => cmd.run(e, href) || setLink(e, href))),
@@ -247,45 +165,21 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
       ],
       TABLE_COMMANDS,
     );
-    const chars = h('span', { testid: 'char-count' });
-    const words = h('span', { testid: 'word-count' });
-    let countFrame = 0;
-    const updateCounts = (): void => {
-      countFrame = 0;
-      const s = editorStats(editor);
-      chars.textContent = t('editor.characters', { count: s.characters.toLocaleString() });
-      words.textContent = t('editor.words', { count: s.words.toLocaleString() });
-      chars.dataset.count = String(s.characters);
-      words.dataset.count = String(s.words);
-    };
-    updateCounts();
-    editor.on('update', () => {
-      if (countFrame === 0) countFrame = requestAnimationFrame(updateCounts);
-    });
     editor.on('transaction', () => toolbar.update());
-    disposer.add(() => cancelAnimationFrame(countFrame));
-
+    const counts = createCounts(editor);
+    disposer.add(() => counts.dispose());
     // Edits are already coalesced into storage within a fraction of a second; on the way out, do not wait.
     const flushNow = (): void => {
       void doc.flush().catch(() => undefined);
-      void flushMeta().catch(() => undefined);
+      void meta.flush().catch(() => undefined);
     };
     disposer.listen(window, 'pagehide', flushNow);
     disposer.listen(document, 'visibilitychange', () => {
       if (document.visibilityState === 'hidden') flushNow();
     });
-    flushMetaOnClose = flushMeta;
-
-    mount(
-      el,
-      h('div', { class: 'doc-head' }, title, status.el),
-      readOnlyNote,
-      toolbar.el,
-      surface,
-      h('footer', { class: 'editor-foot', attrs: { 'aria-label': t('editor.statsLabel') } }, chars, words),
-    );
+    mount(el, h('div', { class: 'doc-head' }, title.el, status.el), readOnlyNote, toolbar.el, surface, counts.el);
     if (readOnlyReason === undefined && editor.isEditable) {
-      if (title.value === '') title.focus();
+      if (title.el.value === '') title.el.focus();
       else editor.commands.focus('start');
     }
   }

@@ -1,0 +1,50 @@
+/**
+ * Shows where this tab's edits are: the sync-status element, a banner while writes fail (they stay in
+ * memory and are retried), and a notice for records set aside on open.
+ */
+import type { OpenedDoc } from '../core/types';
+import type { Banners } from '../ui/banners';
+import type { Disposer } from '../ui/dom';
+import { t } from '../i18n/i18n';
+import { SyncStatus } from './sync-status';
+
+export function trackSaveState(
+  doc: OpenedDoc,
+  banners: Banners,
+  disposer: Disposer,
+  onLocalChange: () => void,
+): SyncStatus {
+  const status = new SyncStatus();
+  disposer.add(
+    doc.on('local-change', () => {
+      status.set('saving');
+      onLocalChange();
+    }),
+  );
+  disposer.add(
+    doc.on('saved', () => {
+      status.set('saved');
+      banners.hide('quota');
+    }),
+  );
+  disposer.add(
+    doc.on('error', (code) => {
+      status.set('error');
+      banners.show('quota', {
+        kind: 'error',
+        testid: 'storage-error',
+        text: t(code === 'quota' ? 'errors.quotaEditing' : 'errors.storageEditing'),
+      });
+    }),
+  );
+  if (doc.problems.length > 0) {
+    banners.show('quarantine', {
+      kind: 'warn',
+      testid: 'quarantine-notice',
+      text: t('editor.quarantined', { count: doc.problems.length }),
+      dismissLabel: t('common.dismiss'),
+    });
+    disposer.add(() => banners.hide('quarantine'));
+  }
+  return status;
+}
