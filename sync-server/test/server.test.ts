@@ -2,7 +2,7 @@
  * The real server process on a free port: serving the built app, headers, traversal, /healthz,
  * logs without addresses or paths, and a clean exit on SIGTERM/SIGINT.
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -57,9 +57,10 @@ afterAll(async () => {
 });
 
 describe('dure-server', () => {
-  it('prints the real port when asked for port 0', () => {
+  it('prints the real port when asked for port 0, and creates its data folder', () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     expect(server.port).toBeGreaterThan(0);
+    expect(statSync(path.join(tmp, 'data')).isDirectory()).toBe(true);
   });
 
   it('serves index.html at / with no-cache and every security header', async () => {
