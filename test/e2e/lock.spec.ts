@@ -52,4 +52,12 @@ test('lock on: lock screen after reload, wrong passphrase refused, right one ope
   await openDocument(page, docId);
   expect(await editorText(page)).toBe(BODY);
   expect(await findPlaintext(page, WORDS)).toEqual([]);
+
+  // "Lock now" with the document open: the editor goes away with its keys; nothing stays on screen.
+  await page.getByTestId('lock-now').click();
+  await expect(page.getByTestId('lock-screen')).toBeVisible();
+  await expect(page.getByTestId('editor')).toHaveCount(0);
+  expect(await page.evaluate(() => window.__dure === undefined)).toBe(true);
+  await expect(page.locator('body')).not.toContainText('Marigoldsecret');
+  await expect(page.locator('body')).not.toContainText('Campaign');
 });
