@@ -8,6 +8,10 @@ import type { Stats } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { gzip as gzipCb } from 'node:zlib';
+
+const gzip = promisify(gzipCb);
 
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -39,6 +43,43 @@ export const contentType = (file: string): string =>
 /** Vite names built assets `assets/name-HASH.ext`: their content never changes under that name. */
 export const isHashedAsset = (urlPath: string): boolean =>
   urlPath.startsWith('/assets/') && /-[A-Za-z0-9_-]{8,}\.[A-Za-z0-9]+$/.test(urlPath);
+
+/** Text formats worth compressing (the app bundle is several hundred KB of JavaScript). */
+export const isCompressible = (type: string): boolean =>
+  /^(text\/|application\/(json|manifest\+json|wasm)|image\/svg\+xml)/.test(type);
+
+/** Accept-Encoding lists gzip (or *) with a non-zero quality. */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  return header.split(',').some((part) => {
+    const [name = '', ...params] = part.split(';').map((x) => x.trim().toLowerCase());
+    if (name !== 'gzip' && name !== '*') return false;
+    const q = params.find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
+}
+
+/**
+ * Compressed copies, computed once per file version. Bounded: the built app is a few MB at most, and
+ * the cache is dropped whole rather than grown past the bound.
+ */
+class GzipCache {
+  private readonly entries = new Map<string, Buffer>();
+  private bytes = 0;
+  constructor(private readonly maxBytes = 32 * 1024 * 1024) {}
+  async get(key: string, body: Buffer): Promise<Buffer> {
+    const hit = this.entries.get(key);
+    if (hit) return hit;
+    const gz = await gzip(body, { level: 9 });
+    if (this.bytes + gz.byteLength > this.maxBytes) {
+      this.entries.clear();
+      this.bytes = 0;
+    }
+    this.entries.set(key, gz);
+    this.bytes += gz.byteLength;
+    return gz;
+  }
+}
 
 export const cacheControl = (urlPath: string): string =>
   isHashedAsset(urlPath) ? 'public, max-age=31536000, immutable' : 'no-cache';
@@ -90,6 +131,7 @@ export interface StaticHandler {
  * Security headers are the caller's job (they apply to every route).
  */
 export function staticHandler(webDir: string): StaticHandler {
+  const gzipCache = new GzipCache();
   let rootPromise: Promise<string | undefined> | undefined;
   // The folder may appear after the server starts (npm run build in another terminal): retry until found.
   const root = async (): Promise<string | undefined> => {
@@ -126,13 +168,19 @@ export function staticHandler(webDir: string): StaticHandler {
       res.end('not found\n');
       return 404;
     }
-    const etag = `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
-    const headers = {
-      'Content-Type': contentType(found.file),
+    const version = `${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}`;
+    const type = contentType(found.file);
+    const compressible = isCompressible(type) && st.size >= 1024;
+    const gzipped = compressible && acceptsGzip(req.headers['accept-encoding']);
+    // Each encoding is its own representation, so it gets its own validator.
+    const etag = gzipped ? `"${version}-gz"` : `"${version}"`;
+    const headers: Record<string, string> = {
+      'Content-Type': type,
       'Cache-Control': cacheControl(found.urlPath),
       ETag: etag,
       'Last-Modified': st.mtime.toUTCString(),
     };
+    if (compressible) headers.Vary = 'Accept-Encoding';
     if (req.headers['if-none-match'] === etag) {
       res.writeHead(304, headers);
       res.end();
@@ -147,6 +195,10 @@ export function staticHandler(webDir: string): StaticHandler {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('not found\n');
       return 404;
+    }
+    if (gzipped) {
+      body = await gzipCache.get(`${found.file}\0${version}`, body);
+      headers['Content-Encoding'] = 'gzip';
     }
     res.writeHead(200, { ...headers, 'Content-Length': String(body.byteLength) });
     res.end(req.method === 'HEAD' ? undefined : body);

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } 
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVER_CSP } from '../src/csp';
 import { runServer, startServer, type Running } from './helpers';
@@ -30,6 +31,25 @@ function get(port: number, target: string, method = 'GET', headers: Record<strin
   });
 }
 
+/** Raw bytes (for compressed bodies). */
+function getRaw(
+  port: number,
+  target: string,
+  headers: Record<string, string> = {},
+): Promise<Omit<Reply, 'body'> & { body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: target, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const BIG_JS = Array.from({ length: 2000 }, (_, i) => `export const v${i} = "두레 ${i}";`).join('\n');
+
 let tmp: string;
 let web: string;
 let server: Running;
@@ -42,6 +62,7 @@ beforeAll(async () => {
   writeFileSync(path.join(web, 'sw.js'), 'self.addEventListener("install", () => {});');
   writeFileSync(path.join(web, 'assets', 'index-Bq3xZ_9a.js'), 'console.log("두레");');
   writeFileSync(path.join(web, 'assets', 'index-C4f00d12.css'), 'body{}');
+  writeFileSync(path.join(web, 'assets', 'big-D0ngR4me.js'), BIG_JS);
   writeFileSync(path.join(web, 'manifest.webmanifest'), '{}');
   writeFileSync(path.join(tmp, 'secret.txt'), 'TOP-SECRET');
   symlinkSync(path.join(tmp, 'secret.txt'), path.join(web, 'leak.txt'));
@@ -87,6 +108,28 @@ describe('dure-server', () => {
     expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
     const manifest = await get(server.port, '/manifest.webmanifest');
     expect(manifest.headers['content-type']).toBe('application/manifest+json; charset=utf-8');
+  });
+
+  it('gzips text assets for clients that accept it, with a separate validator', async () => {
+    const plain = await get(server.port, '/assets/big-D0ngR4me.js');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body).toBe(BIG_JS);
+    expect(plain.headers.vary).toBe('Accept-Encoding');
+
+    const zipped = await getRaw(server.port, '/assets/big-D0ngR4me.js', { 'Accept-Encoding': 'br, gzip;q=0.8' });
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.body.byteLength).toBeLessThan(BIG_JS.length / 4);
+    expect(gunzipSync(zipped.body).toString('utf8')).toBe(BIG_JS);
+    expect(zipped.headers.etag).not.toBe(plain.headers.etag);
+    expect(zipped.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+
+    const refused = await getRaw(server.port, '/assets/big-D0ngR4me.js', { 'Accept-Encoding': 'gzip;q=0' });
+    expect(refused.headers['content-encoding']).toBeUndefined();
+    const again = await getRaw(server.port, '/assets/big-D0ngR4me.js', {
+      'Accept-Encoding': 'gzip',
+      'If-None-Match': String(zipped.headers.etag),
+    });
+    expect(again.status).toBe(304);
   });
 
   it('never caches the service worker, so a new release is noticed', async () => {
