@@ -45,6 +45,8 @@ export interface Options {
   /** remote single-character updates applied one at a time, and back to back */
   readonly remote: number;
   readonly burst: number;
+  /** extra open-only sessions per stack (alternating), so the open figure rests on more than `reps` samples */
+  readonly opens: number;
   readonly fixtures: readonly TraceName[];
   /** fixtures on which the open/edit/close cycles run (they take the longest) */
   readonly cycleFixtures: readonly TraceName[];
@@ -68,6 +70,7 @@ export function parseArgs(argv: readonly string[]): Options {
     keystrokes: num('keystrokes', quick ? 100 : 250),
     cycles: num('cycles', quick ? 10 : 50),
     remote: num('remote', quick ? 50 : 200),
+    opens: num('opens', quick ? 6 : 15),
     burst: num('burst', quick ? 200 : 1000),
     fixtures,
     cycleFixtures:
@@ -233,10 +236,11 @@ function machine(userAgent: string): Omit<Results['machine'], 'loadAverageAtStar
   };
 }
 
-function figures(reps: readonly RepResult[]): StackFigures {
+function figures(reps: readonly RepResult[], extraOpens: readonly OpenResult[]): StackFigures {
+  const opens = [...reps.map((r) => r.open), ...extraOpens];
   return {
-    openReadyMs: summarize(reps.map((r) => r.open.readyMs)),
-    openPaintedMs: summarize(reps.map((r) => r.open.paintedMs)),
+    openReadyMs: summarize(opens.map((o) => o.readyMs)),
+    openPaintedMs: summarize(opens.map((o) => o.paintedMs)),
     keystrokeP50Ms: summarize(reps.map((r) => percentile(r.keys.ms, 50))),
     keystrokeP95Ms: summarize(reps.map((r) => percentile(r.keys.ms, 95))),
     keystrokesPerRep: reps[0]?.keys.ms.length ?? 0,
@@ -328,6 +332,7 @@ export async function run(opts: Options, log: (s: string) => void = console.log)
       return await profileStacks(ctx, urls, fixtures.values().next().value!, opts, log);
     }
     const perFixture: Results['fixtures'][number][] = [];
+    const urlOf = (stack: StackName): string => `${origins[stacks.indexOf(stack)]}/${stack}.html`;
     for (const [name, fixture] of fixtures) {
       log(`\n${name}: ${opts.reps} repetitions, alternating stacks, ${opts.keystrokes} keystrokes each`);
       const reps: Record<StackName, RepResult[]> = { baseline: [], dure: [] };
@@ -345,6 +350,20 @@ export async function run(opts: Options, log: (s: string) => void = console.log)
           );
         }
       }
+      log(`  ${opts.opens} more opens per stack, alternating`);
+      const extraOpens: Record<StackName, OpenResult[]> = { baseline: [], dure: [] };
+      for (const stack of stacks) await withPage(ctx, urlOf(stack), (p) => call(p, 'setup', name));
+      for (let r = 0; r < opts.opens; r++) {
+        for (const stack of r % 2 === 0 ? stacks : [...stacks].reverse()) {
+          extraOpens[stack].push(
+            await withPage(ctx, urlOf(stack), async (p) => {
+              const o = await call(p, 'open');
+              await call(p, 'close');
+              return o;
+            }),
+          );
+        }
+      }
       const cyc: Partial<Record<StackName, CycleFigures>> = {};
       if (opts.cycleFixtures.includes(name as TraceName)) {
         for (const stack of stacks) {
@@ -355,11 +374,25 @@ export async function run(opts: Options, log: (s: string) => void = console.log)
       perFixture.push({
         name,
         meta: fixture.meta,
-        stacks: { baseline: figures(reps.baseline), dure: figures(reps.dure) },
+        stacks: { baseline: figures(reps.baseline, extraOpens.baseline), dure: figures(reps.dure, extraOpens.dure) },
         cycles: cyc,
         raw: {
-          baseline: reps.baseline.map((r) => ({ open: r.open, keystrokeMs: r.keys.ms, stored: r.stored })),
-          dure: reps.dure.map((r) => ({ open: r.open, keystrokeMs: r.keys.ms, stored: r.stored })),
+          baseline: reps.baseline.map((r) => ({
+            open: r.open,
+            keystrokeMs: r.keys.ms,
+            remoteMs: r.remote.ms,
+            stored: r.stored,
+          })),
+          dure: reps.dure.map((r) => ({
+            open: r.open,
+            keystrokeMs: r.keys.ms,
+            remoteMs: r.remote.ms,
+            stored: r.stored,
+          })),
+        },
+        extraOpens: {
+          baseline: extraOpens.baseline.map((o) => o.readyMs),
+          dure: extraOpens.dure.map((o) => o.readyMs),
         },
       });
     }

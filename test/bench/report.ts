@@ -9,6 +9,7 @@ import { median, ratio, type Summary } from './stats';
 export type StackName = 'baseline' | 'dure';
 
 export interface StackFigures {
+  /** over the repetitions' opens and the extra open-only sessions */
   readonly openReadyMs: Summary;
   readonly openPaintedMs: Summary;
   /** per repetition: the p50 / p95 of that repetition's keystrokes; summarized over repetitions */
@@ -65,8 +66,10 @@ export interface Results {
     readonly cycles: Partial<Record<StackName, CycleFigures>>;
     readonly raw: Record<
       StackName,
-      readonly { open: OpenResult; keystrokeMs: readonly number[]; stored: StoredResult }[]
+      readonly { open: OpenResult; keystrokeMs: readonly number[]; remoteMs: readonly number[]; stored: StoredResult }[]
     >;
+    /** readyMs of the open-only sessions */
+    readonly extraOpens: Record<StackName, readonly number[]>;
   }[];
 }
 
@@ -185,7 +188,7 @@ export function markdownReport(r: Results): string {
     const d = f.stacks.dure;
     out.push(
       `## ${f.name}: ${m.patches.toLocaleString('en')} edits → ${m.chars.toLocaleString('en')} chars, ${m.paragraphs} paragraphs ` +
-        `(Yjs v2 ${kb(m.v2Bytes)}, v1 ${kb(m.v1Bytes)}), ${d.openReadyMs.n} repetitions`,
+        `(Yjs v2 ${kb(m.v2Bytes)}, v1 ${kb(m.v1Bytes)}), ${f.raw.dure.length} repetitions, ${d.openReadyMs.n} opens per stack`,
       '',
     );
     out.push('| metric | Dure | baseline | Dure/baseline | goal | |', '|---|---|---|---|---|---|');
