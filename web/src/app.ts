@@ -13,6 +13,8 @@ import { renderListPage } from './pages/list';
 import { renderEditorPage } from './pages/editor';
 import { renderSettingsPage } from './pages/settings';
 import { renderNotFound } from './pages/not-found';
+import { renderErased } from './pages/fatal';
+import { clearPreferences } from './prefs';
 import { TabSync } from './tab-sync';
 import { watchIdle } from './auto-lock';
 
@@ -30,6 +32,8 @@ export interface AppContext {
   lockNow(): Promise<void>;
   /** Deletes a document from this device and tells the other tabs. */
   deleteDoc(docId: string): ReturnType<AppCore['deleteDoc']>;
+  /** Erases every document, key and preference of Dure on this device (all tabs). */
+  eraseDevice(): ReturnType<AppCore['eraseDevice']>;
 }
 
 export class App {
@@ -51,6 +55,7 @@ export class App {
       banners: this.banners,
       navigate: (r) => navigate(r),
       lockNow: () => this.lockNow(),
+      eraseDevice: () => this.eraseDevice(),
       deleteDoc: async (docId) => {
         const r = await core.deleteDoc(docId);
         if (r.ok) this.tabs.announceDeleted(docId);
@@ -84,6 +89,7 @@ export class App {
       },
       lockConfig: () => void this.closePage().then(() => location.reload()),
       deleted: (docId) => void this.onDeletedElsewhere(docId),
+      erase: () => void this.stopForErase(),
     });
     void this.render();
   }
@@ -235,6 +241,25 @@ export class App {
       default:
         return renderNotFound();
     }
+  }
+
+  private async eraseDevice(): ReturnType<AppCore['eraseDevice']> {
+    this.tabs.announceErase();
+    await this.closePage();
+    const r = await this.core.eraseDevice();
+    if (r.ok) {
+      clearPreferences();
+      renderErased(this.root);
+    }
+    return r;
+  }
+
+  /** Another tab erases the device: stop touching storage now (unsaved edits here are meant to go). */
+  private async stopForErase(): Promise<void> {
+    this.renderSeq++;
+    this.core.close();
+    await this.closePage();
+    renderErased(this.root);
   }
 
   private async onDeletedElsewhere(docId: string): Promise<void> {

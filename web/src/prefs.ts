@@ -45,3 +45,12 @@ export function applyTheme(t: ThemePref): void {
   if (t === 'system') delete document.documentElement.dataset.theme;
   else document.documentElement.dataset.theme = t;
 }
+
+/** Forgets every preference of Dure on this device (part of erasing it). */
+export function clearPreferences(): void {
+  try {
+    for (const key of Object.keys(localStorage)) if (key.startsWith('dure.')) localStorage.removeItem(key);
+  } catch {
+    // Nothing stored, nothing to clear.
+  }
+}

@@ -9,13 +9,14 @@
 type TabMessage =
   | { readonly t: 'dure-locked' }
   | { readonly t: 'dure-lock-config' }
-  | { readonly t: 'dure-deleted'; readonly docId: string };
+  | { readonly t: 'dure-deleted'; readonly docId: string }
+  | { readonly t: 'dure-erase' };
 
 function isTabMessage(d: unknown): d is TabMessage {
   if (typeof d !== 'object' || d === null) return false;
   const m = d as Partial<{ t: unknown; docId: unknown }>;
   if (m.t === 'dure-deleted') return typeof m.docId === 'string' && m.docId.length <= 128;
-  return m.t === 'dure-locked' || m.t === 'dure-lock-config';
+  return m.t === 'dure-locked' || m.t === 'dure-lock-config' || m.t === 'dure-erase';
 }
 
 export class TabSync {
@@ -35,15 +36,21 @@ export class TabSync {
     this.channel?.postMessage({ t: 'dure-deleted', docId } satisfies TabMessage);
   }
 
+  /** Everything on this device is being erased: other tabs stop using storage at once. */
+  announceErase(): void {
+    this.channel?.postMessage({ t: 'dure-erase' } satisfies TabMessage);
+  }
+
   close(): void {
     this.channel?.close();
   }
 
-  subscribe(handlers: { locked(): void; lockConfig(): void; deleted(docId: string): void }): void {
+  subscribe(handlers: { locked(): void; lockConfig(): void; deleted(docId: string): void; erase(): void }): void {
     this.channel?.addEventListener('message', (e: MessageEvent) => {
       if (!isTabMessage(e.data)) return;
       if (e.data.t === 'dure-locked') handlers.locked();
       else if (e.data.t === 'dure-deleted') handlers.deleted(e.data.docId);
+      else if (e.data.t === 'dure-erase') handlers.erase();
       else handlers.lockConfig();
     });
   }

@@ -24,8 +24,11 @@ import {
   type LeaderElection,
   type Result,
 } from '@dure/shared';
-import { IdbStorage } from '../storage/idb';
+import { DB_NAME, IdbStorage } from '../storage/idb';
 import type { AppCore, CoreError, DocEvents, LockControl, OpenedDoc } from './types';
+
+/** How long erasing waits for other tabs to let go of the database before saying so. */
+const ERASE_BLOCKED_MS = 5000;
 
 /** Turns anything thrown by storage into the error codes the UI explains. */
 function storageCode(e: unknown): CoreError {
@@ -199,6 +202,24 @@ export class LocalCore implements AppCore {
   close(): void {
     (this.notifier as { close?: () => void }).close?.();
     this.storage.close();
+  }
+
+  async eraseDevice(): Promise<Result<void, 'blocked' | 'io'>> {
+    this.keyring.lock();
+    this.close();
+    return new Promise((resolve) => {
+      const req = indexedDB.deleteDatabase(DB_NAME);
+      // Another tab still holds a connection; it closes on the erase notice, or the user closes it.
+      const blocked = setTimeout(() => resolve(err('blocked')), ERASE_BLOCKED_MS);
+      req.onsuccess = () => {
+        clearTimeout(blocked);
+        resolve(ok(undefined));
+      };
+      req.onerror = () => {
+        clearTimeout(blocked);
+        resolve(err('io'));
+      };
+    });
   }
 
   listDocs(): ReturnType<AppCore['listDocs']> {

@@ -59,4 +59,8 @@ export interface AppCore {
   renameDoc(docId: string, title: string): Promise<Result<void, CoreError>>;
   /** Removes the document, its blobs and its key from this device, in one batch. */
   deleteDoc(docId: string): Promise<Result<void, CoreError>>;
+  /** Stops using storage at once; later calls fail (another tab is erasing the device). */
+  close(): void;
+  /** Closes storage and deletes the whole database (every document, blob and key, and the device key). */
+  eraseDevice(): Promise<Result<void, 'blocked' | 'io'>>;
 }

@@ -25,3 +25,32 @@ export function renderFatal(root: HTMLElement, kind: 'unavailable' | 'failed', d
     ),
   );
 }
+
+const restart = (): void => {
+  history.replaceState(null, '', '#/');
+  location.reload();
+};
+
+/** After "erase this device": nothing of Dure is left here; reloading starts from scratch. */
+export function renderErased(root: HTMLElement): void {
+  document.title = t('app.name');
+  mount(
+    root,
+    h(
+      'main',
+      { class: 'center-screen', testid: 'erased' },
+      h(
+        'div',
+        { class: 'card fatal erased', attrs: { role: 'status' } },
+        h('h1', { text: t('erase.doneTitle') }),
+        h('p', { text: t('erase.doneBody') }),
+        h('button', {
+          class: 'btn primary',
+          text: t('erase.restart'),
+          attrs: { type: 'button' },
+          on: { click: restart },
+        }),
+      ),
+    ),
+  );
+}

@@ -5,6 +5,7 @@ import { detectLocale, getLocale, isLocale, setLocale, t } from '../i18n/i18n';
 import { applyTheme, loadLanguage, loadTheme, saveLanguage, saveTheme, type ThemePref } from '../prefs';
 import { renderLockSettings } from './settings-lock';
 import { renderStorageSettings } from './settings-storage';
+import { renderEraseSettings } from './settings-erase';
 
 function select(
   id: string,
@@ -80,6 +81,7 @@ export function renderSettingsPage(ctx: AppContext): Page {
     ),
     renderLockSettings(ctx, disposer),
     renderStorageSettings(disposer),
+    renderEraseSettings(ctx),
   );
   return { el, dispose: () => disposer.dispose() };
 }
