@@ -13,7 +13,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright';
 import { format, resolveConfig } from 'prettier';
 import { build } from 'vite';
 import { getFixture, type Fixture } from './fixture';
-import { formatHot, profiled, saveProfile } from './profile';
+import { formatHot, formatInclusive, OPEN_FUNCTIONS, profiled, saveProfile } from './profile';
 import type { BenchPage, KeystrokeResult, OpenResult, RemoteResult, StoredResult } from './pages/common';
 import { markdownReport, type Results, type StackName, type StackFigures, type CycleFigures } from './report';
 import { percentile, summarize } from './stats';
@@ -288,7 +288,8 @@ async function profileStacks(
       for (const [name, f] of steps) {
         const { profile } = await profiled(p, f);
         saveProfile(dir, `${stack}-${name.split(' ').slice(-1)[0]}`, profile);
-        const text = formatHot(`${stack}, ${name}`, profile);
+        let text = formatHot(`${stack}, ${name}`, profile);
+        if (name === 'open') text += '\n' + formatInclusive(profile, OPEN_FUNCTIONS);
         log(text);
         out.push('```text', text, '```', '');
       }

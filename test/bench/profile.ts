@@ -120,3 +120,50 @@ export function formatHot(title: string, p: CpuProfile): string {
   }
   return lines.join('\n');
 }
+
+/** Functions whose inclusive time explains an open: Yjs decode/apply/encode, decryption, the editor. */
+export const OPEN_FUNCTIONS = [
+  'applyUpdate',
+  'applyUpdateV2',
+  'decodeUpdateV2',
+  'writeUpdateMessageFromTransaction',
+  'decrypt',
+  'openUpdateRecord',
+  'Editor',
+  '_forceRerender',
+] as const;
+
+/** Inclusive time (ms) of each named function (recursion counted once), and the busy (non-idle) total. */
+export function inclusive(p: CpuProfile, names: readonly string[]): { busyMs: number; ms: Record<string, number> } {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const wanted = new Set(names);
+  const us = new Map<string, number>(names.map((n) => [n, 0]));
+  let busy = 0;
+  const samples = p.samples ?? [];
+  const deltas = p.timeDeltas ?? [];
+  for (let i = 0; i < samples.length; i++) {
+    const dt = deltas[i + 1] ?? 0;
+    const leaf = byId.get(samples[i]!)?.callFrame.functionName;
+    if (leaf === '(idle)' || leaf === '(program)') continue;
+    busy += dt;
+    const seen = new Set<string>();
+    for (let cur: number | undefined = samples[i]; cur !== undefined; cur = parent.get(cur)) {
+      const name = byId.get(cur)?.callFrame.functionName ?? '';
+      if (wanted.has(name) && !seen.has(name)) {
+        seen.add(name);
+        us.set(name, (us.get(name) ?? 0) + dt);
+      }
+    }
+  }
+  return { busyMs: busy / 1000, ms: Object.fromEntries([...us].map(([k, v]) => [k, v / 1000])) };
+}
+
+export function formatInclusive(p: CpuProfile, names: readonly string[]): string {
+  const r = inclusive(p, names);
+  const parts = Object.entries(r.ms)
+    .filter(([, v]) => v > 0)
+    .map(([k, v]) => `${k} ${v.toFixed(1)}`);
+  return `    busy ${r.busyMs.toFixed(1)} ms; inclusive ms: ${parts.join(', ')}`;
+}
