@@ -39,7 +39,7 @@ export interface CycleFigures {
   readonly bytes: number;
   readonly records: number;
   readonly v2Bytes: number;
-  /** the open of the last cycle */
+  /** median open of the last 5 cycles */
   readonly openAfterMs: number;
 }
 
@@ -147,7 +147,7 @@ export function fixtureRows(f: Results['fixtures'][number]): Row[] {
     );
     const r = ratio(cd.openAfterMs, cb.openAfterMs);
     rows.push({
-      metric: `open after ${cd.cycles} sessions (1 sample)`,
+      metric: `open after ${cd.cycles} sessions (median of the last 5)`,
       dure: `${cd.openAfterMs.toFixed(1)} ms`,
       baseline: `${cb.openAfterMs.toFixed(1)} ms`,
       ratio: fmtRatio(r),
