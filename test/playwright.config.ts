@@ -7,6 +7,7 @@ import { defineConfig } from '@playwright/test';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './e2e/chromium';
+import { E2E_WEB } from './e2e/snapshot';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -21,7 +22,11 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   reporter: [['list'], ['json', { outputFile: path.join(root, 'test-results', 'e2e.json') }]],
   webServer: {
-    command: `"${process.execPath}" --import tsx sync-server/src/main.ts --host 127.0.0.1 --port 0 --data-dir .tmp/e2e-data --web-dir web/dist`,
+    // A snapshot of the build is served, so that rebuilding web/ while the suite runs (another terminal,
+    // another job in the same tree) cannot pull files from under the tests. `exec` lets SIGTERM reach the server.
+    command:
+      `rm -rf ${E2E_WEB} && mkdir -p .tmp && cp -R web/dist ${E2E_WEB} && test -f ${E2E_WEB}/index.html && ` +
+      `exec "${process.execPath}" --import tsx sync-server/src/main.ts --host 127.0.0.1 --port 0 --data-dir .tmp/e2e-data --web-dir ${E2E_WEB}`,
     cwd: root,
     wait: { stdout: /Dure listening on http:\/\/127\.0\.0\.1:(?<dure_e2e_port>\d+)\// },
     gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },

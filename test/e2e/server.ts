@@ -7,12 +7,13 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { E2E_WEB } from './snapshot';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface PrivateServer {
   readonly url: string;
-  /** A copy of web/dist the test may rewrite. */
+  /** A copy of the built app the test may rewrite. */
   readonly webDir: string;
   stop(): Promise<void>;
 }
@@ -20,7 +21,8 @@ export interface PrivateServer {
 export async function startPrivateServer(): Promise<PrivateServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'dure-e2e-server-'));
   const webDir = path.join(dir, 'web');
-  cpSync(path.join(root, 'web', 'dist'), webDir, { recursive: true });
+  // The same snapshot the main webServer serves (see playwright.config.ts), not the live web/dist.
+  cpSync(path.join(root, E2E_WEB), webDir, { recursive: true });
   const child: ChildProcess = spawn(
     process.execPath,
     [
