@@ -7,9 +7,10 @@ import { defineConfig } from '@playwright/test';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './e2e/chromium';
-import { E2E_WEB } from './e2e/snapshot';
+import { e2eRunDir } from './e2e/snapshot';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const RUN = e2eRunDir();
 
 export default defineConfig({
   testDir: 'e2e',
@@ -20,13 +21,15 @@ export default defineConfig({
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 10_000 },
+  globalTeardown: './e2e/teardown.ts',
   reporter: [['list'], ['json', { outputFile: path.join(root, 'test-results', 'e2e.json') }]],
   webServer: {
     // A snapshot of the build is served, so that rebuilding web/ while the suite runs (another terminal,
     // another job in the same tree) cannot pull files from under the tests. `exec` lets SIGTERM reach the server.
     command:
-      `rm -rf ${E2E_WEB} && mkdir -p .tmp && cp -R web/dist ${E2E_WEB} && test -f ${E2E_WEB}/index.html && ` +
-      `exec "${process.execPath}" --import tsx sync-server/src/main.ts --host 127.0.0.1 --port 0 --data-dir .tmp/e2e-data --web-dir ${E2E_WEB}`,
+      `mkdir -p "${RUN}" && cp -R web/dist "${RUN}/web" && test -f "${RUN}/web/index.html" && ` +
+      `exec "${process.execPath}" --import tsx sync-server/src/main.ts --host 127.0.0.1 --port 0 ` +
+      `--data-dir "${RUN}/data" --web-dir "${RUN}/web"`,
     cwd: root,
     wait: { stdout: /Dure listening on http:\/\/127\.0\.0\.1:(?<dure_e2e_port>\d+)\// },
     gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },

@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { E2E_WEB } from './snapshot';
+import { e2eWebDir } from './snapshot';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -22,7 +22,7 @@ export async function startPrivateServer(): Promise<PrivateServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'dure-e2e-server-'));
   const webDir = path.join(dir, 'web');
   // The same snapshot the main webServer serves (see playwright.config.ts), not the live web/dist.
-  cpSync(path.join(root, E2E_WEB), webDir, { recursive: true });
+  cpSync(e2eWebDir(), webDir, { recursive: true });
   const child: ChildProcess = spawn(
     process.execPath,
     [
