@@ -79,6 +79,17 @@ export class App {
     this.stops.push(this.core.lock.onChange(() => void this.render()));
     this.stops.push(this.core.lock.onRewrap(() => this.tabs.announceLockConfig()));
     this.stops.push(
+      this.core.onWriteState((state) => {
+        if (state === 'saved') this.banners.hide('quota');
+        else
+          this.banners.show('quota', {
+            kind: 'error',
+            testid: 'storage-error',
+            text: t(state === 'quota' ? 'errors.quotaEditing' : 'errors.storageEditing'),
+          });
+      }),
+    );
+    this.stops.push(
       watchIdle(() => {
         if (this.core.lock.enabled && !this.core.lock.locked) void this.lockNow();
       }),

@@ -182,8 +182,12 @@ describe('editor page', () => {
       window.__dure!.editor.commands.insertContent(' after');
       await until(() => byId('storage-error'), 'the storage banner');
       expect(byId('sync-status')!.dataset.error).toBe('true');
+      // Leaving the page does not drop the edit, nor hide the problem.
+      location.hash = '#/';
+      await until(() => byId('document-list'), 'the list');
+      expect(byId('storage-error')).not.toBeNull();
       full = false;
-      await until(() => !byId('storage-error') && byId('sync-status')!.dataset.saving === 'false', 'recovery');
+      await until(() => !byId('storage-error'), 'recovery');
     } finally {
       IDBObjectStore.prototype.put = put;
     }

@@ -23,6 +23,7 @@ import {
   type DocSecrets,
   type LeaderElection,
   type Result,
+  type StorageErrorCode,
 } from '@dure/shared';
 import { DB_NAME, IdbStorage } from '../storage/idb';
 import type { AppCore, CoreError, DocEvents, LockControl, OpenedDoc } from './types';
@@ -114,8 +115,15 @@ class Opened implements OpenedDoc {
   ) {
     this.problems = local.problems;
     ydoc.on('updateV2', this.onUpdate);
-    local.on('saved', () => this.listeners.saved.forEach((cb) => cb()));
-    local.on('error', (e) => this.listeners.error.forEach((cb) => cb(e.code)));
+    // Not removed on close: a document whose last flush failed keeps retrying after its page is gone.
+    local.on('saved', () => {
+      this.listeners.saved.forEach((cb) => cb());
+      core.reportWrite(this.docId, 'saved');
+    });
+    local.on('error', (e) => {
+      this.listeners.error.forEach((cb) => cb(e.code));
+      core.reportWrite(this.docId, e.code);
+    });
   }
 
   get docId(): string {
@@ -164,8 +172,16 @@ class Opened implements OpenedDoc {
       await this.local.close();
       this.ydoc.destroy();
     } catch (e) {
-      // The flush failed (disk full): LocalDoc stays attached and keeps retrying, so nothing typed is lost.
+      // The flush failed (disk full): LocalDoc stays attached and keeps retrying, so nothing typed is
+      // lost; once a retry has saved everything, close for real.
       console.error('closing the document failed; edits stay in memory and are retried', e);
+      const off = this.local.on('saved', () => {
+        off();
+        void this.local
+          .close()
+          .then(() => this.ydoc.destroy())
+          .catch((err: unknown) => console.error('closing the document failed again', err));
+      });
     }
   }
 }
@@ -196,6 +212,22 @@ export class LocalCore implements AppCore {
     const storage = await IdbStorage.open({ onVersionChange: opts.onVersionChange });
     const keyring = await Keyring.open(storage, storage.deviceKeys());
     return new LocalCore(storage, keyring);
+  }
+
+  private readonly failing = new Map<string, StorageErrorCode>();
+  private readonly writeListeners = new Set<(state: 'saved' | StorageErrorCode) => void>();
+
+  onWriteState(cb: (state: 'saved' | StorageErrorCode) => void): () => void {
+    this.writeListeners.add(cb);
+    return () => this.writeListeners.delete(cb);
+  }
+
+  /** @internal from Opened: tracks which documents' writes fail, and says 'saved' once none does. */
+  reportWrite(docId: string, state: 'saved' | StorageErrorCode): void {
+    if (state === 'saved') this.failing.delete(docId);
+    else this.failing.set(docId, state);
+    const now = this.failing.size === 0 ? 'saved' : [...this.failing.values()][0]!;
+    this.writeListeners.forEach((cb) => cb(now));
   }
 
   /** Lets go of storage and cross-tab channels (tests; the app itself lives as long as the page). */

@@ -59,6 +59,11 @@ export interface AppCore {
   renameDoc(docId: string, title: string): Promise<Result<void, CoreError>>;
   /** Removes the document, its blobs and its key from this device, in one batch. */
   deleteDoc(docId: string): Promise<Result<void, CoreError>>;
+  /**
+   * Whether writes of any document of this tab are failing (quota, I/O) or all saved again. Also
+   * covers a document whose page was closed while its last edits were still being retried.
+   */
+  onWriteState(cb: (state: 'saved' | StorageErrorCode) => void): () => void;
   /** Stops using storage at once; later calls fail (another tab is erasing the device). */
   close(): void;
   /** Closes storage and deletes the whole database (every document, blob and key, and the device key). */

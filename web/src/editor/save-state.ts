@@ -1,6 +1,6 @@
 /**
- * Shows where this tab's edits are: the sync-status element, a banner while writes fail (they stay in
- * memory and are retried), and a notice for records set aside on open.
+ * Shows where this document's edits are: the sync-status element, and a notice for records set aside
+ * on open. (The app shell shows the banner while writes fail: that outlives this page.)
  */
 import type { OpenedDoc } from '../core/types';
 import type { Banners } from '../ui/banners';
@@ -21,22 +21,8 @@ export function trackSaveState(
       onLocalChange();
     }),
   );
-  disposer.add(
-    doc.on('saved', () => {
-      status.set('saved');
-      banners.hide('quota');
-    }),
-  );
-  disposer.add(
-    doc.on('error', (code) => {
-      status.set('error');
-      banners.show('quota', {
-        kind: 'error',
-        testid: 'storage-error',
-        text: t(code === 'quota' ? 'errors.quotaEditing' : 'errors.storageEditing'),
-      });
-    }),
-  );
+  disposer.add(doc.on('saved', () => status.set('saved')));
+  disposer.add(doc.on('error', () => status.set('error')));
   if (doc.problems.length > 0) {
     banners.show('quarantine', {
       kind: 'warn',

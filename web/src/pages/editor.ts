@@ -150,7 +150,7 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
     });
     // A document added from a link gets its list title once its content is here. An empty title is
     // never copied over: the records holding it may just have been quarantined.
-    if (getDocTitle(doc.ydoc) !== '') void doc.setMeta({ title: getDocTitle(doc.ydoc) });
+    if (getDocTitle(doc.ydoc) !== '') doc.setMeta({ title: getDocTitle(doc.ydoc) }).catch(() => undefined);
     const status = trackSaveState(doc, ctx.banners, disposer, () => meta.mark({ updatedAt: Date.now() }));
     const toolbar = new Toolbar(
       editor,
