@@ -15,6 +15,7 @@ export function trackSaveState(
   onLocalChange: () => void,
 ): SyncStatus {
   const status = new SyncStatus();
+  disposer.add(() => status.dispose());
   disposer.add(
     doc.on('local-change', () => {
       status.set('saving');

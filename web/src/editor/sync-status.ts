@@ -8,8 +8,17 @@ import { t } from '../i18n/i18n';
 
 export type LocalSaveState = 'saved' | 'saving' | 'error';
 
+/**
+ * Saves finish within a fraction of a second while typing; the words change only when saving takes
+ * longer than this, so the label does not flicker and screen readers are not told on every keystroke.
+ * (data-saving follows every change at once, for scripts.)
+ */
+const SAVING_LABEL_DELAY_MS = 800;
+
 export class SyncStatus {
   private readonly label = h('span', { class: 'sync-label' });
+  private labelTimer: ReturnType<typeof setTimeout> | undefined;
+  private shown: LocalSaveState = 'saved';
   readonly el = h(
     'span',
     {
@@ -27,9 +36,28 @@ export class SyncStatus {
 
   set(state: LocalSaveState): void {
     this.el.dataset.saving = String(state === 'saving');
+    if (state === 'saving') {
+      // While writes fail, new edits do not hide the failure: only a successful save does.
+      if (this.shown !== 'error' && this.labelTimer === undefined) {
+        this.labelTimer = setTimeout(() => this.show('saving'), SAVING_LABEL_DELAY_MS);
+      }
+      return;
+    }
+    this.show(state);
+  }
+
+  /** Stops the pending label change (the page is closing). */
+  dispose(): void {
+    clearTimeout(this.labelTimer);
+    this.labelTimer = undefined;
+  }
+
+  private show(state: LocalSaveState): void {
+    clearTimeout(this.labelTimer);
+    this.labelTimer = undefined;
+    this.shown = state;
     this.el.dataset.error = String(state === 'error');
     const text = t(state === 'saved' ? 'sync.savedLocal' : state === 'saving' ? 'sync.saving' : 'sync.error');
-    // Avoid re-announcing the same text to screen readers on every keystroke.
     if (this.label.textContent !== text) this.label.textContent = text;
     this.el.title = t(
       state === 'saved' ? 'sync.savedLocalHint' : state === 'saving' ? 'sync.savingHint' : 'sync.errorHint',
