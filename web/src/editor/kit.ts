@@ -115,3 +115,8 @@ export function insertImage(editor: Editor, blobId: string, alt: string): boolea
     .insertContent({ type: 'image', attrs: { blobId, alt: alt.slice(0, 200) || null } })
     .run();
 }
+
+/** Every command with a keyboard shortcut, for the shortcut list. */
+export function shortcutList(): { labelKey: string; shortcut: string }[] {
+  return EDITOR_COMMANDS.flatMap((c) => (c.shortcut ? [{ labelKey: c.i18nKey, shortcut: c.shortcut }] : []));
+}

@@ -15,6 +15,7 @@ import { MetaSync } from '../editor/meta-sync';
 import { createTitleField } from '../editor/title-field';
 import { createCounts } from '../editor/counts';
 import { trackSaveState } from '../editor/save-state';
+import { createDocActions } from '../editor/doc-actions';
 import { promptLink } from '../editor/link-dialog';
 import { pickAndInsertImage, storeImageFile } from '../editor/image-insert';
 
@@ -177,7 +178,14 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
     disposer.listen(document, 'visibilitychange', () => {
       if (document.visibilityState === 'hidden') flushNow();
     });
-    mount(el, h('div', { class: 'doc-head' }, title.el, status.el), readOnlyNote, toolbar.el, surface, counts.el);
+    mount(
+      el,
+      h('div', { class: 'doc-head' }, title.el, status.el, createDocActions(editor)),
+      readOnlyNote,
+      toolbar.el,
+      surface,
+      counts.el,
+    );
     if (readOnlyReason === undefined && editor.isEditable) {
       if (title.el.value === '') title.el.focus();
       else editor.commands.focus('start');

@@ -95,3 +95,29 @@ export async function confirmDialog(spec: Omit<DialogSpec, 'input' | 'validate'>
 export function promptDialog(spec: DialogSpec & { input: NonNullable<DialogSpec['input']> }): Promise<string | null> {
   return openDialog(spec);
 }
+
+/** A dialog that only shows something (keyboard shortcuts); closes with its button or Escape. */
+export function infoDialog(spec: { title: string; testid: string; body: Node }): Promise<void> {
+  return new Promise((resolve) => {
+    const titleId = `dlg-info-${Math.random().toString(36).slice(2)}`;
+    const close = h('button', { class: 'btn primary', text: t('common.close'), attrs: { type: 'submit' } });
+    const dialog = h(
+      'dialog',
+      { testid: spec.testid, attrs: { 'aria-labelledby': titleId } },
+      h(
+        'form',
+        { attrs: { method: 'dialog' } },
+        h('h2', { text: spec.title, attrs: { id: titleId } }),
+        spec.body,
+        h('div', { class: 'dialog-actions' }, close),
+      ),
+    );
+    dialog.addEventListener('close', () => {
+      dialog.remove();
+      resolve();
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    close.focus();
+  });
+}
