@@ -56,7 +56,11 @@ test.describe('Korean IME composition', () => {
     await createDocument(page);
     await focusEnd(page);
     await page.keyboard.type('AB');
+    await expect.poll(() => editorText(page)).toBe('AB');
     await page.keyboard.press('ArrowLeft');
+    // Composition starts where the DOM selection is: wait until the caret has really moved between A and B
+    // (paragraph start = 1, so between the letters = 2), or a loaded machine composes after B.
+    await expect.poll(() => page.evaluate(() => window.__dure!.editor.state.selection.from)).toBe(2);
     const cdp = await ime(page);
     await compose(cdp, '한글');
     expect(await editorText(page)).toBe('A한글B');
