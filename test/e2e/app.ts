@@ -12,7 +12,7 @@ export interface DureHandle {
     getHTML(): string;
     isEditable: boolean;
     commands: { focus(pos?: unknown): boolean; setTextSelection(pos: number): boolean };
-    state: { doc: { content: { size: number } } };
+    state: { doc: { content: { size: number } }; selection: { from: number; to: number } };
   };
   ydoc: { getXmlFragment(name?: string): { toString(): string } };
   docId: string;
