@@ -4,12 +4,14 @@
 import type { Extensions } from '@tiptap/core';
 import { Extension } from '@tiptap/core';
 import Collaboration from '@tiptap/extension-collaboration';
+import Link from '@tiptap/extension-link';
 import { TaskItem, TaskList } from '@tiptap/extension-list';
 import { CharacterCount, Placeholder } from '@tiptap/extensions';
 import StarterKit from '@tiptap/starter-kit';
 import * as Y from 'yjs';
 import { DureImage, ImageUpload, type ResolveBlob, type StoreImage } from './image';
 import { InertRendering } from './inert';
+import { localOnlyAppend } from './local-only';
 import { PasteCleanup } from './paste';
 import { safeHref } from './safe-href';
 import { checkSchema, SchemaVersionGuard, type SchemaCheck } from './schema-version';
@@ -64,6 +66,13 @@ function shouldAutoLink(url: string): boolean {
   return host.includes('.') && !/^\d{1,3}(\.\d{1,3}){3}$/.test(host);
 }
 
+/** Autolink acts on what this user types, never on remote changes (see local-only.ts). */
+const LocalAutolink = Link.extend({
+  addProseMirrorPlugins() {
+    return (this.parent?.() ?? []).map(localOnlyAppend);
+  },
+});
+
 export function createEditorExtensions(opts: EditorExtensionOptions): Extensions {
   const newer = !checkSchema(opts.ydoc).ok;
   const mirror = newer ? readOnlyMirror(opts.ydoc) : null;
@@ -75,16 +84,17 @@ export function createEditorExtensions(opts: EditorExtensionOptions): Extensions
       // every client would add its own (tiptap#3729). Gapcursor lets the caret get past such nodes.
       trailingNode: false,
       heading: { levels: [1, 2, 3, 4] },
-      link: {
-        openOnClick: false,
-        autolink: true,
-        linkOnPaste: true,
-        defaultProtocol: 'https',
-        protocols: [],
-        isAllowedUri: (url) => safeHref(url) !== null,
-        shouldAutoLink,
-        HTMLAttributes: { rel: 'noopener noreferrer nofollow', target: '_blank', class: null },
-      },
+      link: false,
+    }),
+    LocalAutolink.configure({
+      openOnClick: false,
+      autolink: true,
+      linkOnPaste: true,
+      defaultProtocol: 'https',
+      protocols: [],
+      isAllowedUri: (url) => safeHref(url) !== null,
+      shouldAutoLink,
+      HTMLAttributes: { rel: 'noopener noreferrer nofollow', target: '_blank', class: null },
     }),
     Collaboration.configure({ document: mirror ? mirror.doc : opts.ydoc, field: DOCUMENT_FRAGMENT }),
     TaskList,

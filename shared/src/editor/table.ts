@@ -6,7 +6,8 @@
  * attribute. The attribute `validate` rejects such values when ProseMirror builds the node (the
  * binding then drops the cell), and the parse rules clamp what pasted HTML carries.
  */
-import { TableCell, TableHeader, TableKit } from '@tiptap/extension-table';
+import { Table, TableCell, TableHeader, TableKit } from '@tiptap/extension-table';
+import { localOnlyAppend } from './local-only';
 
 export const MAX_SPAN = 1000;
 const MAX_WIDTH = 100000;
@@ -70,10 +71,18 @@ export const SafeTableHeader = TableHeader.extend({
   },
 });
 
+/** fixTables runs for local edits only (see local-only.ts): it walks the changed range, the whole document for a remote change. */
+export const SafeTable = Table.extend({
+  addProseMirrorPlugins() {
+    return (this.parent?.() ?? []).map(localOnlyAppend);
+  },
+});
+
 /** TableKit with column resizing off and rendering through toDOM (so through the allowlist). */
 export function safeTableExtensions() {
   return [
-    TableKit.configure({ table: { resizable: false, View: null }, tableCell: false, tableHeader: false }),
+    TableKit.configure({ table: false, tableCell: false, tableHeader: false }),
+    SafeTable.configure({ resizable: false, View: null }),
     SafeTableCell,
     SafeTableHeader,
   ];
