@@ -178,39 +178,49 @@ async function oneRep(
   });
 }
 
+/** N open/type/close sessions per stack, the stacks alternating session by session (same machine load for both). */
 async function cycles(
   ctx: BrowserContext,
-  url: string,
+  urls: Record<StackName, string>,
   fixture: Fixture,
   n: number,
   log: (s: string) => void,
-): Promise<CycleFigures> {
-  await withPage(ctx, url, (p) => call(p, 'setup', fixture.meta.name));
-  const checkpoints: { cycle: number; bytes: number; records: number }[] = [];
-  const openMs: number[] = [];
-  let v2 = 0;
+): Promise<Record<StackName, CycleFigures>> {
+  const stacks = ['baseline', 'dure'] as const;
+  const state = {
+    baseline: { checkpoints: [] as { cycle: number; bytes: number; records: number }[], openMs: [] as number[], v2: 0 },
+    dure: { checkpoints: [] as { cycle: number; bytes: number; records: number }[], openMs: [] as number[], v2: 0 },
+  };
+  for (const stack of stacks) await withPage(ctx, urls[stack], (p) => call(p, 'setup', fixture.meta.name));
   for (let c = 1; c <= n; c++) {
-    await withPage(ctx, url, async (p) => {
-      openMs.push((await call(p, 'open')).readyMs);
-      await call(p, 'keystrokes', 10);
-      v2 = await call(p, 'v2Length');
-      await call(p, 'close');
-    });
-    if (c === 1 || c === n || c % 10 === 0) {
-      const s = await withPage(ctx, url, (p) => p.evaluate(() => window.benchStored()));
-      checkpoints.push({ cycle: c, ...s });
-      log(`    cycle ${c}: ${s.bytes} bytes in ${s.records} records`);
+    for (const stack of c % 2 === 0 ? stacks : [...stacks].reverse()) {
+      const st = state[stack];
+      await withPage(ctx, urls[stack], async (p) => {
+        st.openMs.push((await call(p, 'open')).readyMs);
+        await call(p, 'keystrokes', 10);
+        st.v2 = await call(p, 'v2Length');
+        await call(p, 'close');
+      });
+      if (c === 1 || c === n || c % 10 === 0) {
+        const s = await withPage(ctx, urls[stack], (p) => p.evaluate(() => window.benchStored()));
+        st.checkpoints.push({ cycle: c, ...s });
+        log(`    ${stack} session ${c}: ${s.bytes} bytes in ${s.records} records`);
+      }
     }
   }
-  const last = checkpoints[checkpoints.length - 1]!;
-  return {
-    cycles: n,
-    checkpoints,
-    bytes: last.bytes,
-    records: last.records,
-    v2Bytes: v2,
-    openAfterMs: median(openMs.slice(-5)),
+  const fig = (stack: StackName): CycleFigures => {
+    const st = state[stack];
+    const last = st.checkpoints[st.checkpoints.length - 1]!;
+    return {
+      cycles: n,
+      checkpoints: st.checkpoints,
+      bytes: last.bytes,
+      records: last.records,
+      v2Bytes: st.v2,
+      openAfterMs: median(st.openMs.slice(-5)),
+    };
   };
+  return { baseline: fig('baseline'), dure: fig('dure') };
 }
 
 function machine(userAgent: string): Omit<Results['machine'], 'loadAverageAtStart'> {
@@ -365,12 +375,10 @@ export async function run(opts: Options, log: (s: string) => void = console.log)
           );
         }
       }
-      const cyc: Partial<Record<StackName, CycleFigures>> = {};
+      let cyc: Partial<Record<StackName, CycleFigures>> = {};
       if (opts.cycleFixtures.includes(name as TraceName)) {
-        for (const stack of stacks) {
-          log(`  ${stack}: ${opts.cycles} open/edit/close cycles`);
-          cyc[stack] = await cycles(ctx, `${origins[stacks.indexOf(stack)]}/${stack}.html`, fixture, opts.cycles, log);
-        }
+        log(`  ${opts.cycles} open/type/close sessions per stack, alternating`);
+        cyc = await cycles(ctx, { baseline: urlOf('baseline'), dure: urlOf('dure') }, fixture, opts.cycles, log);
       }
       perFixture.push({
         name,

@@ -38,7 +38,7 @@ const page: BenchPage = {
       const secrets = await new Library(storage, keyring).create('bench');
       const ydoc = new Y.Doc();
       const local = await LocalDoc.open(storage, secrets, ydoc, { leader: alwaysLeader });
-      if (!local.ok) throw new Error(`LocalDoc.open: ${local.error}`);
+      if (!local.ok) throw new Error(`LocalDoc.open: ${local.error} ${local.detail ?? ''}`);
       Y.applyUpdateV2(ydoc, await fetchBytes(`/fixtures/${fixture}.v2.bin`));
       await local.value.flush();
       // the state a document reaches once its leader has folded the updates: one encrypted snapshot
@@ -60,7 +60,7 @@ const page: BenchPage = {
       const core = await LocalCore.open();
       phase('core: IndexedDB + keyring');
       const r = await core.openDoc(id);
-      if (!r.ok) throw new Error(`openDoc: ${r.error}`);
+      if (!r.ok) throw new Error(`openDoc: ${r.error} ${r.detail ?? ''}`);
       phase('doc: key unwrap, read, decrypt, apply');
       const editor = new Editor({ element, extensions: createEditorExtensions({ ydoc: r.value.ydoc }) });
       session = { opened: r.value, editor };
