@@ -28,6 +28,30 @@ export async function openDoc(
   return { ydoc, doc: r.value };
 }
 
+/**
+ * Opens with a Y.Doc factory (LocalDoc's fast load). `created` lists every Y.Doc it made, in order:
+ * more than one means the load started over.
+ */
+export async function openDocFast(
+  storage: MemoryStorage,
+  secrets: DocSecrets,
+  opts: LocalDocOptions = {},
+): Promise<{ ydoc: Y.Doc; doc: LocalDoc; created: Y.Doc[] }> {
+  const created: Y.Doc[] = [];
+  const r = await LocalDoc.open(
+    storage,
+    secrets,
+    () => {
+      const d = new Y.Doc();
+      created.push(d);
+      return d;
+    },
+    opts,
+  );
+  if (!r.ok) throw new Error(`open failed: ${r.error}`);
+  return { ydoc: r.value.ydoc, doc: r.value, created };
+}
+
 export const text = (ydoc: Y.Doc): string => ydoc.getText('body').toString();
 
 /** mulberry32: a tiny seeded PRNG so a failing sequence can be replayed from its seed alone. */

@@ -9,7 +9,7 @@ import { LOCAL_DOC_ORIGIN, LocalDoc, openLocalDoc } from '../src/local/localdoc'
 import { openUpdateRecord, quarantineKey, sealUpdateRecord, updateKey } from '../src/local/records';
 import type { LeaderElection } from '../src/local/api';
 import type { StorageError } from '../src/storage/types';
-import { indexOfBytes, neverLeader, newDoc, openDoc, text } from './localdoc-helpers';
+import { indexOfBytes, neverLeader, newDoc, openDoc, openDocFast, text } from './localdoc-helpers';
 
 const once = <T>(subscribe: (cb: (v: T) => void) => () => void): Promise<T> =>
   new Promise((resolve) => {
@@ -102,7 +102,10 @@ describe('LocalDoc: persistence and encryption', () => {
   });
 });
 
-describe('LocalDoc: damaged records are quarantined, never dropped', () => {
+describe.each([
+  ['into a given Y.Doc (decode, then apply)', openDoc],
+  ['into a Y.Doc LocalDoc makes (fast load)', openDocFast],
+] as const)('LocalDoc: damaged records are quarantined, never dropped, loading %s', (_mode, load) => {
   const all = (y: Y.Doc): string => ['one ', 'two ', 'three '].map((k) => y.getText(k).toString()).join('');
   async function threeRecords() {
     const { storage, secrets } = await newDoc();
@@ -132,16 +135,16 @@ describe('LocalDoc: damaged records are quarantined, never dropped', () => {
     damaged[i] = damaged[i]! ^ 0x01;
     await storage.batch([{ type: 'put', key: victim, value: damaged }]);
 
-    const b = await openDoc(storage, secrets, { leader: neverLeader });
+    const b = await load(storage, secrets, { leader: neverLeader });
     expect(b.doc.problems).toEqual([{ key: victim, reason: 'decrypt' }]);
     expect(all(b.ydoc)).toBe('one three ');
     expect(await storage.get(victim)).toBeUndefined();
     expect(await storage.get(quarantineKey(secrets.docId, victim))).toEqual(damaged);
     // The quarantined record is not read again, and restoring it would restore the text.
-    const c = await openDoc(storage, secrets, { leader: neverLeader });
+    const c = await load(storage, secrets, { leader: neverLeader });
     expect(c.doc.problems).toEqual([]);
     await storage.batch([{ type: 'put', key: victim, value: original }]);
-    expect(all((await openDoc(storage, secrets, { leader: neverLeader })).ydoc)).toBe('one two three ');
+    expect(all((await load(storage, secrets, { leader: neverLeader })).ydoc)).toBe('one two three ');
   });
 
   it('a damaged snapshot is quarantined and the update records still load', async () => {
@@ -153,14 +156,14 @@ describe('LocalDoc: damaged records are quarantined, never dropped', () => {
     await a.doc.flush();
     expect(await a.doc.compact()).toBe(true);
     await a.doc.close();
-    const b = await openDoc(storage, secrets, { leader: neverLeader });
+    const b = await load(storage, secrets, { leader: neverLeader });
     b.ydoc.getText('body').insert(b.ydoc.getText('body').length, 'after.');
     await b.doc.close();
     const [snap] = await storage.keys(`doc/${secrets.docId}/s/`);
     const v = (await storage.get(snap!))!;
     v[v.length - 5] = v[v.length - 5]! ^ 0x80;
     await storage.batch([{ type: 'put', key: snap!, value: v }]);
-    const c = await openDoc(storage, secrets, { leader: neverLeader });
+    const c = await load(storage, secrets, { leader: neverLeader });
     expect(c.doc.problems).toEqual([{ key: snap, reason: 'decrypt' }]);
     expect(await storage.get(quarantineKey(secrets.docId, snap!))).toEqual(v);
     // The later update refers to text it cannot find, so Yjs keeps it pending; nothing crashes.
@@ -181,7 +184,7 @@ describe('LocalDoc: damaged records are quarantined, never dropped', () => {
       // A valid record sealed for another key: swapping records between keys must fail.
       { type: 'put', key: k3, value: (await storage.list(`doc/${secrets.docId}/u/`))[0]!.value },
     ]);
-    const b = await openDoc(storage, secrets, { leader: neverLeader });
+    const b = await load(storage, secrets, { leader: neverLeader });
     expect(text(b.ydoc)).toBe('good');
     expect(new Map(b.doc.problems.map((p) => [p.key, p.reason]))).toEqual(
       new Map([
@@ -202,9 +205,80 @@ describe('LocalDoc: damaged records are quarantined, never dropped', () => {
     const [k] = await x.storage.keys(`doc/${other.docId}/`);
     const moved = k!.replace(other.docId, x.secrets.docId);
     await x.storage.batch([{ type: 'put', key: moved, value: (await x.storage.get(k!))! }]);
-    const b = await openDoc(x.storage, x.secrets, { leader: neverLeader });
+    const b = await load(x.storage, x.secrets, { leader: neverLeader });
     expect(b.doc.problems).toEqual([{ key: moved, reason: 'decrypt' }]);
     expect(text(b.ydoc)).toBe('');
+  });
+});
+
+describe('LocalDoc: fast load into a Y.Doc it makes', () => {
+  it('applies authenticated records into one Y.Doc and writes nothing back', async () => {
+    const { storage, secrets } = await newDoc();
+    const a = await openDoc(storage, secrets, { leader: neverLeader });
+    a.ydoc.getText('body').insert(0, '한글 and text');
+    await a.doc.close();
+    const keys = await storage.keys('');
+    const b = await openDocFast(storage, secrets, { leader: neverLeader });
+    expect(b.created).toEqual([b.ydoc]);
+    expect(text(b.ydoc)).toBe('한글 and text');
+    expect(b.doc.problems).toEqual([]);
+    await b.doc.close();
+    expect(await storage.keys('')).toEqual(keys);
+  });
+
+  it('a record that authenticates but does not apply: the load starts over, decoding first, in a new Y.Doc', async () => {
+    const { storage, secrets } = await newDoc();
+    const a = await openDoc(storage, secrets, { leader: neverLeader });
+    a.ydoc.getText('body').insert(0, 'good');
+    await a.doc.close();
+    const forged = updateKey(secrets.docId, 'forged', 0);
+    const bytes = sealUpdateRecord(secrets.docKey, forged, Uint8Array.of(200, 1, 2, 3, 250, 251));
+    await storage.batch([{ type: 'put', key: forged, value: bytes }]);
+    const b = await openDocFast(storage, secrets, { leader: neverLeader });
+    expect(b.created).toHaveLength(2);
+    expect(b.ydoc).toBe(b.created[1]);
+    expect(b.created[0]!.isDestroyed).toBe(true);
+    expect(text(b.ydoc)).toBe('good');
+    expect(b.doc.problems).toEqual([{ key: forged, reason: 'decode' }]);
+    expect(await storage.get(quarantineKey(secrets.docId, forged))).toEqual(bytes);
+    // the new Y.Doc is followed: an edit is saved
+    b.ydoc.getText('body').insert(4, '!');
+    await b.doc.close();
+    expect(text((await openDocFast(storage, secrets)).ydoc)).toBe('good!');
+  });
+
+  it('unavailable storage: an error value, and the Y.Doc it made is destroyed', async () => {
+    const { storage, secrets } = await newDoc();
+    storage.close();
+    const made: Y.Doc[] = [];
+    const r = await LocalDoc.open(storage, secrets, () => {
+      const d = new Y.Doc();
+      made.push(d);
+      return d;
+    });
+    expect(r).toMatchObject({ ok: false, error: 'unavailable' });
+    expect(made.map((d) => d.isDestroyed)).toEqual([true]);
+  });
+});
+
+describe('LocalDoc: the load is applied without encoding it back', () => {
+  it('a change an observer makes while the load is applied is saved', async () => {
+    const { storage, secrets } = await newDoc();
+    const a = await openDoc(storage, secrets);
+    a.ydoc.getText('body').insert(0, 'stored');
+    await a.doc.close();
+    const ydoc = new Y.Doc();
+    const marks = ydoc.getMap('marks');
+    // e.g. a plugin that stamps a document the first time it sees content
+    ydoc.getText('body').observe(() => {
+      if (!marks.has('seen')) marks.set('seen', true);
+    });
+    const b = await openDoc(storage, secrets, {}, ydoc);
+    expect(marks.get('seen')).toBe(true);
+    await b.doc.close();
+    const c = await openDoc(storage, secrets);
+    expect(c.ydoc.getMap('marks').get('seen')).toBe(true);
+    expect(text(c.ydoc)).toBe('stored');
   });
 });
 

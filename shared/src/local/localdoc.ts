@@ -13,8 +13,10 @@ import type {
 } from './api';
 import { alwaysLeader, noNotifier } from './coordination';
 import {
+  checkUpdate,
   docPrefix,
   isSnapshotKey,
+  openRecord,
   openUpdateRecord,
   quarantineKey,
   sealUpdateRecord,
@@ -67,6 +69,16 @@ export interface LocalDocEventMap extends LocalDocEvents {
 
 type Listeners = { [K in keyof LocalDocEventMap]: Set<LocalDocEventMap[K]> };
 
+/**
+ * What LocalDoc loads into: a Y.Doc the caller made (every record is decoded before it is applied), or a
+ * factory of fresh, unobserved Y.Docs, which lets the load apply authenticated local records without
+ * decoding them first and start over in a new Y.Doc if one does not apply (STORAGE.md, "Why local records
+ * skip the pre-decode"). With a factory, read the document from `localDoc.ydoc` once open resolves.
+ */
+export type LocalDocTarget = Y.Doc | (() => Y.Doc);
+
+type Opened = { key: string; update: Uint8Array; size: number };
+
 const toStorageError = (e: unknown): StorageError =>
   e instanceof StorageError ? e : new StorageError('io', e instanceof Error ? e.message : String(e), { cause: e });
 
@@ -118,13 +130,23 @@ export class LocalDoc {
   private unsubscribe: (() => void) | undefined;
   private state: 'new' | 'open' | 'closing' | 'closed' = 'new';
   private readonly listeners: Listeners = { error: new Set(), saved: new Set(), problem: new Set() };
+  /** set when LocalDoc made the Y.Doc (and may replace it while loading) */
+  private readonly createDoc: (() => Y.Doc) | undefined;
+  private doc: Y.Doc;
+
+  /** The document. Final once load() has resolved (a fast load may start over in a new Y.Doc). */
+  get ydoc(): Y.Doc {
+    return this.doc;
+  }
 
   constructor(
     private readonly storage: Storage,
     private readonly secrets: DocSecrets,
-    readonly ydoc: Y.Doc,
+    target: LocalDocTarget,
     opts: LocalDocOptions = {},
   ) {
+    this.createDoc = typeof target === 'function' ? target : undefined;
+    this.doc = typeof target === 'function' ? target() : target;
     this.docId = secrets.docId;
     this.prefix = docPrefix(secrets.docId);
     this.coalesceMs = opts.coalesceMs ?? 100;
@@ -141,10 +163,10 @@ export class LocalDoc {
   static async open(
     storage: Storage,
     secrets: DocSecrets,
-    ydoc: Y.Doc,
+    target: LocalDocTarget,
     opts: LocalDocOptions = {},
   ): Promise<Result<LocalDoc, 'unavailable'>> {
-    const doc = new LocalDoc(storage, secrets, ydoc, opts);
+    const doc = new LocalDoc(storage, secrets, target, opts);
     const r = await doc.load();
     return r.ok ? ok(doc) : (r as Result<never, 'unavailable'>);
   }
@@ -177,15 +199,17 @@ export class LocalDoc {
   }
 
   /**
-   * Reads every record of the document, decodes all of them before applying any, quarantines the
-   * failures in one batch and applies the rest in one transaction. Resolves with the problems found.
+   * Reads every record of the document, quarantines the ones that fail (one batch) and applies the rest
+   * in one transaction. Into a given Y.Doc every record is decoded before any is applied; into one
+   * LocalDoc made, records are applied as soon as they authenticate, and if that throws the load starts
+   * over, decoding first, in a new Y.Doc. Resolves with the problems found.
    */
   async load(): Promise<OpenDocResult> {
     if (this.state !== 'new') throw new Error('LocalDoc.load() runs once');
     this.state = 'open';
     // Content put into the Y.Doc before it was attached is also the user's: keep it.
-    if (this.ydoc.store.clients.size > 0) this.pending.push(Y.encodeStateAsUpdateV2(this.ydoc));
-    this.ydoc.on('updateV2', this.onUpdate);
+    if (this.doc.store.clients.size > 0) this.pending.push(Y.encodeStateAsUpdateV2(this.doc));
+    this.doc.on('updateV2', this.onUpdate);
     // Listen before listing: a record another tab commits after our list is announced, not missed.
     // Notices wait behind the load (this.reading) and skip what the load applied.
     let loaded: () => void = () => {};
@@ -193,11 +217,16 @@ export class LocalDoc {
     this.unsubscribe = this.notifier.subscribe(this.onNotice);
     try {
       const entries = await this.storage.list(this.prefix);
-      const good = await this.readRecords(entries, 'load');
-      this.applyUpdates(good, 'load');
+      if (this.createDoc) {
+        await this.loadFast(entries, this.createDoc);
+      } else {
+        const good = await this.readRecords(entries, 'load');
+        this.quietly(() => this.applyUpdates(good, 'load'));
+      }
     } catch (e) {
       this.detach();
       this.state = 'closed';
+      if (this.createDoc) this.doc.destroy();
       return { ok: false, error: 'unavailable', detail: toStorageError(e).message };
     } finally {
       loaded();
@@ -212,14 +241,83 @@ export class LocalDoc {
   }
 
   /**
+   * The load into a Y.Doc that LocalDoc made and nobody has seen yet: apply every record that
+   * authenticates, without the separate full decode; if Yjs throws, throw that Y.Doc away and load again
+   * into a new one, decoding each record first and quarantining the ones that do not decode.
+   */
+  private async loadFast(
+    entries: readonly { key: string; value: Uint8Array }[],
+    createDoc: () => Y.Doc,
+  ): Promise<void> {
+    const good: (Opened & { value: Uint8Array })[] = [];
+    const bad: { key: string; value: Uint8Array; reason: LoadProblem['reason'] }[] = [];
+    for (const { key, value } of entries) {
+      if (!key.startsWith(this.prefix)) continue;
+      const r = openRecord(this.secrets.docKey, key, value);
+      if (r.ok) good.push({ key, update: r.value, size: value.length, value });
+      else bad.push({ key, value, reason: r.error });
+    }
+    if (bad.length > 0) await this.quarantine(bad, 'load');
+    if (good.length === 0) return;
+    try {
+      this.quietly(() =>
+        this.doc.transact(() => {
+          for (const g of good) Y.applyUpdateV2(this.doc, g.update, LOCAL_DOC_ORIGIN);
+        }, LOCAL_DOC_ORIGIN),
+      );
+      for (const g of good) this.noteRecord(g.key, g.size);
+      return;
+    } catch {
+      // A record sealed with this document's key that Yjs cannot apply (a bug in the build that wrote it).
+      // This Y.Doc may hold part of it; it was never shown, so it goes, and the careful load starts clean.
+      this.doc.off('updateV2', this.onUpdate);
+      this.doc.destroy();
+      this.doc = createDoc();
+      this.doc.on('updateV2', this.onUpdate);
+    }
+    const decoded: Opened[] = [];
+    const undecodable: typeof bad = [];
+    for (const g of good) {
+      const c = checkUpdate(g.update);
+      if (c.ok) decoded.push(g);
+      else undecodable.push({ key: g.key, value: g.value, reason: 'decode' });
+    }
+    if (undecodable.length > 0) await this.quarantine(undecodable, 'load');
+    this.quietly(() => this.applyUpdates(decoded, 'load'));
+  }
+
+  /**
+   * Runs a load's apply without the 'updateV2' listener. While anyone listens, Yjs encodes every
+   * transaction's update; for a whole loaded document that costs about as much as applying it, only
+   * for onUpdate to drop it (LOCAL_DOC_ORIGIN). A change someone else makes meanwhile (an observer
+   * reacting to the loaded content) is still kept.
+   */
+  private quietly(apply: () => void): void {
+    const doc = this.doc;
+    const watch = (tr: Y.Transaction): void => {
+      if (tr.origin === LOCAL_DOC_ORIGIN) return;
+      const changed = tr.deleteSet.clients.size > 0 || [...tr.afterState].some(([c, n]) => tr.beforeState.get(c) !== n);
+      if (changed) this.pending.push(Y.encodeStateAsUpdateV2(doc, Y.encodeStateVector(tr.beforeState)));
+    };
+    doc.off('updateV2', this.onUpdate);
+    doc.on('afterTransaction', watch);
+    try {
+      apply();
+    } finally {
+      doc.off('afterTransaction', watch);
+      doc.on('updateV2', this.onUpdate);
+    }
+  }
+
+  /**
    * Opens records; the ones that fail move to quarantine (one batch) and are reported. Returns the good
    * updates with their keys. Records this doc already holds are skipped.
    */
   private async readRecords(
     entries: readonly { key: string; value: Uint8Array }[],
     phase: 'load' | 'later',
-  ): Promise<{ key: string; update: Uint8Array; size: number }[]> {
-    const good: { key: string; update: Uint8Array; size: number }[] = [];
+  ): Promise<Opened[]> {
+    const good: Opened[] = [];
     const bad: { key: string; value: Uint8Array; reason: LoadProblem['reason'] }[] = [];
     for (const { key, value } of entries) {
       if (this.applied.has(key) || !key.startsWith(this.prefix)) continue;
@@ -278,16 +376,13 @@ export class LocalDoc {
     }
   }
 
-  private applyUpdates(
-    good: readonly { key: string; update: Uint8Array; size: number }[],
-    phase: 'load' | 'later',
-  ): void {
+  private applyUpdates(good: readonly Opened[], phase: 'load' | 'later'): void {
     if (good.length === 0) return;
     try {
       // One transaction (one 'update' event, one editor re-render) without mergeUpdatesV2, which would
       // re-encode a large snapshot just to join it with a few small updates.
-      this.ydoc.transact(() => {
-        for (const g of good) Y.applyUpdateV2(this.ydoc, g.update, LOCAL_DOC_ORIGIN);
+      this.doc.transact(() => {
+        for (const g of good) Y.applyUpdateV2(this.doc, g.update, LOCAL_DOC_ORIGIN);
       }, LOCAL_DOC_ORIGIN);
       for (const g of good) this.noteRecord(g.key, g.size);
     } catch {
@@ -295,7 +390,7 @@ export class LocalDoc {
       // one at a time and leave it out (it is still stored; a later version may read it).
       for (const g of good) {
         try {
-          Y.applyUpdateV2(this.ydoc, g.update, LOCAL_DOC_ORIGIN);
+          Y.applyUpdateV2(this.doc, g.update, LOCAL_DOC_ORIGIN);
           this.noteRecord(g.key, g.size);
         } catch {
           this.report({ key: g.key, reason: 'apply' }, phase);
@@ -414,7 +509,7 @@ export class LocalDoc {
         const read = entries.map((e) => e.key).filter((k) => this.applied.has(k));
         if (read.length === 0) return false;
         const key = snapshotKey(this.docId, newId());
-        const value = sealUpdateRecord(this.secrets.docKey, key, Y.encodeStateAsUpdateV2(this.ydoc));
+        const value = sealUpdateRecord(this.secrets.docKey, key, Y.encodeStateAsUpdateV2(this.doc));
         await this.storage.batch([{ type: 'put', key, value }, ...read.map((k) => ({ type: 'del' as const, key: k }))]);
         for (const k of read) {
           this.applied.delete(k);
@@ -475,7 +570,7 @@ export class LocalDoc {
   }
 
   private detach(): void {
-    this.ydoc.off('updateV2', this.onUpdate);
+    this.doc.off('updateV2', this.onUpdate);
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.leadership?.release();
@@ -514,7 +609,7 @@ export async function openLocalDoc(
   keyring: { getDocSecrets(docId: string): Promise<Result<DocSecrets, KeyringError>> },
   storage: Storage,
   docId: string,
-  ydoc: Y.Doc,
+  target: LocalDocTarget,
   opts: LocalDocOptions = {},
 ): Promise<
   Result<{ doc: LocalDoc; problems: readonly LoadProblem[] }, 'locked' | 'missing' | 'corrupt-key' | 'unavailable'>
@@ -524,7 +619,7 @@ export async function openLocalDoc(
     if (s.error === 'locked' || s.error === 'missing') return err(s.error);
     return err('corrupt-key', s.detail);
   }
-  const doc = new LocalDoc(storage, s.value, ydoc, opts);
+  const doc = new LocalDoc(storage, s.value, target, opts);
   const r = await doc.load();
   if (!r.ok) return r;
   return ok({ doc, problems: r.value.problems });

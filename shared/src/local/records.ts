@@ -30,6 +30,32 @@ export function sealUpdateRecord(docKey: Uint8Array, key: string, update: Uint8A
 }
 
 /**
+ * Opens a record: authenticates and decrypts it and checks its format tag, without decoding the Yjs
+ * update. Only for LocalDoc's fast open, which applies into a Y.Doc it can throw away (STORAGE.md,
+ * "Why local records skip the pre-decode"); everything else uses openUpdateRecord.
+ */
+export function openRecord(
+  docKey: Uint8Array,
+  key: string,
+  value: Uint8Array,
+): Result<Uint8Array, LoadProblem['reason']> {
+  const plain = open(docKey, value, utf8(key));
+  if (plain === undefined) return err('decrypt');
+  if (plain.length < 1 || plain[0] !== RECORD_YJS_V2) return err('decode', 'unknown record format');
+  return ok(plain.subarray(1));
+}
+
+/** Fully decodes an update without applying it: ok, or why it cannot be read. */
+export function checkUpdate(update: Uint8Array): Result<Uint8Array, 'decode'> {
+  try {
+    Y.decodeUpdateV2(update);
+  } catch (e) {
+    return err('decode', e instanceof Error ? e.message : String(e));
+  }
+  return ok(update);
+}
+
+/**
  * Opens and FULLY decodes a record before anything is applied: Yjs can half-apply an update that throws
  * midway, so a damaged record must be caught here, not inside applyUpdate.
  */
@@ -38,14 +64,6 @@ export function openUpdateRecord(
   key: string,
   value: Uint8Array,
 ): Result<Uint8Array, LoadProblem['reason']> {
-  const plain = open(docKey, value, utf8(key));
-  if (plain === undefined) return err('decrypt');
-  if (plain.length < 1 || plain[0] !== RECORD_YJS_V2) return err('decode', 'unknown record format');
-  const update = plain.subarray(1);
-  try {
-    Y.decodeUpdateV2(update);
-  } catch (e) {
-    return err('decode', e instanceof Error ? e.message : String(e));
-  }
-  return ok(update);
+  const r = openRecord(docKey, key, value);
+  return r.ok ? checkUpdate(r.value) : r;
 }
