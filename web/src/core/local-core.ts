@@ -281,13 +281,14 @@ export class LocalCore implements AppCore {
     return attempt(async () => {
       const s = await this.keyring.getDocSecrets(docId);
       if (!s.ok) return err(mapKeyring(s.error));
-      const ydoc = new Y.Doc();
-      const local = await LocalDoc.open(this.storage, s.value, ydoc, { leader: this.leader, notifier: this.notifier });
-      if (!local.ok) {
-        ydoc.destroy();
-        return err(local.error);
-      }
-      return ok(new Opened(this, s.value, local.value, ydoc));
+      // A factory, not a Y.Doc: LocalDoc may then apply its own authenticated records without decoding
+      // them first (it starts over in a new Y.Doc if one does not apply), and destroys it on failure.
+      const local = await LocalDoc.open(this.storage, s.value, () => new Y.Doc(), {
+        leader: this.leader,
+        notifier: this.notifier,
+      });
+      if (!local.ok) return err(local.error);
+      return ok(new Opened(this, s.value, local.value, local.value.ydoc));
     });
   }
 
