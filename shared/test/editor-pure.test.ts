@@ -11,7 +11,10 @@ import {
   stampSchemaVersion,
 } from '../src/editor/schema-version';
 import { isValidColwidth, isValidSpan } from '../src/editor/table';
-import { countCharacters, countWords } from '../src/editor/words';
+import { countCharacters, countDocument, countWords } from '../src/editor/words';
+import { createEditorExtensions } from '../src/editor/extensions';
+import { getSchema } from '@tiptap/core';
+import { Fragment, Slice } from '@tiptap/pm/model';
 import { EDITOR_COMMANDS } from '../src/editor/commands';
 
 describe('countWords', () => {
@@ -195,5 +198,60 @@ describe('EDITOR_COMMANDS', () => {
         'table',
       ]),
     );
+  });
+});
+
+describe('countDocument (per-block counts, remembered)', () => {
+  const schema = getSchema(createEditorExtensions({ ydoc: new Y.Doc() }));
+  const p = (text: string) => ({ type: 'paragraph', content: text ? [{ type: 'text', text }] : [] });
+  const whole = (doc: ReturnType<typeof schema.nodeFromJSON>) => ({
+    characters: countCharacters(doc.textBetween(0, doc.content.size, undefined, ' ')),
+    words: countWords(doc.textBetween(0, doc.content.size, ' ', ' ')),
+  });
+  const doc = schema.nodeFromJSON({
+    type: 'doc',
+    content: [
+      { type: 'heading', attrs: { level: 1 }, content: [{ type: 'text', text: '성명서 초안' }] },
+      p('우리는 오늘 회의에서 성명서를 함께 썼다.'),
+      p(''),
+      { type: 'horizontalRule' },
+      {
+        type: 'bulletList',
+        content: [
+          { type: 'listItem', content: [p('first item'), p('둘째')] },
+          { type: 'listItem', content: [p('東京へ行く')] },
+        ],
+      },
+      {
+        type: 'table',
+        content: [
+          {
+            type: 'tableRow',
+            content: [
+              { type: 'tableCell', content: [p('a1 cell')] },
+              { type: 'tableCell', content: [p('b1')] },
+            ],
+          },
+        ],
+      },
+      p('e-mail, co-op! 👍🏽 café'),
+    ],
+  });
+
+  it('equals counting the whole text at once', () => {
+    expect(countDocument(doc)).toEqual(whole(doc));
+    expect(countDocument(doc).words).toBeGreaterThan(10);
+  });
+
+  it('follows an edit: a changed block is counted again, the others are reused', () => {
+    expect(countDocument(doc)).toEqual(whole(doc));
+    const edited = doc.replace(
+      doc.child(0).nodeSize + 1,
+      doc.child(0).nodeSize + 1,
+      new Slice(Fragment.from(schema.text('아주 긴 ')), 0, 0),
+    );
+    expect(edited.child(2)).toBe(doc.child(2));
+    expect(countDocument(edited)).toEqual(whole(edited));
+    expect(countDocument(edited).words).toBe(countDocument(doc).words + 2);
   });
 });

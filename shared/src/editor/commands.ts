@@ -6,6 +6,7 @@
  */
 import type { ChainedCommands, Editor } from '@tiptap/core';
 import { safeHref } from './safe-href';
+import { countDocument } from './words';
 
 export type EditorCommandGroup = 'history' | 'inline' | 'block' | 'list' | 'insert';
 
@@ -180,8 +181,11 @@ export interface EditorStats {
   words: number;
 }
 
-/** Counts from the CharacterCount extension (graphemes; words split by spaces, Hangul-aware). */
+/**
+ * The CharacterCount extension's counts (graphemes; words split by spaces, Hangul-aware), summed per
+ * top-level block and remembered per block, so a status bar refreshed on every update recounts only
+ * the blocks that changed.
+ */
 export function editorStats(editor: Editor): EditorStats {
-  const cc = editor.storage.characterCount;
-  return { characters: cc.characters(), words: cc.words() };
+  return countDocument(editor.state.doc);
 }

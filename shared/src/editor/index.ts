@@ -20,7 +20,7 @@ export {
   type EditorCommandGroup,
   type EditorStats,
 } from './commands';
-export { countCharacters, countWords } from './words';
+export { countCharacters, countDocument, countWords } from './words';
 export { sanitizeDOMOutputSpec, sanitizeAttributes, makeSchemaInert, InertRendering, BLOB_ID } from './inert';
 export { DureImage, ImageUpload, isBlobId, type ResolveBlob, type StoreImage } from './image';
 export { cleanPastedHTML, isWordHTML, PasteCleanup } from './paste';

@@ -4,6 +4,7 @@
  * Characters are grapheme clusters: a Hangul syllable typed as three jamo, an emoji with a skin tone,
  * or "é" written as e + combining accent each count once, as a reader would count them.
  */
+import { Fragment, type Node as ProseMirrorNode } from '@tiptap/pm/model';
 
 const graphemes =
   typeof Intl !== 'undefined' && 'Segmenter' in Intl
@@ -39,4 +40,37 @@ export function countWords(text: string): number {
     n += unspaced + rest.split(' ').filter((t) => WORDISH.test(t)).length;
   }
   return n;
+}
+
+/**
+ * Counts per top-level block, remembered per node. ProseMirror nodes are immutable and an edit keeps
+ * every untouched block as the same object, so after the first count only changed blocks are counted
+ * again: the status bar stays O(blocks), not O(characters), per update of a long document.
+ */
+const blockCounts = new WeakMap<ProseMirrorNode, { characters: number; words: number }>();
+
+function countBlock(block: ProseMirrorNode): { characters: number; words: number } {
+  let c = blockCounts.get(block);
+  if (c === undefined) {
+    // the same text the whole-document count reads (CharacterCount: leaves as ' '; words: blocks apart)
+    const one = Fragment.from(block);
+    c = {
+      characters: countCharacters(one.textBetween(0, one.size, undefined, ' ')),
+      words: countWords(one.textBetween(0, one.size, ' ', ' ')),
+    };
+    blockCounts.set(block, c);
+  }
+  return c;
+}
+
+/** Characters and words of a document, as the sum over its top-level blocks. */
+export function countDocument(doc: ProseMirrorNode): { characters: number; words: number } {
+  let characters = 0;
+  let words = 0;
+  doc.forEach((block) => {
+    const c = countBlock(block);
+    characters += c.characters;
+    words += c.words;
+  });
+  return { characters, words };
 }
