@@ -7,8 +7,7 @@ import type { RelayStore, StoreOptions } from './types';
 export type * from './types';
 
 export type StoreConfig =
-  | ({ readonly kind: 'memory' } & StoreOptions)
-  | ({ readonly kind: 'sqlite'; readonly file: string } & StoreOptions);
+  ({ readonly kind: 'memory' } & StoreOptions) | ({ readonly kind: 'sqlite'; readonly file: string } & StoreOptions);
 
 export async function openRelayStore(config: StoreConfig): Promise<RelayStore> {
   if (config.kind === 'memory') {

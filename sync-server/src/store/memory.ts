@@ -116,11 +116,10 @@ export class MemoryRelayStore implements RelayStore {
     checkSeq(since, 'since');
     const d = this.#docs.get(docId);
     if (!d) return err('unknown-doc');
-    const updates = d.updates
-      .filter((u) => u.relaySeq > since)
-      .map((u) => ({ ...u, envelope: copy(u.envelope) }));
+    const updates = d.updates.filter((u) => u.relaySeq > since).map((u) => ({ ...u, envelope: copy(u.envelope) }));
     const s = d.snapshot;
-    const snapshot = s && s.relaySeq > since ? { ...s, envelope: copy(s.envelope), covers: new Map(s.covers) } : undefined;
+    const snapshot =
+      s && s.relaySeq > since ? { ...s, envelope: copy(s.envelope), covers: new Map(s.covers) } : undefined;
     return ok(snapshot ? { snapshot, updates, headSeq: d.headSeq } : { updates, headSeq: d.headSeq });
   }
 

@@ -264,22 +264,24 @@ export class SqliteRelayStore implements RelayStore {
     this.#open();
     checkSeq(since, 'since');
     // one read transaction: the snapshot, the updates and headSeq belong to the same moment
-    return this.#db.transaction((): Result<ReadResult, 'unknown-doc'> => {
-      const doc = this.#q.getDoc.get(docId);
-      if (!doc) return err('unknown-doc');
-      const updates: StoredUpdate[] = this.#q.updatesSince.all(docId, since).map((r) => ({
-        relaySeq: r.relay_seq,
-        deviceId: r.device_id,
-        deviceSeq: r.device_seq,
-        envelope: bytes(r.envelope),
-      }));
-      const s = this.#q.getSnapshot.get(docId);
-      const snapshot: StoredSnapshot | undefined =
-        s && s.relay_seq > since
-          ? { relaySeq: s.relay_seq, envelope: bytes(s.envelope), covers: decodeCovers(s.covers) }
-          : undefined;
-      return ok(snapshot ? { snapshot, updates, headSeq: doc.head_seq } : { updates, headSeq: doc.head_seq });
-    }).deferred();
+    return this.#db
+      .transaction((): Result<ReadResult, 'unknown-doc'> => {
+        const doc = this.#q.getDoc.get(docId);
+        if (!doc) return err('unknown-doc');
+        const updates: StoredUpdate[] = this.#q.updatesSince.all(docId, since).map((r) => ({
+          relaySeq: r.relay_seq,
+          deviceId: r.device_id,
+          deviceSeq: r.device_seq,
+          envelope: bytes(r.envelope),
+        }));
+        const s = this.#q.getSnapshot.get(docId);
+        const snapshot: StoredSnapshot | undefined =
+          s && s.relay_seq > since
+            ? { relaySeq: s.relay_seq, envelope: bytes(s.envelope), covers: decodeCovers(s.covers) }
+            : undefined;
+        return ok(snapshot ? { snapshot, updates, headSeq: doc.head_seq } : { updates, headSeq: doc.head_seq });
+      })
+      .deferred();
   }
 
   async applySnapshot(
