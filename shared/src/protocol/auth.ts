@@ -2,6 +2,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { concat } from '../bytes';
 import type { DocKeys } from '../local/api';
 import { idBytes } from './codec';
+import { verifySignature } from './verify';
 import { SIG_DOMAIN } from './envelope';
 
 /**
@@ -31,21 +32,13 @@ function challengeMessage(domain: Uint8Array, c: Challenge): Uint8Array {
   return concat(domain, c.nonce, idBytes(c.connectionId, 'connectionId'), idBytes(c.docId, 'docId'));
 }
 
-function safeVerify(sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean {
-  try {
-    return ed25519.verify(sig, msg, pub);
-  } catch {
-    return false;
-  }
-}
-
 /** create: binds writePub to docId on a relay (first registration wins). */
 export function signCreate(keys: DocKeys): Uint8Array {
   return ed25519.sign(concat(SIG_DOMAIN.create, idBytes(keys.docId, 'docId'), keys.writePub), seedOf(keys));
 }
 
 export function verifyCreate(docId: string, writePub: Uint8Array, signature: Uint8Array): boolean {
-  return safeVerify(signature, concat(SIG_DOMAIN.create, idBytes(docId, 'docId'), writePub), writePub);
+  return verifySignature(signature, concat(SIG_DOMAIN.create, idBytes(docId, 'docId'), writePub), writePub);
 }
 
 /** prove: signature over server nonce ‖ connection id ‖ docId, proving the connection holds the write key. */
@@ -55,7 +48,7 @@ export function signProve(keys: DocKeys, c: Challenge): Uint8Array {
 }
 
 export function verifyProve(writePub: Uint8Array, c: Challenge, signature: Uint8Array): boolean {
-  return safeVerify(signature, challengeMessage(SIG_DOMAIN.prove, c), writePub);
+  return verifySignature(signature, challengeMessage(SIG_DOMAIN.prove, c), writePub);
 }
 
 /** delete: like prove, under its own domain, so a prove signature can never delete a document. */
@@ -65,5 +58,5 @@ export function signDelete(keys: DocKeys, c: Challenge): Uint8Array {
 }
 
 export function verifyDelete(writePub: Uint8Array, c: Challenge, signature: Uint8Array): boolean {
-  return safeVerify(signature, challengeMessage(SIG_DOMAIN.delete, c), writePub);
+  return verifySignature(signature, challengeMessage(SIG_DOMAIN.delete, c), writePub);
 }

@@ -5,6 +5,7 @@ import { sha256 } from '../crypto/hash';
 import type { DocKeys } from '../local/api';
 import { err, ok, type Result } from '../result';
 import { DecodeFailure, ID_BYTES, Reader, Writer, fail, idBytes, isZero, type DecodeError } from './codec';
+import { verifySignature } from './verify';
 import { MAX_CIPHERTEXT_BYTES, MAX_SNAPSHOT_DEVICES, PROTOCOL_VERSION } from './limits';
 
 /**
@@ -265,14 +266,6 @@ export function sealPresence(keys: DocKeys, h: PresenceHeader, payload: Uint8Arr
 
 // ---- opening --------------------------------------------------------------------------------------
 
-function safeVerify(sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean {
-  try {
-    return ed25519.verify(sig, msg, pub);
-  } catch {
-    return false;
-  }
-}
-
 /** Re-reads the exact bytes, so an envelope object whose fields were edited cannot fool the checks. */
 function partsOf(env: Envelope): { env: Envelope; parts: Parts } | undefined {
   try {
@@ -288,7 +281,7 @@ export function verifyEnvelopeSignature(writePub: Uint8Array, env: UpdateEnvelop
   const b = env.bytes;
   if (b.length < SIGNATURE_BYTES) return false;
   const cut = b.length - SIGNATURE_BYTES;
-  return safeVerify(b.subarray(cut), concat(SIG_DOMAIN.envelope, b.subarray(0, cut)), writePub);
+  return verifySignature(b.subarray(cut), concat(SIG_DOMAIN.envelope, b.subarray(0, cut)), writePub);
 }
 
 function openSigned(keys: DocKeys, env: UpdateEnvelope | SnapshotEnvelope): Result<Uint8Array, OpenError> {

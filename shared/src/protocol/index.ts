@@ -5,3 +5,4 @@ export * from './envelope';
 export * from './auth';
 export * from './frames';
 export * from './replay';
+export * from './verify';
