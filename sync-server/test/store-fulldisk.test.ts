@@ -39,8 +39,11 @@ const child = `
     out.acked = i;
   }
   out.failureAgain = (await s.appendUpdate('d', 'A', i, envelope(i))).ok ? 'ok' : 'refused';
+  const snap = await s.applySnapshot('d', new Uint8Array(65536).fill(7), new Map([['A', out.acked]]));
+  out.snapshotWhileFull = snap.ok ? 'ok' : snap.error;
   const full = await s.readSince('d', 0);
   out.readWhileFull = full.ok ? full.value.updates.length : full.error;
+  out.snapshotKept = full.ok && full.value.snapshot === undefined ? 'none' : 'some';
   rmSync(dir + '/filler');
   const retry = await s.appendUpdate('d', 'A', i, envelope(i));
   out.afterSpace = retry.ok ? 'ok' : retry.error;
@@ -54,7 +57,7 @@ const child = `
 `;
 
 describe.skipIf(!canMount)('SqliteRelayStore on a full disk', () => {
-  it('refuses as a value, keeps every acknowledged update, and recovers when space returns', () => {
+  it('refuses appends and snapshots as values, keeps every acknowledged update, and recovers when space returns', () => {
     const script = `mount -t tmpfs -o size=2m tmpfs "$DURE_FULL_DIR" && exec "$0" --import tsx --input-type=module -e "$1"`;
     const r = spawnSync(
       'unshare',
@@ -73,6 +76,8 @@ describe.skipIf(!canMount)('SqliteRelayStore on a full disk', () => {
       failure: string | null;
       failureAgain: string;
       readWhileFull: number | string;
+      snapshotWhileFull: string;
+      snapshotKept: string;
       afterSpace: string;
       reopened: number[] | string;
       intact: boolean;
@@ -81,6 +86,9 @@ describe.skipIf(!canMount)('SqliteRelayStore on a full disk', () => {
     expect(out.acked).toBeLessThan(2000); // and the disk did fill
     expect(out.failure).toBe('storage-unavailable');
     expect(out.failureAgain).toBe('refused');
+    // a snapshot that cannot be written deletes nothing: the transaction is rolled back whole
+    expect(out.snapshotWhileFull).toBe('storage-unavailable');
+    expect(out.snapshotKept).toBe('none');
     expect(out.readWhileFull).toBe(out.acked);
     expect(out.afterSpace).toBe('ok');
     expect(out.reopened).toEqual(Array.from({ length: out.acked + 1 }, (_, k) => k + 1));
