@@ -112,10 +112,19 @@ describe('update envelopes', () => {
     expect(attacker.edit.docId).not.toBe(doc.edit.docId);
   });
 
-  it('rejects a wrong epoch key: the epoch is in the AAD and picks the key', () => {
+  it('the header epoch picks the content key, and a reader with the wrong content key gets a decrypt error', () => {
     const e1 = sealUpdate(doc.edit, { epoch: 1, deviceId, seq: 1 }, text);
-    expect(openUpdate(doc.view, e1)).toEqual({ ok: true, value: text });
     expect(e1.epoch).toBe(1);
+    expect(openUpdate(doc.view, e1)).toEqual({ ok: true, value: text });
+    // Right document and writer, wrong read secret: the signature passes, the AEAD does not.
+    const other = newDoc();
+    const wrongKey = {
+      ...doc.view,
+      docId: doc.view.docId,
+      writePub: doc.view.writePub,
+      contentKey: (e: number) => other.view.contentKey(e),
+    };
+    expect(openUpdate(wrongKey, e1)).toMatchObject({ ok: false, error: 'decrypt' });
   });
 
   it('a view capability cannot sign anything (misuse throws)', () => {

@@ -97,9 +97,12 @@ describe('frames', () => {
     zero.fill(0, 2, 18);
     expect(decodeFrame(zero)).toMatchObject({ ok: false, error: 'malformed' });
     const big = hello.slice();
-    big[34] = 0x00;
-    big[35] = 0x20; // hi word 0x00200000 → 2^53
+    big[35] = 0x00;
+    big[36] = 0x20; // sinceRelaySeq's hi word 0x00200000 → 2^53
     expect(decodeFrame(big)).toMatchObject({ ok: false, error: 'malformed' });
+    const flags = hello.slice();
+    flags[18] = 0x02; // a reserved hello flag
+    expect(decodeFrame(flags)).toMatchObject({ ok: false, error: 'malformed' });
     const rej = encodeFrame(frames.find((x) => x.type === 'reject')!);
     rej[18] = 200;
     expect(decodeFrame(rej)).toMatchObject({ ok: false, error: 'malformed' });
@@ -107,9 +110,15 @@ describe('frames', () => {
 
   it('throws on misuse when encoding', () => {
     const docId = doc.edit.docId;
-    expect(() => encodeFrame({ type: 'hello', docId: 'nope', knownSnapId: null, sinceRelaySeq: 0 })).toThrow(TypeError);
-    expect(() => encodeFrame({ type: 'hello', docId, knownSnapId: null, sinceRelaySeq: -1 })).toThrow(RangeError);
-    expect(() => encodeFrame({ type: 'hello', docId, knownSnapId: null, sinceRelaySeq: 2 ** 53 })).toThrow(RangeError);
+    expect(() =>
+      encodeFrame({ type: 'hello', docId: 'nope', write: false, knownSnapId: null, sinceRelaySeq: 0 }),
+    ).toThrow(TypeError);
+    expect(() => encodeFrame({ type: 'hello', docId, write: false, knownSnapId: null, sinceRelaySeq: -1 })).toThrow(
+      RangeError,
+    );
+    expect(() =>
+      encodeFrame({ type: 'hello', docId, write: false, knownSnapId: null, sinceRelaySeq: 2 ** 53 }),
+    ).toThrow(RangeError);
     expect(() =>
       encodeFrame({ type: 'prove', docId, nonce: new Uint8Array(31), signature: new Uint8Array(64) }),
     ).toThrow(TypeError);

@@ -46,8 +46,8 @@ export function sampleFrames(doc: Doc): Frame[] {
   const nonce = new Uint8Array(32).fill(5);
   const sig = new Uint8Array(64).fill(6);
   return [
-    { type: 'hello', docId, knownSnapId: null, sinceRelaySeq: 0 },
-    { type: 'hello', docId, knownSnapId: newId(), sinceRelaySeq: 2 ** 53 - 1 },
+    { type: 'hello', docId, write: false, knownSnapId: null, sinceRelaySeq: 0 },
+    { type: 'hello', docId, write: true, knownSnapId: newId(), sinceRelaySeq: 2 ** 53 - 1 },
     { type: 'challenge', docId, connectionId: newId(), nonce },
     { type: 'prove', docId, nonce, signature: sig },
     {

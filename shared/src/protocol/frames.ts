@@ -43,6 +43,9 @@ export const FRAME_TYPE = {
 } as const;
 export type FrameType = keyof typeof FRAME_TYPE;
 
+/** hello flag bit 0: the client wants a challenge. Other bits are reserved and must be zero. */
+export const HELLO_WRITE = 0x01;
+
 /** Why a relay refused something. Codes are stable; never reuse a retired one. */
 export const REJECT_REASON = {
   malformed: 1,
@@ -81,8 +84,11 @@ export type DoneOp = keyof typeof DONE_OP;
 const DONE_BY_CODE = new Map<number, DoneOp>(Object.entries(DONE_OP).map(([k, v]) => [v, k as DoneOp]));
 
 export type Frame =
-  /** client: subscribe and catch up from what I already hold */
-  | { type: 'hello'; docId: string; knownSnapId: string | null; sinceRelaySeq: number }
+  /**
+   * client: subscribe and catch up from what I already hold. write: "send me a challenge" (to prove write
+   * capability, or again later for a fresh nonce to sign a delete with)
+   */
+  | { type: 'hello'; docId: string; write: boolean; knownSnapId: string | null; sinceRelaySeq: number }
   /** relay: sign this to prove write capability (or to delete) */
   | { type: 'challenge'; docId: string; connectionId: string; nonce: Uint8Array }
   | { type: 'prove'; docId: string; nonce: Uint8Array; signature: Uint8Array }
@@ -135,9 +141,19 @@ function readFrame(bytes: Uint8Array): Frame {
   const docId = r.id('docId');
   let f: Frame;
   switch (code) {
-    case FRAME_TYPE.hello:
-      f = { type: 'hello', docId, knownSnapId: r.optionalId('knownSnapId'), sinceRelaySeq: r.u64('sinceRelaySeq') };
+    case FRAME_TYPE.hello: {
+      const flags = r.u8('flags');
+      if ((flags & ~HELLO_WRITE) !== 0) fail('malformed', `unknown hello flags ${flags}`);
+      const write = flags === HELLO_WRITE;
+      f = {
+        type: 'hello',
+        docId,
+        write,
+        knownSnapId: r.optionalId('knownSnapId'),
+        sinceRelaySeq: r.u64('sinceRelaySeq'),
+      };
       break;
+    }
     case FRAME_TYPE.challenge:
       f = {
         type: 'challenge',
@@ -235,7 +251,8 @@ export function encodeFrame(f: Frame): Uint8Array {
   const w = new Writer().u8(PROTOCOL_VERSION).u8(FRAME_TYPE[f.type]);
   switch (f.type) {
     case 'hello':
-      w.id(f.docId, 'docId').optionalId(f.knownSnapId, 'knownSnapId').u64(f.sinceRelaySeq);
+      w.id(f.docId, 'docId').u8(f.write ? HELLO_WRITE : 0);
+      w.optionalId(f.knownSnapId, 'knownSnapId').u64(f.sinceRelaySeq);
       break;
     case 'challenge':
       w.id(f.docId, 'docId').id(f.connectionId, 'connectionId').fixed(f.nonce, CHALLENGE_NONCE_BYTES, 'nonce');
