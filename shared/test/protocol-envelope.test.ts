@@ -149,6 +149,33 @@ describe('update envelopes', () => {
   });
 });
 
+describe('envelope decoding', () => {
+  it('rejects every truncation and any trailing byte of every envelope kind', () => {
+    const envs: Envelope[] = [
+      sealUpdate(doc.edit, { epoch: 0, deviceId, seq: 1 }, text),
+      sealSnapshot(doc.edit, { epoch: 0, parent: null, covers: [{ deviceId, through: 2 }] }, text),
+      sealPresence(doc.view, { epoch: 0, sessionId: newId(), counter: 1 }, text),
+    ];
+    for (const env of envs) {
+      expect(redecode(env.bytes)).toEqual(env);
+      for (let n = 0; n < env.bytes.length; n++) {
+        expect(decodeEnvelope(env.bytes.subarray(0, n)).ok, `${env.kind} cut at ${n}`).toBe(false);
+      }
+      const longer = new Uint8Array(env.bytes.length + 1);
+      longer.set(env.bytes);
+      expect(decodeEnvelope(longer)).toMatchObject({ ok: false, error: 'trailing-bytes' });
+    }
+  });
+
+  it('keeps its own copy: changing the input buffer afterwards changes nothing', () => {
+    const env = sealUpdate(doc.edit, { epoch: 0, deviceId, seq: 1 }, text);
+    const input = env.bytes.slice();
+    const back = redecode<UpdateEnvelope>(input);
+    input.fill(0);
+    expect(openUpdate(doc.view, back)).toEqual({ ok: true, value: text });
+  });
+});
+
 describe('replay and ordering by (deviceId, seq)', () => {
   it('flags a replayed envelope, a gap and the next one', () => {
     const seen = new DeviceSeqs();

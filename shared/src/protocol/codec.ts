@@ -24,9 +24,9 @@ export function fail(error: DecodeError, detail: string): never {
 /** Bounds-checked big-endian reader; every read names the field so a rejection says what was wrong. */
 export class Reader {
   private pos = 0;
-  private readonly view: DataView;
+  private readonly dv: DataView;
   constructor(private readonly b: Uint8Array) {
-    this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
   get offset(): number {
     return this.pos;
@@ -43,21 +43,21 @@ export class Reader {
   }
   u16(field: string): number {
     this.need(2, field);
-    const v = this.view.getUint16(this.pos, false);
+    const v = this.dv.getUint16(this.pos, false);
     this.pos += 2;
     return v;
   }
   u32(field: string): number {
     this.need(4, field);
-    const v = this.view.getUint32(this.pos, false);
+    const v = this.dv.getUint32(this.pos, false);
     this.pos += 4;
     return v;
   }
   /** u64 on the wire, but only values up to 2^53 − 1 are valid, so every seq is an exact JS number. */
   u64(field: string): number {
     this.need(8, field);
-    const hi = this.view.getUint32(this.pos, false);
-    const lo = this.view.getUint32(this.pos + 4, false);
+    const hi = this.dv.getUint32(this.pos, false);
+    const lo = this.dv.getUint32(this.pos + 4, false);
     if (hi > 0x1fffff) fail('malformed', `${field} exceeds 2^53-1`);
     this.pos += 8;
     return hi * 0x100000000 + lo;
@@ -69,11 +69,18 @@ export class Reader {
     this.pos += n;
     return out;
   }
+  /** A view into the input, for callers that own the buffer (an envelope reading its own bytes). */
+  view(n: number, field: string): Uint8Array {
+    this.need(n, field);
+    const out = this.b.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
   /** u32 length, then that many bytes; the length is checked against max before anything is copied. */
-  var32(max: number, field: string): Uint8Array {
+  var32(max: number, field: string, copy = true): Uint8Array {
     const n = this.u32(`${field} length`);
     if (n > max) fail('too-large', field);
-    return this.bytes(n, field);
+    return copy ? this.bytes(n, field) : this.view(n, field);
   }
   id(field: string): string {
     const b = this.bytes(ID_BYTES, field);

@@ -83,10 +83,11 @@ interface Parts {
 
 function readBody(r: Reader, signed: boolean): Parts {
   const headerEnd = r.offset;
-  const nonce = r.bytes(NONCE_BYTES, 'nonce');
-  const ciphertext = r.var32(MAX_CIPHERTEXT_BYTES, 'ciphertext');
+  // Views, not copies: readEnvelope only ever reads bytes the envelope owns.
+  const nonce = r.view(NONCE_BYTES, 'nonce');
+  const ciphertext = r.var32(MAX_CIPHERTEXT_BYTES, 'ciphertext', false);
   if (ciphertext.length < TAG_BYTES) fail('malformed', 'ciphertext shorter than its tag');
-  if (signed) r.bytes(SIGNATURE_BYTES, 'signature');
+  if (signed) r.view(SIGNATURE_BYTES, 'signature');
   r.end();
   return { headerEnd, nonce, ciphertext, signed };
 }
@@ -143,8 +144,13 @@ function readEnvelope(bytes: Uint8Array): { env: Envelope; parts: Parts } {
 /** Validates every field and length; never throws on input. The envelope keeps its own copy of the bytes. */
 export function decodeEnvelope(bytes: Uint8Array): Result<Envelope, DecodeError> {
   if (!(bytes instanceof Uint8Array)) return err('malformed', 'not bytes');
+  return decodeOwnedEnvelope(bytes.slice());
+}
+
+/** For a buffer nobody else holds (the frame decoder's own copy): no second copy of up to 8 MiB. */
+export function decodeOwnedEnvelope(bytes: Uint8Array): Result<Envelope, DecodeError> {
   try {
-    return ok(readEnvelope(bytes.slice()).env);
+    return ok(readEnvelope(bytes).env);
   } catch (e) {
     if (e instanceof DecodeFailure) return err(e.error, e.detail);
     throw e;

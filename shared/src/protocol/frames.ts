@@ -3,7 +3,7 @@ import { CHALLENGE_NONCE_BYTES } from './auth';
 import { DecodeFailure, Reader, Writer, fail, type DecodeError } from './codec';
 import {
   SIGNATURE_BYTES,
-  decodeEnvelope,
+  decodeOwnedEnvelope,
   type Envelope,
   type PresenceEnvelope,
   type SnapshotEnvelope,
@@ -114,7 +114,7 @@ export type Frame =
 function envelopeOf<K extends Envelope['kind']>(r: Reader, docId: string, kind: K): Extract<Envelope, { kind: K }> {
   // The envelope's own limit is its ciphertext plus a bounded header; the frame limit bounds the rest.
   const bytes = r.var32(MAX_CIPHERTEXT_BYTES + 128 * 1024, 'envelope');
-  const env = decodeEnvelope(bytes);
+  const env = decodeOwnedEnvelope(bytes);
   if (!env.ok) fail(env.error, `envelope: ${env.detail ?? env.error}`);
   if (env.value.kind !== kind) fail('malformed', `expected a ${kind} envelope`);
   if (env.value.docId !== docId) fail('malformed', 'envelope docId differs from the frame docId');
