@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { FRAME_TYPE, MAX_FRAME_BYTES, decodeFrame, encodeFrame, type Frame } from '../src/protocol/index';
+import {
+  FRAME_TYPE,
+  MAX_BLOB_BYTES,
+  MAX_FRAME_BYTES,
+  decodeFrame,
+  encodeFrame,
+  type Frame,
+} from '../src/protocol/index';
 import { newDoc, sampleFrames } from './protocol-helpers';
 
 const doc = newDoc();
@@ -106,6 +113,36 @@ describe('frames', () => {
     const rej = encodeFrame(frames.find((x) => x.type === 'reject')!);
     rej[18] = 200;
     expect(decodeFrame(rej)).toMatchObject({ ok: false, error: 'malformed' });
+  });
+
+  it('decodes a Node Buffer slice of a shared pool into fields that do not alias it', () => {
+    const f = frames.find((x) => x.type === 'blob-put')!;
+    const bytes = encodeFrame(f);
+    const pool = Buffer.alloc(bytes.length + 100, 0xee);
+    pool.set(bytes, 37);
+    const slice = pool.subarray(37, 37 + bytes.length);
+    const back = decodeOk(slice);
+    expect(back).toEqual(f);
+    pool.fill(0);
+    expect(back).toEqual(f);
+    if (back.type !== 'blob-put') throw new Error('type');
+    expect(Object.getPrototypeOf(back.data)).toBe(Uint8Array.prototype);
+  });
+
+  it('carries a blob of exactly the limit and refuses one byte more (encoder throws, decoder names it)', () => {
+    const docId = doc.edit.docId;
+    const blobId = (frames.find((x) => x.type === 'blob-get') as { blobId: string }).blobId;
+    const big = new Uint8Array(MAX_BLOB_BYTES).fill(0x5a);
+    const back = decodeOk(encodeFrame({ type: 'blob', docId, blobId, data: big }));
+    expect(back.type === 'blob' && back.data.length).toBe(MAX_BLOB_BYTES);
+    expect(() => encodeFrame({ type: 'blob', docId, blobId, data: new Uint8Array(MAX_BLOB_BYTES + 1) })).toThrow(
+      RangeError,
+    );
+    const header = encodeFrame({ type: 'blob', docId, blobId, data: new Uint8Array(0) });
+    const over = new Uint8Array(header.length + MAX_BLOB_BYTES + 1);
+    over.set(header);
+    new DataView(over.buffer).setUint32(34, MAX_BLOB_BYTES + 1, false);
+    expect(decodeFrame(over)).toMatchObject({ ok: false, error: 'too-large' });
   });
 
   it('throws on misuse when encoding', () => {

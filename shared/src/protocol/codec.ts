@@ -97,6 +97,14 @@ export class Reader {
   }
 }
 
+/**
+ * A plain Uint8Array over the same memory. Node's Buffer (what `ws` delivers, often a slice of a shared
+ * pool) overrides slice() to return a view, which would let decoded fields alias the network buffer.
+ */
+export function plainBytes(b: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(b) === Uint8Array.prototype ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
 export function isZero(b: Uint8Array): boolean {
   let d = 0;
   for (const x of b) d |= x;

@@ -4,7 +4,7 @@ import { concat, equalBytes, randomBytes, toB64url, utf8 } from '../bytes';
 import { sha256 } from '../crypto/hash';
 import type { DocKeys } from '../local/api';
 import { err, ok, type Result } from '../result';
-import { DecodeFailure, ID_BYTES, Reader, Writer, fail, idBytes, isZero, type DecodeError } from './codec';
+import { DecodeFailure, ID_BYTES, Reader, Writer, fail, idBytes, isZero, plainBytes, type DecodeError } from './codec';
 import { verifySignature } from './verify';
 import { MAX_CIPHERTEXT_BYTES, MAX_SNAPSHOT_DEVICES, PROTOCOL_VERSION } from './limits';
 
@@ -144,7 +144,7 @@ function readEnvelope(bytes: Uint8Array): { env: Envelope; parts: Parts } {
 /** Validates every field and length; never throws on input. The envelope keeps its own copy of the bytes. */
 export function decodeEnvelope(bytes: Uint8Array): Result<Envelope, DecodeError> {
   if (!(bytes instanceof Uint8Array)) return err('malformed', 'not bytes');
-  return decodeOwnedEnvelope(bytes.slice());
+  return decodeOwnedEnvelope(plainBytes(bytes).slice());
 }
 
 /** For a buffer nobody else holds (the frame decoder's own copy): no second copy of up to 8 MiB. */

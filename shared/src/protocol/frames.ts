@@ -1,6 +1,6 @@
 import { err, ok, type Result } from '../result';
 import { CHALLENGE_NONCE_BYTES } from './auth';
-import { DecodeFailure, Reader, Writer, fail, type DecodeError } from './codec';
+import { DecodeFailure, Reader, Writer, fail, plainBytes, type DecodeError } from './codec';
 import {
   SIGNATURE_BYTES,
   decodeOwnedEnvelope,
@@ -234,7 +234,7 @@ export function decodeFrame(bytes: Uint8Array): Result<Frame, DecodeError> {
   if (!(bytes instanceof Uint8Array)) return err('malformed', 'not bytes');
   if (bytes.length > MAX_FRAME_BYTES) return err('too-large', `frame of ${bytes.length} bytes`);
   try {
-    return ok(readFrame(bytes));
+    return ok(readFrame(plainBytes(bytes)));
   } catch (e) {
     if (e instanceof DecodeFailure) return err(e.error, e.detail);
     throw e;
