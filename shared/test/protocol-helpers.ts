@@ -79,6 +79,7 @@ export function sampleFrames(doc: Doc): Frame[] {
     { type: 'blob-get', docId, blobId: newId() },
     { type: 'blob', docId, blobId: newId(), data: Uint8Array.of(8) },
     { type: 'done', docId, op: 'create', blobId: null },
+    { type: 'done', docId, op: 'snapshot', blobId: null },
     { type: 'done', docId, op: 'blob-put', blobId: newId() },
   ];
 }

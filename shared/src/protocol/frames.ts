@@ -79,7 +79,7 @@ const REASON_BY_CODE = new Map<number, RejectReason>(
 );
 
 /** Operations a `done` frame confirms. */
-export const DONE_OP = { create: 1, prove: 2, delete: 3, 'blob-put': 4 } as const;
+export const DONE_OP = { create: 1, prove: 2, delete: 3, 'blob-put': 4, snapshot: 5 } as const;
 export type DoneOp = keyof typeof DONE_OP;
 const DONE_BY_CODE = new Map<number, DoneOp>(Object.entries(DONE_OP).map(([k, v]) => [v, k as DoneOp]));
 
