@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { deriveDocKeys } from '../src/crypto/capability';
 import {
   DeviceSeqs,
+  PresenceSeen,
   decodeEnvelope,
   extendsSnapshot,
   isValidWritePub,
@@ -190,6 +191,26 @@ describe('replay and ordering by (deviceId, seq)', () => {
     seen.advance(deviceId, 2);
     expect(seen.check(e3.deviceId, e3.seq)).toBe('next');
     expect(seen.check(newId(), 1)).toBe('next');
+  });
+});
+
+describe('presence replay', () => {
+  it('accepts rising counters per session, drops replays and old ones, and stays bounded', () => {
+    const seen = new PresenceSeen(2);
+    const [s1, s2, s3] = [newId(), newId(), newId()];
+    const env = sealPresence(doc.view, { epoch: 0, sessionId: s1, counter: 5 }, Uint8Array.of(1));
+    const p = openPresence(doc.view, env);
+    if (!p.ok) throw new Error(p.error);
+    expect(seen.fresh(p.value.sessionId, p.value.counter)).toBe(true);
+    const replayed = openPresence(doc.view, redecode(env.bytes));
+    if (!replayed.ok) throw new Error(replayed.error);
+    expect(seen.fresh(replayed.value.sessionId, replayed.value.counter)).toBe(false);
+    expect(seen.fresh(s1, 4)).toBe(false);
+    expect(seen.fresh(s1, 6)).toBe(true);
+    expect(seen.fresh(s2, 1)).toBe(true);
+    expect(seen.fresh(s3, 1)).toBe(true); // evicts s1, the least recently updated
+    expect(seen.fresh(s2, 1)).toBe(false);
+    expect(seen.fresh(s1, 6)).toBe(true);
   });
 });
 

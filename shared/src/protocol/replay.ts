@@ -29,3 +29,23 @@ export class DeviceSeqs {
     return this.last.get(deviceId) ?? 0;
   }
 }
+
+/**
+ * Presence replay filter (E2EE 4.8 #13): per session, only a counter higher than the last one seen is
+ * fresh. Sessions are forgotten oldest-first beyond `maxSessions`, so a flood of session ids cannot grow
+ * memory; a forgotten session's old messages would then pass once, which costs only a stale cursor.
+ */
+export class PresenceSeen {
+  private readonly last = new Map<string, number>();
+  constructor(private readonly maxSessions = 1024) {}
+
+  /** True (and recorded) when the message is fresh; false for a replay or an old message. */
+  fresh(sessionId: string, counter: number): boolean {
+    const last = this.last.get(sessionId);
+    if (last !== undefined && counter <= last) return false;
+    this.last.delete(sessionId); // re-insert: Map order is then least recently updated first
+    this.last.set(sessionId, counter);
+    if (this.last.size > this.maxSessions) this.last.delete(this.last.keys().next().value!);
+    return true;
+  }
+}
