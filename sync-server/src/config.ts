@@ -14,20 +14,29 @@ export interface Config {
   readonly dataDir: string;
   /** the built web app (web/dist) */
   readonly webDir: string;
+  /** the relay's storage: SQLite (relay.db in dataDir) or memory (nothing survives a restart) */
+  readonly store: 'sqlite' | 'memory';
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_WEB_DIR = path.resolve(here, '../../web/dist');
 
-export const USAGE = `Usage: dure-server [--host HOST] [--port PORT] [--data-dir DIR] [--web-dir DIR]
+export const USAGE = `Usage: dure-server [--host HOST] [--port PORT] [--data-dir DIR] [--web-dir DIR] [--store sqlite|memory]
 
   --host      address to listen on          (env DURE_HOST,     default 127.0.0.1)
   --port      TCP port, 0 = any free port   (env DURE_PORT,     default 8080)
   --data-dir  folder for the server's data  (env DURE_DATA_DIR, default ./data)
   --web-dir   the built web app             (env DURE_WEB_DIR,  default web/dist)
+  --store     sqlite (data-dir/relay.db) or memory (env DURE_STORE, default sqlite)
 `;
 
-const FLAGS = { '--host': 'host', '--port': 'port', '--data-dir': 'dataDir', '--web-dir': 'webDir' } as const;
+const FLAGS = {
+  '--host': 'host',
+  '--port': 'port',
+  '--data-dir': 'dataDir',
+  '--web-dir': 'webDir',
+  '--store': 'store',
+} as const;
 type Key = (typeof FLAGS)[keyof typeof FLAGS];
 
 const isFlag = (s: string): s is keyof typeof FLAGS => Object.hasOwn(FLAGS, s);
@@ -49,6 +58,7 @@ export function parseConfig(
     port: env.DURE_PORT,
     dataDir: env.DURE_DATA_DIR,
     webDir: env.DURE_WEB_DIR,
+    store: env.DURE_STORE,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -69,7 +79,11 @@ export function parseConfig(
     return err('invalid', `port must be a number from 0 to 65535, got ${JSON.stringify(raw.port)}`);
   const dataDir = path.resolve(cwd, raw.dataDir || 'data');
   const webDir = raw.webDir ? path.resolve(cwd, raw.webDir) : DEFAULT_WEB_DIR;
-  return ok({ host, port, dataDir, webDir });
+  const store = raw.store?.trim() || 'sqlite';
+  if (store !== 'sqlite' && store !== 'memory') {
+    return err('invalid', `--store must be sqlite or memory, got ${JSON.stringify(raw.store)}`);
+  }
+  return ok({ host, port, dataDir, webDir, store });
 }
 
 /** The URL a person types; IPv6 literals need brackets. */

@@ -2,9 +2,12 @@
  * `dure-server`: parse flags, start, print the URL, exit 0 after a clean close on SIGTERM/SIGINT.
  */
 import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { listenUrl, parseConfig } from './config';
 import { jsonLogger } from './log';
+import { attachRelay } from './relay/index';
 import { createDureServer } from './server';
+import { openRelayStore } from './store/index';
 
 async function main(): Promise<number> {
   const parsed = parseConfig(process.argv.slice(2), process.env);
@@ -26,7 +29,12 @@ async function main(): Promise<number> {
     return 1;
   }
 
+  const store =
+    config.store === 'memory'
+      ? await openRelayStore({ kind: 'memory' })
+      : await openRelayStore({ kind: 'sqlite', file: path.join(config.dataDir, 'relay.db') });
   const server = createDureServer({ host: config.host, port: config.port, webDir: config.webDir, logger });
+  const relay = attachRelay(server.http, { store, logger });
   // Signal handlers go in before the URL is printed: a script may send SIGTERM the moment it reads it.
   let stopRequested: ((signal: NodeJS.Signals) => void) | undefined;
   const pending: NodeJS.Signals[] = [];
@@ -52,10 +60,15 @@ async function main(): Promise<number> {
       if (stopping) return;
       stopping = true;
       logger.log('info', 'stopping', { signal });
-      void server.close().then(() => {
-        logger.log('info', 'stopped');
-        resolve(0);
-      });
+      // Relay first (its in-flight acks finish), then HTTP, then the store they both used.
+      void relay
+        .close()
+        .then(() => server.close())
+        .then(() => store.close())
+        .then(() => {
+          logger.log('info', 'stopped');
+          resolve(0);
+        });
     };
   });
   const early = pending[0];

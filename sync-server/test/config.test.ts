@@ -7,7 +7,7 @@ describe('parseConfig', () => {
     const r = parseConfig([], {}, '/srv/dure');
     expect(r).toEqual({
       ok: true,
-      value: { host: '127.0.0.1', port: 8080, dataDir: '/srv/dure/data', webDir: DEFAULT_WEB_DIR },
+      value: { host: '127.0.0.1', port: 8080, dataDir: '/srv/dure/data', webDir: DEFAULT_WEB_DIR, store: 'sqlite' },
     });
   });
 
@@ -19,6 +19,7 @@ describe('parseConfig', () => {
       port: 9000,
       dataDir: '/var/lib/dure',
       webDir: path.resolve('/x', 'dist'),
+      store: 'sqlite',
     });
     const fromFlags = parseConfig(['--host', '::1', '--port=0', '--data-dir', 'd'], env, '/x');
     expect(fromFlags.ok && fromFlags.value).toMatchObject({ host: '::1', port: 0, dataDir: '/x/d' });

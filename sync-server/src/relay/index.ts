@@ -1,0 +1,93 @@
+/**
+ * The sync endpoint: WebSocket connections at /sync on the same HTTP server that serves the app
+ * (PROTOCOL.md). `noServer` + the server's 'upgrade' event keeps one port and one listener.
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { MAX_FRAME_BYTES, SERVER_DEFAULTS } from '@dure/shared/protocol/index';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Logger } from '../log';
+import type { RelayStore } from '../store/index';
+import { RelayConnection, type RelayCounters, type RelayLimits } from './connection';
+import { Hub } from './hub';
+
+export type { RelayLimits } from './connection';
+
+export const DEFAULT_RELAY_LIMITS: RelayLimits = {
+  framesPerSecond: SERVER_DEFAULTS.framesPerSecond,
+  documentsPerConnection: SERVER_DEFAULTS.documentsPerConnection,
+  proveDeadlineMs: SERVER_DEFAULTS.proveDeadlineMs,
+  presencePerSecond: 30,
+  maxQueuedFrames: 256,
+};
+
+export const SYNC_PATH = '/sync';
+
+export interface RelayOptions {
+  readonly store: RelayStore;
+  readonly logger: Logger;
+  readonly limits?: Partial<RelayLimits>;
+}
+
+export interface Relay {
+  readonly counters: Readonly<RelayCounters>;
+  readonly connections: number;
+  /** Closes every connection (1001 going away) after its in-flight frames are handled (bounded). */
+  close(): Promise<void>;
+}
+
+function bytesOf(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}
+
+export function attachRelay(http: Server, opts: RelayOptions): Relay {
+  const limits = { ...DEFAULT_RELAY_LIMITS, ...opts.limits };
+  const counters: RelayCounters = { acks: 0, rejects: 0, framesIn: 0, bytesIn: 0 };
+  const ctx = { store: opts.store, hub: new Hub(), logger: opts.logger, limits, counters };
+  // maxPayload: ws refuses a bigger message (close 1009) before buffering it.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+  const live = new Map<WebSocket, RelayConnection>();
+  let closing = false;
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const p = (req.url ?? '/').split('?', 1)[0];
+    if (p !== SYNC_PATH || closing) {
+      socket.end(`HTTP/1.1 ${closing ? '503 Service Unavailable' : '404 Not Found'}\r\nConnection: close\r\n\r\n`);
+      return;
+    }
+    socket.on('error', () => socket.destroy());
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const conn = new RelayConnection(ws, ctx);
+      live.set(ws, conn);
+      ws.on('message', (data, isBinary) => conn.receive(bytesOf(data), isBinary));
+      // An error (e.g. a frame over maxPayload) is followed by 'close'; the process must not crash.
+      ws.on('error', (e) => opts.logger.log('warn', 'websocket error', { code: (e as { code?: string }).code }));
+      ws.on('close', () => {
+        live.delete(ws);
+        conn.closedBySocket();
+      });
+    });
+  };
+  http.on('upgrade', onUpgrade);
+
+  return {
+    counters,
+    get connections() {
+      return live.size;
+    },
+    async close() {
+      closing = true;
+      const conns = [...live.entries()];
+      const drained = Promise.all(conns.map(([, c]) => c.idle));
+      await Promise.race([drained, new Promise((r) => setTimeout(r, 2_000).unref())]);
+      for (const [ws] of conns) ws.close(1001, 'server stopping');
+      await Promise.race([
+        new Promise<void>((r) => wss.close(() => r())),
+        new Promise((r) => setTimeout(r, 1_000).unref()),
+      ]);
+      for (const [ws] of conns) ws.terminate();
+      http.off('upgrade', onUpgrade);
+    },
+  };
+}
