@@ -36,7 +36,13 @@ export class TestClient {
       clearTimeout(w!.timer);
       w!.resolve(r.value);
     });
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => {
+        // Nothing more can arrive: waiters that lost a race with `closed` are dropped, not left to time out.
+        for (const w of this.waiters.splice(0)) clearTimeout(w.timer);
+        resolve({ code, reason: String(reason) });
+      }),
+    );
     ws.on('error', () => {});
   }
 

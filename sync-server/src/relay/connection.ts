@@ -34,6 +34,8 @@ export interface FrameSocket {
   send(data: Uint8Array): void;
   close(code: number, reason: string): void;
   readonly readyState: number;
+  /** bytes queued for sending and not yet written to the network */
+  readonly bufferedAmount: number;
 }
 const OPEN = 1;
 
@@ -45,6 +47,8 @@ export interface RelayLimits {
   readonly presencePerSecond: number;
   /** frames received but not yet handled; a client that outruns the store is closed as a flood */
   readonly maxQueuedFrames: number;
+  /** a reader this far behind is closed (it reconnects and catches up) instead of growing memory */
+  readonly maxBufferedBytes: number;
 }
 
 export interface RelayContext {
@@ -372,7 +376,11 @@ export class RelayConnection implements Subscriber {
   }
 
   private send(frame: Uint8Array): void {
-    if (!this.closed && this.socket.readyState === OPEN) this.socket.send(frame);
+    if (this.closed || this.socket.readyState !== OPEN) return;
+    if (this.socket.bufferedAmount > this.ctx.limits.maxBufferedBytes) {
+      return this.fail(CLOSE.rateLimited, 'reader too far behind');
+    }
+    this.socket.send(frame);
   }
 
   /** Closes only this connection, with a named code. */

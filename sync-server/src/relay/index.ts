@@ -19,6 +19,7 @@ export const DEFAULT_RELAY_LIMITS: RelayLimits = {
   proveDeadlineMs: SERVER_DEFAULTS.proveDeadlineMs,
   presencePerSecond: 30,
   maxQueuedFrames: 256,
+  maxBufferedBytes: 64 * 1024 * 1024,
 };
 
 export const SYNC_PATH = '/sync';
@@ -60,11 +61,13 @@ export function attachRelay(http: Server, opts: RelayOptions): Relay {
     wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = new RelayConnection(ws, ctx);
       live.set(ws, conn);
+      opts.logger.log('info', 'sync connection opened', { connections: live.size });
       ws.on('message', (data, isBinary) => conn.receive(bytesOf(data), isBinary));
       // An error (e.g. a frame over maxPayload) is followed by 'close'; the process must not crash.
       ws.on('error', (e) => opts.logger.log('warn', 'websocket error', { code: (e as { code?: string }).code }));
-      ws.on('close', () => {
+      ws.on('close', (code) => {
         live.delete(ws);
+        opts.logger.log('info', 'sync connection closed', { code, connections: live.size });
         conn.closedBySocket();
       });
     });

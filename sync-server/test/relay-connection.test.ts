@@ -1,0 +1,160 @@
+/**
+ * RelayConnection without a network: a fake socket and the memory store, so time (the prove deadline) and
+ * socket state (a reader that stopped reading) can be controlled. The wire itself is covered by relay.test.ts.
+ */
+import { deriveDocKeys, newEditCapability } from '@dure/shared/crypto/capability';
+import type { DocKeys } from '@dure/shared/local/api';
+import {
+  CLOSE,
+  decodeFrame,
+  encodeFrame,
+  newId,
+  sealUpdate,
+  signCreate,
+  signProve,
+  type Frame,
+} from '@dure/shared/protocol/index';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { silentLogger } from '../src/log';
+import { DEFAULT_RELAY_LIMITS } from '../src/relay/index';
+import { RelayConnection, type FrameSocket, type RelayLimits } from '../src/relay/connection';
+import { Hub } from '../src/relay/hub';
+import { openRelayStore, type RelayStore } from '../src/store/index';
+
+class FakeSocket implements FrameSocket {
+  readyState = 1;
+  bufferedAmount = 0;
+  readonly received: Frame[] = [];
+  closeCode: number | undefined;
+  send(data: Uint8Array): void {
+    const r = decodeFrame(data);
+    if (!r.ok) throw new Error(`relay sent an undecodable frame: ${r.error}`);
+    this.received.push(r.value);
+  }
+  close(code: number): void {
+    this.closeCode = code;
+    this.readyState = 3;
+  }
+  last(): Frame | undefined {
+    return this.received.at(-1);
+  }
+}
+
+async function setup(limits: Partial<RelayLimits> = {}, store?: RelayStore) {
+  const s = store ?? (await openRelayStore({ kind: 'memory' }));
+  const ctx = {
+    store: s,
+    hub: new Hub(),
+    logger: silentLogger,
+    limits: { ...DEFAULT_RELAY_LIMITS, ...limits },
+    counters: { acks: 0, rejects: 0, framesIn: 0, bytesIn: 0 },
+  };
+  const open = () => {
+    const socket = new FakeSocket();
+    const conn = new RelayConnection(socket, ctx);
+    const send = async (f: Frame) => {
+      conn.receive(encodeFrame(f), true);
+      await conn.idle;
+    };
+    return { socket, conn, send };
+  };
+  return { store: s, open };
+}
+
+const hello = (docId: string, write = false): Frame => ({
+  type: 'hello',
+  docId,
+  write,
+  knownSnapId: null,
+  sinceRelaySeq: 0,
+});
+const create = (keys: DocKeys): Frame => ({
+  type: 'create',
+  docId: keys.docId,
+  writePub: keys.writePub,
+  signature: signCreate(keys),
+  inviteToken: new Uint8Array(0),
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('RelayConnection', () => {
+  it('closes with proveTimeout when a challenge is not answered, and traffic does not move the deadline', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { open } = await setup({ proveDeadlineMs: 30_000 });
+    const keys = deriveDocKeys(newEditCapability());
+    const c = open();
+    await c.send(create(keys));
+    await c.send(hello(keys.docId, true));
+    expect(c.socket.last()).toMatchObject({ type: 'challenge' });
+    for (let i = 0; i < 5; i++) {
+      vi.advanceTimersByTime(5_000);
+      // A fresh challenge and other traffic keep coming; the deadline stays where the first challenge put it.
+      await c.send(hello(keys.docId, true));
+    }
+    expect(c.socket.closeCode).toBeUndefined();
+    vi.advanceTimersByTime(5_000);
+    expect(c.socket.closeCode).toBe(CLOSE.proveTimeout);
+  });
+
+  it('does not close a connection that proved in time', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { open } = await setup({ proveDeadlineMs: 30_000 });
+    const keys = deriveDocKeys(newEditCapability());
+    const c = open();
+    await c.send(create(keys));
+    await c.send(hello(keys.docId, true));
+    const ch = c.socket.last();
+    if (ch?.type !== 'challenge') throw new Error('no challenge');
+    await c.send({ type: 'prove', docId: keys.docId, nonce: ch.nonce, signature: signProve(keys, ch) });
+    expect(c.socket.last()).toMatchObject({ type: 'done', op: 'prove' });
+    vi.advanceTimersByTime(60_000);
+    expect(c.socket.closeCode).toBeUndefined();
+  });
+
+  it('closes with tooManyDocuments past the per-connection document limit', async () => {
+    const { open } = await setup({ documentsPerConnection: 2 });
+    const c = open();
+    const docs = [0, 1, 2].map(() => deriveDocKeys(newEditCapability()));
+    for (const d of docs) await c.send(create(d));
+    await c.send(hello(docs[0]!.docId));
+    await c.send(hello(docs[1]!.docId));
+    expect(c.socket.closeCode).toBeUndefined();
+    await c.send(hello(docs[2]!.docId));
+    expect(c.socket.closeCode).toBe(CLOSE.tooManyDocuments);
+  });
+
+  it('closes a subscriber that stopped reading instead of buffering without bound', async () => {
+    const { open } = await setup({ maxBufferedBytes: 1024 });
+    const keys = deriveDocKeys(newEditCapability());
+    const writer = open();
+    const reader = open();
+    await writer.send(create(keys));
+    await writer.send(hello(keys.docId, true));
+    const ch = writer.socket.last();
+    if (ch?.type !== 'challenge') throw new Error('no challenge');
+    await writer.send({ type: 'prove', docId: keys.docId, nonce: ch.nonce, signature: signProve(keys, ch) });
+    await reader.send(hello(keys.docId));
+    reader.socket.bufferedAmount = 4096;
+    const env = sealUpdate(keys, { epoch: 0, deviceId: newId(), seq: 1 }, new Uint8Array(10));
+    await writer.send({ type: 'update', docId: keys.docId, relaySeq: 0, envelope: env });
+    expect(writer.socket.last()).toMatchObject({ type: 'ack', seq: 1 });
+    expect(reader.socket.closeCode).toBe(CLOSE.rateLimited);
+    expect(writer.socket.closeCode).toBeUndefined();
+  });
+
+  it('a store that throws closes only that connection with internal', async () => {
+    const broken = await openRelayStore({ kind: 'memory' });
+    broken.getBlob = () => Promise.reject(new Error('disk on fire'));
+    const { open } = await setup({}, broken);
+    const a = open();
+    const b = open();
+    await a.send({ type: 'blob-get', docId: newId(), blobId: newId() });
+    expect(a.socket.closeCode).toBe(CLOSE.internal);
+    const keys = deriveDocKeys(newEditCapability());
+    await b.send(create(keys));
+    expect(b.socket.last()).toMatchObject({ type: 'done', op: 'create' });
+  });
+});
