@@ -157,4 +157,50 @@ describe('RelayConnection', () => {
     await b.send(create(keys));
     expect(b.socket.last()).toMatchObject({ type: 'done', op: 'create' });
   });
+
+  it('catch-up and live delivery meet without a gap or a duplicate while the read is in flight', async () => {
+    const store = await openRelayStore({ kind: 'memory' });
+    const realRead = store.readSince.bind(store);
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    let reads = 0;
+    store.readSince = async (docId, since) => {
+      // The reader's read sees the document as it was before the writer's second update...
+      if (reads++ === 0) {
+        const snapshotOfThen = await realRead(docId, since);
+        await gate;
+        return snapshotOfThen;
+      }
+      return realRead(docId, since);
+    };
+    const { open } = await setup({}, store);
+    const keys = deriveDocKeys(newEditCapability());
+    const writer = open();
+    await writer.send(create(keys));
+    const device = newId();
+    const put = (seq: number) =>
+      store.appendUpdate(
+        keys.docId,
+        device,
+        seq,
+        sealUpdate(keys, { epoch: 0, deviceId: device, seq }, new Uint8Array(1)).bytes,
+      );
+    await put(1);
+    const reader = open();
+    reader.conn.receive(encodeFrame(hello(keys.docId)), true);
+    await vi.waitFor(() => expect(reads).toBe(1));
+    // ...while the writer commits two more, which reach the reader through fan-out during the read.
+    await writer.send(hello(keys.docId, true));
+    const ch = writer.socket.received.find((f) => f.type === 'challenge');
+    if (ch?.type !== 'challenge') throw new Error('no challenge');
+    await writer.send({ type: 'prove', docId: keys.docId, nonce: ch.nonce, signature: signProve(keys, ch) });
+    for (const seq of [2, 3]) {
+      const env = sealUpdate(keys, { epoch: 0, deviceId: device, seq }, new Uint8Array(1));
+      await writer.send({ type: 'update', docId: keys.docId, relaySeq: 0, envelope: env });
+    }
+    release();
+    await reader.conn.idle;
+    const seen = reader.socket.received.map((f) => (f.type === 'update' ? `u${f.relaySeq}` : f.type));
+    expect(seen).toEqual(['u1', 'synced', 'u2', 'u3']);
+  });
 });

@@ -397,7 +397,7 @@ describe('relay restart', () => {
     }
   });
 
-  it('--store memory keeps nothing across a restart and writes no relay.db', async () => {
+  it('--store memory keeps nothing across a restart and writes no relay.db; SIGTERM closes clients with 1001', async () => {
     const d = await mkdtemp(path.join(tmpdir(), 'dure-relay-mem-'));
     const args = [
       '--port',
@@ -414,8 +414,9 @@ describe('relay restart', () => {
       const s1 = await startServer(args);
       const a = await TestClient.open(s1.port);
       expect(await a.create(edit)).toMatchObject({ type: 'done' });
-      a.ws.terminate();
+      // SIGTERM with a client still connected: it is told the server is going away, and the exit is clean.
       s1.child.kill('SIGTERM');
+      expect((await a.closed).code).toBe(1001);
       expect(await s1.exited).toBe(0);
       const s2 = await startServer(args);
       const b = await TestClient.open(s2.port);
