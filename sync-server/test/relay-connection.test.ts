@@ -9,6 +9,7 @@ import {
   decodeFrame,
   encodeFrame,
   newId,
+  sealPresence,
   sealUpdate,
   signCreate,
   signProve,
@@ -202,5 +203,63 @@ describe('RelayConnection', () => {
     await reader.conn.idle;
     const seen = reader.socket.received.map((f) => (f.type === 'update' ? `u${f.relaySeq}` : f.type));
     expect(seen).toEqual(['u1', 'synced', 'u2', 'u3']);
+  });
+
+  it('a store that cannot commit gets a storage-unavailable reject, never an ack or a fan-out', async () => {
+    const store = await openRelayStore({ kind: 'memory' });
+    store.appendUpdate = () => Promise.resolve({ ok: false, error: 'storage-unavailable' } as const);
+    const { open } = await setup({}, store);
+    const keys = deriveDocKeys(newEditCapability());
+    const writer = open();
+    const reader = open();
+    await writer.send(create(keys));
+    await writer.send(hello(keys.docId, true));
+    const ch = writer.socket.last();
+    if (ch?.type !== 'challenge') throw new Error('no challenge');
+    await writer.send({ type: 'prove', docId: keys.docId, nonce: ch.nonce, signature: signProve(keys, ch) });
+    await reader.send(hello(keys.docId));
+    const device = newId();
+    const env = sealUpdate(keys, { epoch: 0, deviceId: device, seq: 1 }, new Uint8Array(1));
+    await writer.send({ type: 'update', docId: keys.docId, relaySeq: 0, envelope: env });
+    expect(writer.socket.last()).toMatchObject({
+      type: 'reject',
+      reason: 'storage-unavailable',
+      deviceId: device,
+      seq: 1,
+    });
+    expect(writer.socket.received.some((f) => f.type === 'ack')).toBe(false);
+    expect(reader.socket.received.some((f) => f.type === 'update')).toBe(false);
+    expect(writer.socket.closeCode).toBeUndefined();
+  });
+
+  it('drops presence beyond its per-document rate instead of relaying it', async () => {
+    const { open } = await setup({ presencePerSecond: 3 });
+    const keys = deriveDocKeys(newEditCapability());
+    const a = open();
+    const b = open();
+    await a.send(create(keys));
+    await a.send(hello(keys.docId));
+    await b.send(hello(keys.docId));
+    for (let i = 1; i <= 10; i++) {
+      const envelope = sealPresence(keys, { epoch: 0, sessionId: newId(), counter: i }, new Uint8Array(2));
+      await a.send({ type: 'presence', docId: keys.docId, envelope });
+    }
+    // One window at most (the test runs well inside a second, or spans one boundary).
+    const relayed = b.socket.received.filter((f) => f.type === 'presence').length;
+    expect(relayed).toBeGreaterThanOrEqual(3);
+    expect(relayed).toBeLessThanOrEqual(6);
+    expect(a.socket.received.some((f) => f.type === 'presence')).toBe(false);
+  });
+
+  it('presence for a document the connection did not subscribe to goes nowhere', async () => {
+    const { open } = await setup();
+    const keys = deriveDocKeys(newEditCapability());
+    const a = open();
+    const b = open();
+    await a.send(create(keys));
+    await b.send(hello(keys.docId));
+    const envelope = sealPresence(keys, { epoch: 0, sessionId: newId(), counter: 1 }, new Uint8Array(2));
+    await a.send({ type: 'presence', docId: keys.docId, envelope });
+    expect(b.socket.received.some((f) => f.type === 'presence')).toBe(false);
   });
 });
