@@ -198,8 +198,8 @@ describe('relay over WebSocket', () => {
     expect(bodies(view, first.frames)).toEqual(['u1', 'u2', 'u3']);
     await b.close();
     for (let i = 4; i <= 5; i++) await write(a, edit, device, i, `u${i}`);
-    // A retransmission after a lost ack is acknowledged, not stored twice.
-    expect(await write(a, edit, device, 5, 'u5')).toMatchObject({ type: 'ack', seq: 5 });
+    // A retransmission after a lost ack is a duplicate (treat as acknowledged), not stored twice.
+    expect(await write(a, edit, device, 5, 'u5')).toMatchObject({ type: 'reject', reason: 'duplicate', seq: 5 });
     const b2 = await connect();
     const again = await b2.hello(view.docId, first.synced.relaySeq);
     expect(bodies(view, again.frames)).toEqual(['u4', 'u5']);
@@ -289,22 +289,33 @@ describe('relay over WebSocket', () => {
     expect(await c.next('reject')).toMatchObject({ reason: 'unknown-doc' });
   });
 
-  it('a delete signed for a stale nonce, or by a viewer, is refused', async () => {
+  it('a delete before prove, for a stale nonce, or with a bad signature is refused', async () => {
     const { edit, view } = newDoc();
     const a = await connect();
     await a.create(edit);
     const { signDelete } = await import('@dure/shared/protocol/index');
-    a.send({ type: 'hello', docId: edit.docId, write: true, knownSnapId: null, sinceRelaySeq: 0 });
-    const c1 = await a.next('challenge');
-    a.send({ type: 'hello', docId: edit.docId, write: true, knownSnapId: null, sinceRelaySeq: 0 });
-    await a.next('challenge');
-    a.send({ type: 'delete', docId: edit.docId, nonce: c1.nonce, signature: signDelete(edit, c1) });
-    expect(await a.outcome(edit.docId, 'delete')).toMatchObject({ type: 'reject', reason: 'stale-challenge' });
+    // A viewer cannot prove, so its delete is refused before any signature is looked at.
     const v = await connect();
     v.send({ type: 'hello', docId: view.docId, write: true, knownSnapId: null, sinceRelaySeq: 0 });
     const cv = await v.next('challenge');
     v.send({ type: 'delete', docId: view.docId, nonce: cv.nonce, signature: new Uint8Array(64).fill(3) });
-    expect(await v.outcome(view.docId, 'delete')).toMatchObject({ type: 'reject', reason: 'bad-signature' });
+    expect(await v.outcome(view.docId, 'delete')).toMatchObject({ type: 'reject', reason: 'not-proven' });
+
+    await a.prove(edit);
+    a.send({ type: 'hello', docId: edit.docId, write: true, knownSnapId: null, sinceRelaySeq: 0 });
+    const c1 = await a.next('challenge');
+    a.send({ type: 'hello', docId: edit.docId, write: true, knownSnapId: null, sinceRelaySeq: 0 });
+    const c2 = await a.next('challenge');
+    a.send({ type: 'delete', docId: edit.docId, nonce: c1.nonce, signature: signDelete(edit, c1) });
+    expect(await a.outcome(edit.docId, 'delete')).toMatchObject({ type: 'reject', reason: 'stale-challenge' });
+    a.send({ type: 'hello', docId: edit.docId, write: true, knownSnapId: null, sinceRelaySeq: 0 });
+    const c3 = await a.next('challenge');
+    // A prove signature over the right nonce is not a delete signature (its own domain).
+    const { signProve } = await import('@dure/shared/protocol/index');
+    a.send({ type: 'delete', docId: edit.docId, nonce: c3.nonce, signature: signProve(edit, c3) });
+    expect(await a.outcome(edit.docId, 'delete')).toMatchObject({ type: 'reject', reason: 'bad-signature' });
+    expect(c2.nonce).not.toEqual(c3.nonce);
+    // The document is still there.
     expect((await connect().then((r) => r.hello(view.docId))).synced.docId).toBe(view.docId);
   });
 

@@ -304,8 +304,7 @@ export class RelayConnection implements Subscriber {
     if (!this.proven(f.docId)) return this.reject(f.docId, 'not-proven', env.deviceId, env.seq);
     const r = await this.ctx.store.appendUpdate(f.docId, env.deviceId, env.seq, env.bytes);
     if (!r.ok) {
-      // Already held: the sender retransmitted after a lost ack. relaySeq 0 says "not this time".
-      if (r.error === 'duplicate') return this.ack(f.docId, env, 0);
+      // `duplicate` (already held: a retransmission after a lost ack) tells the sender to treat it as acked.
       return this.reject(f.docId, r.error, env.deviceId, env.seq);
     }
     this.ack(f.docId, env, r.value.relaySeq);
@@ -337,6 +336,8 @@ export class RelayConnection implements Subscriber {
   }
 
   private async delete(f: Extract<Frame, { type: 'delete' }>): Promise<void> {
+    // A write like any other (PROTOCOL.md relay rules); the signature over a fresh nonce is checked as well.
+    if (!this.proven(f.docId)) return this.reject(f.docId, 'not-proven');
     if (!this.takeNonce(f.docId, f.nonce)) return this.reject(f.docId, 'stale-challenge');
     const doc = await this.ctx.store.getDoc(f.docId);
     if (!doc) return this.reject(f.docId, 'unknown-doc');
