@@ -19,7 +19,6 @@ import {
   sealUpdate,
   type Frame,
   type SnapshotEnvelope,
-  type UpdateEnvelope,
 } from '@dure/shared/protocol/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type Running } from './helpers';
@@ -442,6 +441,3 @@ describe('relay restart', () => {
     }
   });
 });
-
-// Keeps the UpdateEnvelope import honest for readers of the helpers above.
-export type { UpdateEnvelope };
