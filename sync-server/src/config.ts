@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { err, ok, type Result } from '@dure/shared';
+import { MAX_FRAME_BYTES, MAX_INVITE_TOKEN_BYTES } from '@dure/shared/protocol/index';
 
 export interface Config {
   readonly host: string;
@@ -16,18 +17,33 @@ export interface Config {
   readonly webDir: string;
   /** the relay's storage: SQLite (relay.db in dataDir) or memory (nothing survives a restart) */
   readonly store: 'sqlite' | 'memory';
+  /** when set, only a create frame carrying these bytes (UTF-8) registers a document */
+  readonly inviteToken?: string;
+  /** documents nobody touched for this many days are deleted by an hourly sweep; unset: kept forever */
+  readonly retentionDays?: number;
+  /** limits; unset means the relay's defaults (relay/index.ts) */
+  readonly maxFrameBytes?: number;
+  readonly framesPerSecond?: number;
+  readonly documentsPerConnection?: number;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_WEB_DIR = path.resolve(here, '../../web/dist');
 
 export const USAGE = `Usage: dure-server [--host HOST] [--port PORT] [--data-dir DIR] [--web-dir DIR] [--store sqlite|memory]
+                   [--invite-token TOKEN] [--retention-days N] [--max-frame-bytes N] [--frames-per-second N]
+                   [--docs-per-connection N]
 
   --host      address to listen on          (env DURE_HOST,     default 127.0.0.1)
   --port      TCP port, 0 = any free port   (env DURE_PORT,     default 8080)
   --data-dir  folder for the server's data  (env DURE_DATA_DIR, default ./data)
   --web-dir   the built web app             (env DURE_WEB_DIR,  default web/dist)
   --store     sqlite (data-dir/relay.db) or memory (env DURE_STORE, default sqlite)
+  --invite-token         only clients with this token may create documents (env DURE_INVITE_TOKEN)
+  --retention-days       delete documents untouched this many days, hourly (env DURE_RETENTION_DAYS)
+  --max-frame-bytes      largest WebSocket message, at most ${MAX_FRAME_BYTES} (env DURE_MAX_FRAME_BYTES)
+  --frames-per-second    per connection (env DURE_FRAMES_PER_SECOND)
+  --docs-per-connection  documents one connection may open (env DURE_DOCS_PER_CONNECTION)
 `;
 
 const FLAGS = {
@@ -36,6 +52,11 @@ const FLAGS = {
   '--data-dir': 'dataDir',
   '--web-dir': 'webDir',
   '--store': 'store',
+  '--invite-token': 'inviteToken',
+  '--retention-days': 'retentionDays',
+  '--max-frame-bytes': 'maxFrameBytes',
+  '--frames-per-second': 'framesPerSecond',
+  '--docs-per-connection': 'documentsPerConnection',
 } as const;
 type Key = (typeof FLAGS)[keyof typeof FLAGS];
 
@@ -59,6 +80,11 @@ export function parseConfig(
     dataDir: env.DURE_DATA_DIR,
     webDir: env.DURE_WEB_DIR,
     store: env.DURE_STORE,
+    inviteToken: env.DURE_INVITE_TOKEN,
+    retentionDays: env.DURE_RETENTION_DAYS,
+    maxFrameBytes: env.DURE_MAX_FRAME_BYTES,
+    framesPerSecond: env.DURE_FRAMES_PER_SECOND,
+    documentsPerConnection: env.DURE_DOCS_PER_CONNECTION,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -83,7 +109,29 @@ export function parseConfig(
   if (store !== 'sqlite' && store !== 'memory') {
     return err('invalid', `--store must be sqlite or memory, got ${JSON.stringify(raw.store)}`);
   }
-  return ok({ host, port, dataDir, webDir, store });
+  const inviteToken = raw.inviteToken || undefined;
+  if (inviteToken !== undefined && new TextEncoder().encode(inviteToken).length > MAX_INVITE_TOKEN_BYTES) {
+    return err('invalid', `--invite-token is longer than ${MAX_INVITE_TOKEN_BYTES} bytes`);
+  }
+  const numbers: Partial<
+    Record<'retentionDays' | 'maxFrameBytes' | 'framesPerSecond' | 'documentsPerConnection', number>
+  > = {};
+  const bounds = {
+    retentionDays: [1, 36_500],
+    maxFrameBytes: [1024, MAX_FRAME_BYTES],
+    framesPerSecond: [1, 1_000_000],
+    documentsPerConnection: [1, 1_000_000],
+  } as const;
+  for (const key of Object.keys(bounds) as (keyof typeof bounds)[]) {
+    const v = raw[key]?.trim();
+    if (v === undefined || v === '') continue;
+    const [lo, hi] = bounds[key];
+    const n = /^\d{1,9}$/.test(v) ? Number(v) : NaN;
+    if (!(n >= lo && n <= hi))
+      return err('invalid', `${key} must be a whole number from ${lo} to ${hi}, got ${JSON.stringify(v)}`);
+    numbers[key] = n;
+  }
+  return ok({ host, port, dataDir, webDir, store, ...(inviteToken ? { inviteToken } : {}), ...numbers });
 }
 
 /** The URL a person types; IPv6 literals need brackets. */

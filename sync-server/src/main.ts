@@ -5,7 +5,9 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { listenUrl, parseConfig } from './config';
 import { jsonLogger } from './log';
+import { renderMetrics } from './metrics';
 import { attachRelay } from './relay/index';
+import { startRetentionSweep } from './retention';
 import { createDureServer } from './server';
 import { openRelayStore } from './store/index';
 
@@ -33,8 +35,24 @@ async function main(): Promise<number> {
     config.store === 'memory'
       ? await openRelayStore({ kind: 'memory' })
       : await openRelayStore({ kind: 'sqlite', file: path.join(config.dataDir, 'relay.db') });
-  const server = createDureServer({ host: config.host, port: config.port, webDir: config.webDir, logger });
-  const relay = attachRelay(server.http, { store, logger });
+  // `relay` is declared below: /metrics runs only once requests arrive, after the server listens.
+  const metrics = async (): Promise<string> => {
+    const stats = await store.stats().catch(() => undefined);
+    return renderMetrics(relay, stats);
+  };
+  const server = createDureServer({ host: config.host, port: config.port, webDir: config.webDir, logger, metrics });
+  const relay = attachRelay(server.http, {
+    store,
+    logger,
+    inviteToken: config.inviteToken,
+    maxFrameBytes: config.maxFrameBytes,
+    limits: {
+      ...(config.framesPerSecond ? { framesPerSecond: config.framesPerSecond } : {}),
+      ...(config.documentsPerConnection ? { documentsPerConnection: config.documentsPerConnection } : {}),
+    },
+  });
+  const sweep = config.retentionDays ? startRetentionSweep(store, config.retentionDays, logger) : undefined;
+  await sweep?.first;
   // Signal handlers go in before the URL is printed: a script may send SIGTERM the moment it reads it.
   let stopRequested: ((signal: NodeJS.Signals) => void) | undefined;
   const pending: NodeJS.Signals[] = [];
@@ -61,6 +79,7 @@ async function main(): Promise<number> {
       stopping = true;
       logger.log('info', 'stopping', { signal });
       // Relay first (its in-flight acks finish), then HTTP, then the store they both used.
+      sweep?.stop();
       void relay
         .close()
         .then(() => server.close())

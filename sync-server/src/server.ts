@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SERVER_CSP } from './csp';
+import { METRICS_CONTENT_TYPE } from './metrics';
 import type { Logger } from './log';
 import { staticHandler } from './static';
 
@@ -22,6 +23,8 @@ export interface DureServerOptions {
   readonly port: number;
   readonly webDir: string;
   readonly logger: Logger;
+  /** Prometheus text for /metrics; without it /metrics is served like any other path */
+  readonly metrics?: () => Promise<string>;
 }
 
 export interface DureServer {
@@ -46,6 +49,18 @@ export function createDureServer(opts: DureServerOptions): DureServer {
     const url = req.url ?? '/';
     const p = url.split('?', 1)[0];
     if (p === '/healthz') return ['healthz', healthz];
+    const metrics = opts.metrics;
+    if (p === '/metrics' && metrics) {
+      return [
+        'metrics',
+        async (req, res) => {
+          const body = await metrics();
+          res.writeHead(200, { 'Content-Type': METRICS_CONTENT_TYPE, 'Cache-Control': 'no-store' });
+          res.end(req.method === 'HEAD' ? undefined : body);
+          return 200;
+        },
+      ];
+    }
     return ['static', serveStatic];
   };
 

@@ -102,13 +102,13 @@ export class TestClient {
     return { synced, frames };
   }
 
-  async create(keys: DocKeys): Promise<Frame> {
+  async create(keys: DocKeys, inviteToken: Uint8Array = new Uint8Array(0)): Promise<Frame> {
     this.send({
       type: 'create',
       docId: keys.docId,
       writePub: keys.writePub,
       signature: signCreate(keys),
-      inviteToken: new Uint8Array(0),
+      inviteToken,
     });
     return this.outcome(keys.docId, 'create');
   }

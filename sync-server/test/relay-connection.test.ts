@@ -18,7 +18,7 @@ import {
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../src/log';
 import { DEFAULT_RELAY_LIMITS } from '../src/relay/index';
-import { RelayConnection, type FrameSocket, type RelayLimits } from '../src/relay/connection';
+import { newRelayCounters, RelayConnection, type FrameSocket, type RelayLimits } from '../src/relay/connection';
 import { Hub } from '../src/relay/hub';
 import { openRelayStore, type RelayStore } from '../src/store/index';
 
@@ -48,7 +48,7 @@ async function setup(limits: Partial<RelayLimits> = {}, store?: RelayStore) {
     hub: new Hub(),
     logger: silentLogger,
     limits: { ...DEFAULT_RELAY_LIMITS, ...limits },
-    counters: { acks: 0, rejects: 0, framesIn: 0, bytesIn: 0 },
+    counters: newRelayCounters(),
   };
   const open = () => {
     const socket = new FakeSocket();

@@ -6,6 +6,7 @@
  * Everything here trusts only what decodeFrame validated. Writes (update, snapshot, blob-put) are refused
  * before the store sees their payload unless this connection proved write capability for that document.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { equalBytes, randomBytes } from '@dure/shared/bytes';
 import {
   CHALLENGE_NONCE_BYTES,
@@ -57,6 +58,8 @@ export interface RelayContext {
   readonly logger: Logger;
   readonly limits: RelayLimits;
   readonly counters: RelayCounters;
+  /** SHA-256 of the operator's invite token: create needs a token with the same hash (constant-time compare) */
+  readonly inviteTokenHash?: Uint8Array;
 }
 
 export interface RelayCounters {
@@ -64,6 +67,25 @@ export interface RelayCounters {
   rejects: number;
   framesIn: number;
   bytesIn: number;
+  framesOut: number;
+  bytesOut: number;
+  /** reason → count (reasons are the protocol's fixed names, never ids) */
+  rejectsByReason: Map<string, number>;
+  /** WebSocket close code → count */
+  closesByCode: Map<number, number>;
+}
+
+export function newRelayCounters(): RelayCounters {
+  return {
+    acks: 0,
+    rejects: 0,
+    framesIn: 0,
+    bytesIn: 0,
+    framesOut: 0,
+    bytesOut: 0,
+    rejectsByReason: new Map(),
+    closesByCode: new Map(),
+  };
 }
 
 interface DocState {
@@ -275,6 +297,9 @@ export class RelayConnection implements Subscriber {
   }
 
   private async create(f: Extract<Frame, { type: 'create' }>): Promise<void> {
+    if (this.ctx.inviteTokenHash && !inviteMatches(this.ctx.inviteTokenHash, f.inviteToken)) {
+      return this.reject(f.docId, 'invite-required');
+    }
     if (!verifyCreate(f.docId, f.writePub, f.signature)) return this.reject(f.docId, 'bad-signature');
     const r = await this.ctx.store.createDoc(f.docId, f.writePub);
     if (!r.ok) return this.reject(f.docId, r.error);
@@ -372,7 +397,9 @@ export class RelayConnection implements Subscriber {
   }
 
   private reject(docId: string | null, reason: RejectReason, deviceId: string | null = null, seq = 0): void {
-    this.ctx.counters.rejects++;
+    const c = this.ctx.counters;
+    c.rejects++;
+    c.rejectsByReason.set(reason, (c.rejectsByReason.get(reason) ?? 0) + 1);
     this.send(encodeFrame({ type: 'reject', docId, reason, deviceId, seq }));
   }
 
@@ -381,6 +408,8 @@ export class RelayConnection implements Subscriber {
     if (this.socket.bufferedAmount > this.ctx.limits.maxBufferedBytes) {
       return this.fail(CLOSE.rateLimited, 'reader too far behind');
     }
+    this.ctx.counters.framesOut++;
+    this.ctx.counters.bytesOut += frame.length;
     this.socket.send(frame);
   }
 
@@ -392,4 +421,10 @@ export class RelayConnection implements Subscriber {
     this.socket.close(code, reason);
     this.closedBySocket();
   }
+}
+
+/** Both sides are hashed first so the comparison has a fixed length and takes the same time whatever the
+ * token's length or first differing byte. */
+function inviteMatches(expectedHash: Uint8Array, token: Uint8Array): boolean {
+  return timingSafeEqual(expectedHash, createHash('sha256').update(token).digest());
 }

@@ -2,16 +2,17 @@
  * The sync endpoint: WebSocket connections at /sync on the same HTTP server that serves the app
  * (PROTOCOL.md). `noServer` + the server's 'upgrade' event keeps one port and one listener.
  */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { MAX_FRAME_BYTES, SERVER_DEFAULTS } from '@dure/shared/protocol/index';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Logger } from '../log';
 import type { RelayStore } from '../store/index';
-import { RelayConnection, type RelayCounters, type RelayLimits } from './connection';
+import { newRelayCounters, RelayConnection, type RelayCounters, type RelayLimits } from './connection';
 import { Hub } from './hub';
 
-export type { RelayLimits } from './connection';
+export type { RelayCounters, RelayLimits } from './connection';
 
 export const DEFAULT_RELAY_LIMITS: RelayLimits = {
   framesPerSecond: SERVER_DEFAULTS.framesPerSecond,
@@ -28,11 +29,17 @@ export interface RelayOptions {
   readonly store: RelayStore;
   readonly logger: Logger;
   readonly limits?: Partial<RelayLimits>;
+  /** largest WebSocket message accepted (ws refuses bigger ones with 1009); at most MAX_FRAME_BYTES */
+  readonly maxFrameBytes?: number;
+  /** when set, create frames must carry this token (UTF-8 bytes) */
+  readonly inviteToken?: string;
 }
 
 export interface Relay {
   readonly counters: Readonly<RelayCounters>;
   readonly connections: number;
+  /** documents with at least one subscribed connection */
+  readonly openDocuments: number;
   /** Closes every connection (1001 going away) after its in-flight frames are handled (bounded). */
   close(): Promise<void>;
 }
@@ -44,10 +51,14 @@ function bytesOf(data: RawData): Uint8Array {
 
 export function attachRelay(http: Server, opts: RelayOptions): Relay {
   const limits = { ...DEFAULT_RELAY_LIMITS, ...opts.limits };
-  const counters: RelayCounters = { acks: 0, rejects: 0, framesIn: 0, bytesIn: 0 };
-  const ctx = { store: opts.store, hub: new Hub(), logger: opts.logger, limits, counters };
+  const counters: RelayCounters = newRelayCounters();
+  const hub = new Hub();
+  const inviteTokenHash =
+    opts.inviteToken === undefined ? undefined : createHash('sha256').update(opts.inviteToken, 'utf8').digest();
+  const ctx = { store: opts.store, hub, logger: opts.logger, limits, counters, inviteTokenHash };
+  const maxPayload = Math.min(opts.maxFrameBytes ?? MAX_FRAME_BYTES, MAX_FRAME_BYTES);
   // maxPayload: ws refuses a bigger message (close 1009) before buffering it.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+  const wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false });
   const live = new Map<WebSocket, RelayConnection>();
   let closing = false;
 
@@ -67,6 +78,7 @@ export function attachRelay(http: Server, opts: RelayOptions): Relay {
       ws.on('error', (e) => opts.logger.log('warn', 'websocket error', { code: (e as { code?: string }).code }));
       ws.on('close', (code) => {
         live.delete(ws);
+        counters.closesByCode.set(code, (counters.closesByCode.get(code) ?? 0) + 1);
         opts.logger.log('info', 'sync connection closed', { code, connections: live.size });
         conn.closedBySocket();
       });
@@ -78,6 +90,9 @@ export function attachRelay(http: Server, opts: RelayOptions): Relay {
     counters,
     get connections() {
       return live.size;
+    },
+    get openDocuments() {
+      return hub.size;
     },
     async close() {
       closing = true;
