@@ -127,8 +127,10 @@ export function parseConfig(
     if (v === undefined || v === '') continue;
     const [lo, hi] = bounds[key];
     const n = /^\d{1,9}$/.test(v) ? Number(v) : NaN;
-    if (!(n >= lo && n <= hi))
-      return err('invalid', `${key} must be a whole number from ${lo} to ${hi}, got ${JSON.stringify(v)}`);
+    if (!(n >= lo && n <= hi)) {
+      const flag = Object.keys(FLAGS).find((f) => FLAGS[f as keyof typeof FLAGS] === key) ?? key;
+      return err('invalid', `${flag} must be a whole number from ${lo} to ${hi}, got ${JSON.stringify(v)}`);
+    }
     numbers[key] = n;
   }
   return ok({ host, port, dataDir, webDir, store, ...(inviteToken ? { inviteToken } : {}), ...numbers });
