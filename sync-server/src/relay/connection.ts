@@ -50,6 +50,8 @@ export interface RelayLimits {
   readonly maxQueuedFrames: number;
   /** a reader this far behind is closed (it reconnects and catches up) instead of growing memory */
   readonly maxBufferedBytes: number;
+  /** distinct devices one document may have; a new device beyond it is refused `too-many-devices` */
+  readonly devicesPerDocument: number;
 }
 
 export interface RelayContext {
@@ -327,7 +329,12 @@ export class RelayConnection implements Subscriber {
   private async update(f: Extract<Frame, { type: 'update' }>): Promise<void> {
     const env = f.envelope;
     if (!this.proven(f.docId)) return this.reject(f.docId, 'not-proven', env.deviceId, env.seq);
-    const r = await this.ctx.store.appendUpdate(f.docId, env.deviceId, env.seq, env.bytes);
+    // Checked by the store inside its transaction: a seq that skips ahead would make every client wait for
+    // an update that never comes (E2EE 4.8 #4/#5), and each new device costs state in every client.
+    const r = await this.ctx.store.appendUpdate(f.docId, env.deviceId, env.seq, env.bytes, {
+      contiguous: true,
+      maxDevices: this.ctx.limits.devicesPerDocument,
+    });
     if (!r.ok) {
       // `duplicate` (already held: a retransmission after a lost ack) tells the sender to treat it as acked.
       return this.reject(f.docId, r.error, env.deviceId, env.seq);

@@ -21,6 +21,7 @@ export const DEFAULT_RELAY_LIMITS: RelayLimits = {
   presencePerSecond: 30,
   maxQueuedFrames: 256,
   maxBufferedBytes: 64 * 1024 * 1024,
+  devicesPerDocument: SERVER_DEFAULTS.devicesPerDocument,
 };
 
 export const SYNC_PATH = '/sync';

@@ -9,8 +9,10 @@ import {
   checkId,
   checkSeq,
   cutoff,
+  judgeAppend,
   judgeSnapshot,
   type AppendError,
+  type AppendRules,
   type BlobError,
   type CreateError,
   type Covers,
@@ -93,6 +95,7 @@ export class MemoryRelayStore implements RelayStore {
     deviceId: string,
     deviceSeq: number,
     envelope: Uint8Array,
+    rules?: AppendRules,
   ): Promise<Result<{ relaySeq: number }, AppendError>> {
     this.#open();
     checkId(deviceId, 'deviceId');
@@ -103,6 +106,14 @@ export class MemoryRelayStore implements RelayStore {
     if (covered !== undefined && deviceSeq <= covered) return err('duplicate');
     let seqs = d.byDevice.get(deviceId);
     if (seqs?.has(deviceSeq)) return err('duplicate');
+    let heldMax = covered ?? 0;
+    for (const seq of seqs?.keys() ?? []) if (seq > heldMax) heldMax = seq;
+    const verdict = judgeAppend(rules, deviceSeq, heldMax, () => {
+      const devices = new Set(d.byDevice.keys());
+      for (const device of d.snapshot?.covers.keys() ?? []) devices.add(device);
+      return devices.size;
+    });
+    if (verdict) return err(verdict);
     const u: StoredUpdate = { relaySeq: ++d.headSeq, deviceId, deviceSeq, envelope: copy(envelope) };
     d.updates.push(u);
     if (!seqs) d.byDevice.set(deviceId, (seqs = new Map()));

@@ -16,8 +16,10 @@ import {
   checkId,
   checkSeq,
   cutoff,
+  judgeAppend,
   judgeSnapshot,
   type AppendError,
+  type AppendRules,
   type BlobError,
   type CreateError,
   type Covers,
@@ -154,6 +156,7 @@ export class SqliteRelayStore implements RelayStore {
       maxDeviceSeq: db.prepare<[string, string], { m: number | null }>(
         'SELECT MAX(device_seq) AS m FROM updates WHERE doc_id = ? AND device_id = ?',
       ),
+      devicesOf: db.prepare<[string], { device_id: string }>('SELECT DISTINCT device_id FROM updates WHERE doc_id = ?'),
       deleteCovered: db.prepare<[string, string, number]>(
         'DELETE FROM updates WHERE doc_id = ? AND device_id = ? AND device_seq <= ?',
       ),
@@ -244,6 +247,7 @@ export class SqliteRelayStore implements RelayStore {
     deviceId: string,
     deviceSeq: number,
     envelope: Uint8Array,
+    rules?: AppendRules,
   ): Promise<Result<{ relaySeq: number }, AppendError>> {
     checkId(deviceId, 'deviceId');
     checkSeq(deviceSeq, 'deviceSeq');
@@ -253,6 +257,15 @@ export class SqliteRelayStore implements RelayStore {
       const covered = snap && decodeCovers(snap.covers).get(deviceId);
       if (covered !== undefined && deviceSeq <= covered) return err('duplicate');
       if (this.#q.hasUpdate.get(docId, deviceId, deviceSeq)) return err('duplicate');
+      if (rules) {
+        const held = Math.max(covered ?? 0, this.#q.maxDeviceSeq.get(docId, deviceId)?.m ?? 0);
+        const verdict = judgeAppend(rules, deviceSeq, held, () => {
+          const devices = new Set(this.#q.devicesOf.all(docId).map((r) => r.device_id));
+          for (const device of (snap && decodeCovers(snap.covers).keys()) ?? []) devices.add(device);
+          return devices.size;
+        });
+        if (verdict) return err(verdict);
+      }
       const head = this.#q.bumpHead.get(this.#now(), docId);
       if (!head) throw new Error('document vanished inside a transaction');
       this.#q.insertUpdate.run(docId, head.head_seq, deviceId, deviceSeq, Buffer.from(envelope));

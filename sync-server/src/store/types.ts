@@ -61,7 +61,30 @@ export interface StoreStats {
 export type StorageFailure = 'storage-unavailable';
 
 export type CreateError = 'doc-exists' | StorageFailure;
-export type AppendError = 'unknown-doc' | 'duplicate' | StorageFailure;
+/** `seq-gap`: with `contiguous`, the seq skips ahead of the device's highest held or covered seq (or a new
+ * device does not start at 1); `too-many-devices`: a new device would exceed `maxDevices`. */
+export type AppendError = 'unknown-doc' | 'duplicate' | 'seq-gap' | 'too-many-devices' | StorageFailure;
+
+/** Checks appendUpdate makes inside its transaction, so two writers cannot both pass them. Omitted: no check. */
+export interface AppendRules {
+  /** refuse a seq above (highest held or covered for this device) + 1 */
+  readonly contiguous?: boolean;
+  /** distinct devices a document may have (held updates and the current snapshot's coverage together) */
+  readonly maxDevices?: number;
+}
+
+/** The verdict of AppendRules for one update; `heldMax` is the device's highest held or covered seq (0: none). */
+export function judgeAppend(
+  rules: AppendRules | undefined,
+  deviceSeq: number,
+  heldMax: number,
+  deviceCount: () => number,
+): 'seq-gap' | 'too-many-devices' | undefined {
+  if (!rules) return undefined;
+  if (rules.contiguous && deviceSeq > heldMax + 1) return 'seq-gap';
+  if (rules.maxDevices !== undefined && heldMax === 0 && deviceCount() >= rules.maxDevices) return 'too-many-devices';
+  return undefined;
+}
 /** `not-held`: the snapshot names updates the store never received (it must not cover a moving target it
  * cannot see); `regresses`: it covers less than the current snapshot, which would lose data. */
 export type SnapshotError = 'unknown-doc' | 'not-held' | 'regresses' | StorageFailure;
@@ -71,12 +94,13 @@ export interface RelayStore {
   createDoc(docId: string, writePub: Uint8Array): Promise<Result<DocRecord, CreateError>>;
   getDoc(docId: string): Promise<DocRecord | undefined>;
   /** Resolves only after the update is durably committed (the caller acknowledges on `ok`). A (deviceId,
-   * deviceSeq) the store holds, or that the current snapshot covers, is `duplicate`. */
+   * deviceSeq) the store holds, or that the current snapshot covers, is `duplicate`; then `rules` apply. */
   appendUpdate(
     docId: string,
     deviceId: string,
     deviceSeq: number,
     envelope: Uint8Array,
+    rules?: AppendRules,
   ): Promise<Result<{ relaySeq: number }, AppendError>>;
   /** The snapshot (if newer than `since`) and the updates after `since`. */
   readSince(docId: string, since: number): Promise<Result<ReadResult, 'unknown-doc'>>;
