@@ -204,7 +204,7 @@ describe('E2EE 4.8 attacks against the relay', () => {
     expect(seqs.check(f.envelope.deviceId, f.envelope.seq)).toBe('replay');
   });
 
-  it('4.8 #4: server reorders two updates of one device -> the client applies them in seq order only', async () => {
+  it('4.8 #4: server reorders two updates of one device -> the client applies them in seq order only; the relay refuses gaps', async () => {
     const { edit, view, w } = await writerOn();
     const device = newId();
     for (let i = 1; i <= 3; i++) await write(w, edit, device, i, `r${i}`);
@@ -229,6 +229,8 @@ describe('E2EE 4.8 attacks against the relay', () => {
       if (applied.length === 0) expect(seqs.check(device, f.envelope.seq)).toBe('gap');
     }
     expect(applied).toEqual(['r1', 'r2', 'r3']);
+    // The relay itself refuses a write that skips ahead, so an honest relay never serves a gap.
+    expect(await write(w, edit, device, 5, 'r5')).toMatchObject({ type: 'reject', reason: 'seq-gap', seq: 5 });
   });
 
   it('4.8 #5: server drops update k and delivers k+1 -> the client sees the gap and a re-request brings k', async () => {
