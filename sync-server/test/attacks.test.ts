@@ -554,6 +554,25 @@ describe('E2EE 4.8 attacks against the relay', () => {
     expect(await loser.outcome(edit.docId, 'snapshot')).toMatchObject({ type: 'done' });
     const caught = await (await connect()).hello(view.docId);
     expect(caught.frames.map((f) => opened(view, f))).toEqual(['snapshot:a+b']);
+
+    // Both extend the current snapshot and cover the same: still exactly one, or the chain would fork.
+    await write(w, edit, d1, 2, 'a2');
+    const same = [
+      { deviceId: d1, through: 2 },
+      { deviceId: d2, through: 1 },
+    ];
+    const parent = { snapId: merged.snapId, proof: snapshotProof(merged) };
+    const t1 = sealSnapshot(edit, { epoch: 0, parent, covers: same }, bytes('A twin'));
+    const t2 = sealSnapshot(edit, { epoch: 0, parent, covers: same }, bytes('B twin'));
+    w.send({ type: 'snapshot', docId: edit.docId, relaySeq: 0, envelope: t1 });
+    w2.send({ type: 'snapshot', docId: edit.docId, relaySeq: 0, envelope: t2 });
+    const twins = await Promise.all([w.outcome(edit.docId, 'snapshot'), w2.outcome(edit.docId, 'snapshot')]);
+    expect(twins.filter((o) => o.type === 'done')).toHaveLength(1);
+    expect(twins.filter((o) => o.type === 'reject' && o.reason === 'snapshot-stale')).toHaveLength(1);
+    const after = await (await connect()).hello(view.docId);
+    expect(after.frames.map((f) => opened(view, f))).toEqual([
+      twins[0]!.type === 'done' ? 'snapshot:A twin' : 'snapshot:B twin',
+    ]);
   });
 
   it('4.8 #23: a flooding editor -> its connection is closed; other documents are unaffected; a snapshot still works', async () => {

@@ -93,6 +93,29 @@ describe.each(backends)('AppendRules (%s store)', (_name, make) => {
     await s.close();
   });
 
+  it('parentCheck: sees the current envelope inside the transaction; false is stale and changes nothing', async () => {
+    const s = await make();
+    await s.createDoc('d', new Uint8Array(32));
+    await s.appendUpdate('d', 'A', 1, env('a1'));
+    const seen: (string | undefined)[] = [];
+    const check = (answer: boolean) => (current: Uint8Array | undefined) => {
+      seen.push(current && text(current));
+      return answer;
+    };
+    expect(await s.applySnapshot('d', env('first'), new Map([['A', 1]]), check(true))).toMatchObject({ ok: true });
+    await s.appendUpdate('d', 'A', 2, env('a2'));
+    expect(await s.applySnapshot('d', env('second'), new Map([['A', 2]]), check(false))).toEqual({
+      ok: false,
+      error: 'stale',
+    });
+    expect(seen).toEqual([undefined, 'first']);
+    const read = await s.readSince('d', 0);
+    if (!read.ok) throw new Error(read.error);
+    expect(text(read.value.snapshot!.envelope)).toBe('first');
+    expect(read.value.updates.map((u) => u.deviceSeq)).toEqual([2]);
+    await s.close();
+  });
+
   it('maxDevices: a new device beyond the limit is refused, known ones continue, snapshot coverage counts', async () => {
     const s = await make();
     await s.createDoc('d', new Uint8Array(32));

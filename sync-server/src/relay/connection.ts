@@ -14,6 +14,7 @@ import {
   decodeEnvelope,
   decodeFrame,
   encodeFrame,
+  extendsSnapshot,
   newId,
   verifyCreate,
   verifyDelete,
@@ -23,6 +24,7 @@ import {
   type DecodeError,
   type Frame,
   type RejectReason,
+  type SnapshotEnvelope,
   type UpdateEnvelope,
 } from '@dure/shared/protocol/index';
 import type { Logger } from '../log';
@@ -106,6 +108,15 @@ function closeCodeFor(e: DecodeError): CloseCode {
   if (e === 'unsupported-version') return CLOSE.unsupportedVersion;
   if (e === 'too-large') return CLOSE.frameTooLarge;
   return CLOSE.malformed;
+}
+
+/** True when there is no current snapshot (the first one may name a parent held elsewhere), or `env` names
+ * the current one with its proof. */
+function extendsCurrent(env: SnapshotEnvelope, current: Uint8Array | undefined): boolean {
+  if (!current) return true;
+  const decoded = decodeEnvelope(current);
+  if (!decoded.ok || decoded.value.kind !== 'snapshot') throw new Error('the stored snapshot does not decode');
+  return extendsSnapshot(env, decoded.value);
 }
 
 /** A stored update as a frame. Only docId and bytes are encoded; the header fields are the store's copy. */
@@ -356,10 +367,19 @@ export class RelayConnection implements Subscriber {
     // Always verified: a snapshot deletes the updates it covers.
     if (!verifyEnvelopeSignature(doc.writePub, f.envelope)) return this.reject(f.docId, 'bad-signature');
     const covers = new Map(f.envelope.covers.map((c) => [c.deviceId, c.through]));
-    const r = await this.ctx.store.applySnapshot(f.docId, f.envelope.bytes, covers);
+    // The chain must stay linear: a snapshot made without knowing the current one is stale even when it
+    // covers as much (clients would see two snapshots where neither extends the other: a fork warning).
+    // Checked inside the store's transaction, so two concurrent snapshots cannot both pass.
+    const r = await this.ctx.store.applySnapshot(f.docId, f.envelope.bytes, covers, (current) =>
+      extendsCurrent(f.envelope, current),
+    );
     if (!r.ok) {
       const reason: RejectReason =
-        r.error === 'not-held' ? 'snapshot-not-covered' : r.error === 'regresses' ? 'snapshot-stale' : r.error;
+        r.error === 'not-held'
+          ? 'snapshot-not-covered'
+          : r.error === 'regresses' || r.error === 'stale'
+            ? 'snapshot-stale'
+            : r.error;
       return this.reject(f.docId, reason);
     }
     this.send(encodeFrame({ type: 'done', docId: f.docId, op: 'snapshot', blobId: null }));

@@ -13,6 +13,7 @@ import {
   judgeSnapshot,
   type AppendError,
   type AppendRules,
+  type ParentCheck,
   type BlobError,
   type CreateError,
   type Covers,
@@ -138,6 +139,7 @@ export class MemoryRelayStore implements RelayStore {
     docId: string,
     envelope: Uint8Array,
     covers: Covers,
+    parentCheck?: ParentCheck,
   ): Promise<Result<{ relaySeq: number; deleted: number }, SnapshotError>> {
     this.#open();
     checkCovers(covers);
@@ -149,6 +151,7 @@ export class MemoryRelayStore implements RelayStore {
       return max;
     });
     if (verdict) return err(verdict);
+    if (parentCheck && !parentCheck(d.snapshot?.envelope)) return err('stale');
     const gone = new Set<StoredUpdate>();
     for (const [device, max] of covers) {
       const seqs = d.byDevice.get(device);

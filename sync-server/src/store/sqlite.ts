@@ -20,6 +20,7 @@ import {
   judgeSnapshot,
   type AppendError,
   type AppendRules,
+  type ParentCheck,
   type BlobError,
   type CreateError,
   type Covers,
@@ -301,6 +302,7 @@ export class SqliteRelayStore implements RelayStore {
     docId: string,
     envelope: Uint8Array,
     covers: Covers,
+    parentCheck?: ParentCheck,
   ): Promise<Result<{ relaySeq: number; deleted: number }, SnapshotError>> {
     checkCovers(covers);
     const r = this.#write<{ relaySeq: number; deleted: number }, SnapshotError>(() => {
@@ -312,6 +314,7 @@ export class SqliteRelayStore implements RelayStore {
         (device) => this.#q.maxDeviceSeq.get(docId, device)?.m ?? undefined,
       );
       if (verdict) return err(verdict);
+      if (parentCheck && !parentCheck(current ? bytes(current.envelope) : undefined)) return err('stale');
       let deleted = 0;
       for (const [device, max] of covers) deleted += this.#q.deleteCovered.run(docId, device, max).changes;
       const head = this.#q.bumpHead.get(this.#now(), docId);

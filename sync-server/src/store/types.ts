@@ -87,7 +87,10 @@ export function judgeAppend(
 }
 /** `not-held`: the snapshot names updates the store never received (it must not cover a moving target it
  * cannot see); `regresses`: it covers less than the current snapshot, which would lose data. */
-export type SnapshotError = 'unknown-doc' | 'not-held' | 'regresses' | StorageFailure;
+export type SnapshotError = 'unknown-doc' | 'not-held' | 'regresses' | 'stale' | StorageFailure;
+/** Judges the current snapshot's envelope (undefined: none) inside applySnapshot's transaction, after the
+ * coverage rules; false → `stale` (the relay uses it to keep the snapshot chain linear). */
+export type ParentCheck = (current: Uint8Array | undefined) => boolean;
 export type BlobError = 'unknown-doc' | 'blob-exists' | StorageFailure;
 
 export interface RelayStore {
@@ -114,6 +117,7 @@ export interface RelayStore {
     docId: string,
     envelope: Uint8Array,
     covers: Covers,
+    parentCheck?: ParentCheck,
   ): Promise<Result<{ relaySeq: number; deleted: number }, SnapshotError>>;
   /** Removes the document, its updates, snapshot and blobs. `false`: there was no such document. */
   deleteDoc(docId: string): Promise<Result<boolean, StorageFailure>>;
