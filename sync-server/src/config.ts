@@ -25,6 +25,7 @@ export interface Config {
   readonly maxFrameBytes?: number;
   readonly framesPerSecond?: number;
   readonly documentsPerConnection?: number;
+  readonly devicesPerDocument?: number;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -32,7 +33,7 @@ export const DEFAULT_WEB_DIR = path.resolve(here, '../../web/dist');
 
 export const USAGE = `Usage: dure-server [--host HOST] [--port PORT] [--data-dir DIR] [--web-dir DIR] [--store sqlite|memory]
                    [--invite-token TOKEN] [--retention-days N] [--max-frame-bytes N] [--frames-per-second N]
-                   [--docs-per-connection N]
+                   [--docs-per-connection N] [--devices-per-document N]
 
   --host      address to listen on          (env DURE_HOST,     default 127.0.0.1)
   --port      TCP port, 0 = any free port   (env DURE_PORT,     default 8080)
@@ -44,6 +45,7 @@ export const USAGE = `Usage: dure-server [--host HOST] [--port PORT] [--data-dir
   --max-frame-bytes      largest WebSocket message, at most ${MAX_FRAME_BYTES} (env DURE_MAX_FRAME_BYTES)
   --frames-per-second    per connection (env DURE_FRAMES_PER_SECOND)
   --docs-per-connection  documents one connection may open (env DURE_DOCS_PER_CONNECTION)
+  --devices-per-document devices that may write to one document (env DURE_DEVICES_PER_DOCUMENT)
 `;
 
 const FLAGS = {
@@ -57,6 +59,7 @@ const FLAGS = {
   '--max-frame-bytes': 'maxFrameBytes',
   '--frames-per-second': 'framesPerSecond',
   '--docs-per-connection': 'documentsPerConnection',
+  '--devices-per-document': 'devicesPerDocument',
 } as const;
 type Key = (typeof FLAGS)[keyof typeof FLAGS];
 
@@ -85,6 +88,7 @@ export function parseConfig(
     maxFrameBytes: env.DURE_MAX_FRAME_BYTES,
     framesPerSecond: env.DURE_FRAMES_PER_SECOND,
     documentsPerConnection: env.DURE_DOCS_PER_CONNECTION,
+    devicesPerDocument: env.DURE_DEVICES_PER_DOCUMENT,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -114,13 +118,17 @@ export function parseConfig(
     return err('invalid', `--invite-token is longer than ${MAX_INVITE_TOKEN_BYTES} bytes`);
   }
   const numbers: Partial<
-    Record<'retentionDays' | 'maxFrameBytes' | 'framesPerSecond' | 'documentsPerConnection', number>
+    Record<
+      'retentionDays' | 'maxFrameBytes' | 'framesPerSecond' | 'documentsPerConnection' | 'devicesPerDocument',
+      number
+    >
   > = {};
   const bounds = {
     retentionDays: [1, 36_500],
     maxFrameBytes: [1024, MAX_FRAME_BYTES],
     framesPerSecond: [1, 1_000_000],
     documentsPerConnection: [1, 1_000_000],
+    devicesPerDocument: [1, 1_000_000],
   } as const;
   for (const key of Object.keys(bounds) as (keyof typeof bounds)[]) {
     const v = raw[key]?.trim();

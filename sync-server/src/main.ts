@@ -49,6 +49,7 @@ async function main(): Promise<number> {
     limits: {
       ...(config.framesPerSecond ? { framesPerSecond: config.framesPerSecond } : {}),
       ...(config.documentsPerConnection ? { documentsPerConnection: config.documentsPerConnection } : {}),
+      ...(config.devicesPerDocument ? { devicesPerDocument: config.devicesPerDocument } : {}),
     },
   });
   const sweep = config.retentionDays ? startRetentionSweep(store, config.retentionDays, logger) : undefined;

@@ -202,6 +202,28 @@ describe('limit flags', () => {
     expect((await c.closed).code).toBe(CLOSE.tooManyDocuments);
   });
 
+  it('--devices-per-document refuses a new device past the limit (too-many-devices); known devices go on', async () => {
+    const s = await start(['--devices-per-document', '2']);
+    const c = await connect(s);
+    const keys = newDoc();
+    expect(await c.create(keys)).toMatchObject({ type: 'done' });
+    await c.prove(keys);
+    const put = (deviceId: string, seq: number) => {
+      c.send({
+        type: 'update',
+        docId: keys.docId,
+        relaySeq: 0,
+        envelope: sealUpdate(keys, { epoch: 0, deviceId, seq }, bytes('x')),
+      });
+      return c.nextWhere((f) => f.docId === keys.docId && (f.type === 'ack' || f.type === 'reject'));
+    };
+    const [a, b, extra] = [newId(), newId(), newId()];
+    expect(await put(a, 1)).toMatchObject({ type: 'ack' });
+    expect(await put(b, 1)).toMatchObject({ type: 'ack' });
+    expect(await put(extra, 1)).toMatchObject({ type: 'reject', reason: 'too-many-devices' });
+    expect(await put(a, 2)).toMatchObject({ type: 'ack', seq: 2 });
+  });
+
   it('--max-frame-bytes refuses a bigger message with 1009; --frames-per-second closes a flood (4003)', async () => {
     const s = await start(['--max-frame-bytes', '2048', '--frames-per-second', '5']);
     const big = await connect(s);
@@ -219,6 +241,7 @@ describe('limit flags', () => {
       ['--retention-days', '0'],
       ['--max-frame-bytes', '99999999999'],
       ['--frames-per-second', 'x'],
+      ['--devices-per-document', '0'],
     ]) {
       expect((await runServer(args)).code).toBe(2);
     }
