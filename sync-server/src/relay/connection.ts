@@ -139,12 +139,18 @@ export class RelayConnection implements Subscriber {
   private chain: Promise<void> = Promise.resolve();
   private queued = 0;
   private closed = false;
+  /** A socket that sends nothing would otherwise hold a connection slot forever: it gets the same fixed
+   * deadline as an unanswered challenge (close 4004), cleared by its first frame of any kind. */
+  private silence: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly socket: FrameSocket,
     private readonly ctx: RelayContext,
   ) {
     this.frames = new WindowCounter(ctx.limits.framesPerSecond);
+    this.silence = setTimeout(() => this.fail(CLOSE.proveTimeout, 'no frame'), ctx.limits.proveDeadlineMs);
+    // The server's lifetime is the socket's, not this timer's.
+    this.silence.unref?.();
   }
 
   /** Everything in flight has been handled (for a graceful shutdown). */
@@ -154,6 +160,7 @@ export class RelayConnection implements Subscriber {
 
   receive(data: Uint8Array, isBinary: boolean): void {
     if (this.closed) return;
+    this.stopSilence();
     this.ctx.counters.framesIn++;
     this.ctx.counters.bytesIn += data.length;
     if (!isBinary) return this.fail(CLOSE.malformed, 'text frame');
@@ -175,6 +182,7 @@ export class RelayConnection implements Subscriber {
   /** The socket closed (either side): forget every subscription and timer. */
   closedBySocket(): void {
     this.closed = true;
+    this.stopSilence();
     for (const docId of [...this.docs.keys()]) this.drop(docId);
   }
 
@@ -441,6 +449,11 @@ export class RelayConnection implements Subscriber {
   }
 
   /** Closes only this connection, with a named code. */
+  private stopSilence(): void {
+    if (this.silence) clearTimeout(this.silence);
+    this.silence = undefined;
+  }
+
   private fail(code: CloseCode, reason: string): void {
     if (this.closed) return;
     this.closed = true;
