@@ -8,6 +8,7 @@ import {
   BlobStore,
   BroadcastChannelNotifier,
   err,
+  formatFragment,
   Keyring,
   Library,
   LOCAL_DOC_ORIGIN,
@@ -18,6 +19,7 @@ import {
   parseFragment,
   setDocTitle,
   StorageError,
+  viewCapabilityOf,
   WebLocksLeaderElection,
   type ChangeNotifier,
   type DocSecrets,
@@ -104,6 +106,7 @@ type Listeners = { [K in keyof DocEvents]: Set<DocEvents[K]> };
 
 class Opened implements OpenedDoc {
   readonly problems;
+  readonly fragments: { readonly edit?: string; readonly view: string };
   private readonly listeners: Listeners = { saved: new Set(), error: new Set(), 'local-change': new Set() };
   private closed = false;
 
@@ -114,6 +117,11 @@ class Opened implements OpenedDoc {
     readonly ydoc: Y.Doc,
   ) {
     this.problems = local.problems;
+    const cap = secrets.capability;
+    this.fragments = {
+      ...(cap.kind === 'edit' ? { edit: formatFragment(cap) } : {}),
+      view: formatFragment(viewCapabilityOf(cap)),
+    };
     ydoc.on('updateV2', this.onUpdate);
     // Not removed on close: a document whose last flush failed keeps retrying after its page is gone.
     local.on('saved', () => {

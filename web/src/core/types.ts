@@ -35,6 +35,8 @@ export interface DocEvents {
 export interface OpenedDoc {
   readonly docId: string;
   readonly kind: 'edit' | 'view';
+  /** Link fragments (without '#') that grant this document: `edit` only for an edit capability. */
+  readonly fragments: { readonly edit?: string; readonly view: string };
   readonly ydoc: Y.Doc;
   /** records that failed to decrypt or decode on open; they were quarantined, not dropped */
   readonly problems: readonly LoadProblem[];

@@ -2,6 +2,7 @@
  * The editor page: title, toolbar, the ProseMirror surface, save state and counts for one document.
  * Closing the page flushes every pending edit before the document is let go.
  */
+import { createPeerList, createShareButton } from '../editor/share';
 import { Editor } from '@tiptap/core';
 import type { AppContext, Page } from '../app';
 import type { CoreError, OpenedDoc } from '../core/types';
@@ -180,7 +181,15 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
     });
     mount(
       el,
-      h('div', { class: 'doc-head' }, title.el, status.el, createDocActions(editor)),
+      h(
+        'div',
+        { class: 'doc-head' },
+        title.el,
+        status.el,
+        createPeerList(),
+        createShareButton(doc),
+        createDocActions(editor),
+      ),
       readOnlyNote,
       toolbar.el,
       surface,
