@@ -14,6 +14,7 @@ import { deriveDocKeys, newEditCapability, viewCapabilityOf } from '@dure/shared
 import type { DocKeys } from '@dure/shared/local/api';
 import { newId, sealUpdate, type Frame } from '@dure/shared/protocol/index';
 import { afterAll, describe, expect, it } from 'vitest';
+import { serverEnv, watchServer } from './helpers';
 import { TestClient } from './relay-client';
 
 const pkgDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -51,35 +52,14 @@ async function startOnTmpfs(): Promise<NsServer> {
   const script = `mount -t tmpfs -o size=4m tmpfs "$DURE_FULL_DIR" && exec "$0" --import tsx src/main.ts --port 0 --data-dir "$DURE_FULL_DIR/data" --web-dir "$DURE_FULL_DIR/none"`;
   const child = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, process.execPath], {
     cwd: pkgDir,
-    env: {
-      ...process.env,
-      DURE_HOST: '',
-      DURE_PORT: '',
-      DURE_DATA_DIR: '',
-      DURE_WEB_DIR: '',
-      DURE_FULL_DIR: mountPoint,
-    },
+    env: serverEnv({ DURE_FULL_DIR: mountPoint }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exited = new Promise<number | string>((resolve) =>
-    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    const onData = (): void => {
-      const m = /Dure listening on (http:\/\/\S+)/.exec(out);
-      if (m?.[1]) resolve(m[1]);
-    };
-    child.stdout.on('data', onData);
-    void exited.then((code) => reject(new Error(`server exited (${code}) before listening: ${err}`)));
-  });
+  const { url, port, exited } = await watchServer(child);
   return {
     pid: child.pid!,
     url,
-    port: Number(new URL(url).port),
+    port,
     exited,
     alive: () => child.exitCode === null && child.signalCode === null,
     kill: (s) => child.kill(s),

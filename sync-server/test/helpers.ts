@@ -15,16 +15,22 @@ export interface Running {
   readonly exited: Promise<number | string>;
 }
 
-export async function startServer(args: readonly string[], env: Record<string, string> = {}): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
-    cwd: pkgDir,
-    env: { ...process.env, DURE_HOST: '', DURE_PORT: '', DURE_DATA_DIR: '', DURE_WEB_DIR: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** The environment for a spawned server: the caller's, without the developer's own DURE_* settings. */
+export const serverEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+  ...process.env,
+  DURE_HOST: '',
+  DURE_PORT: '',
+  DURE_DATA_DIR: '',
+  DURE_WEB_DIR: '',
+  ...extra,
+});
+
+/** Collects a spawned server's output and resolves once it prints the URL it listens on. */
+export async function watchServer(child: ChildProcess): Promise<Running> {
   let out = '';
   let err = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
   const exited = new Promise<number | string>((resolve) =>
     child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
   );
@@ -32,14 +38,23 @@ export async function startServer(args: readonly string[], env: Record<string, s
     const onData = (): void => {
       const m = /Dure listening on (http:\/\/\S+)/.exec(out);
       if (m?.[1]) {
-        child.stdout.off('data', onData);
+        child.stdout!.off('data', onData);
         resolve(m[1]);
       }
     };
-    child.stdout.on('data', onData);
+    child.stdout!.on('data', onData);
     void exited.then((code) => reject(new Error(`server exited (${code}) before listening: ${err}`)));
   });
   return { child, url, port: Number(new URL(url).port), stdout: () => out, stderr: () => err, exited };
+}
+
+export function startServer(args: readonly string[], env: Record<string, string> = {}): Promise<Running> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+    cwd: pkgDir,
+    env: serverEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return watchServer(child);
 }
 
 /** Runs the server to completion (for argument errors). */
