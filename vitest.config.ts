@@ -51,6 +51,16 @@ export default defineConfig({
         },
       },
       {
+        // across packages: the real sync-server process on a free port, driven by the real client engine
+        test: {
+          name: 'integration',
+          root: 'test',
+          include: ['integration/**/*.test.ts'],
+          environment: 'node',
+          passWithNoTests: true,
+        },
+      },
+      {
         // the benchmark's own code (statistics, trace replay); the benchmark itself runs with `npm run bench`
         test: { name: 'bench', root: 'test', include: ['bench/**/*.test.ts'], environment: 'node' },
       },
