@@ -123,6 +123,9 @@ export class LocalDoc {
   private readonly applied = new Set<string>();
   /** update records known to exist since the last snapshot, with their sizes */
   private readonly unsnapshotted = new Map<string, number>();
+  /** open holdRemote() holds, and other tabs' records read meanwhile (applied on the last release) */
+  private holds = 0;
+  private held: Opened[] = [];
   private pruneAt = PRUNE_AT;
   private pruning: Promise<void> | undefined;
   private leader = false;
@@ -376,8 +379,34 @@ export class LocalDoc {
     }
   }
 
+  /**
+   * Holds back other tabs' records (read and authenticated, not applied to the Y.Doc) until every
+   * returned release has been called; then they are applied in one transaction. The editor holds while
+   * an IME composition is open (shared/src/editor/README.md, "Remote updates and an open composition").
+   * A held record is not marked applied, so compaction neither folds nor deletes it meanwhile.
+   */
+  holdRemote(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds--;
+      if (this.holds > 0 || this.held.length === 0) return;
+      const queued = this.held;
+      this.held = [];
+      if (this.state === 'closed') return; // still in storage: the next open reads them
+      this.applyUpdates(queued, 'later');
+      this.maybeCompact(false);
+    };
+  }
+
   private applyUpdates(good: readonly Opened[], phase: 'load' | 'later'): void {
     if (good.length === 0) return;
+    if (phase === 'later' && this.holds > 0) {
+      for (const g of good) if (!this.held.some((h) => h.key === g.key)) this.held.push(g);
+      return;
+    }
     try {
       // One transaction (one 'update' event, one editor re-render) without mergeUpdatesV2, which would
       // re-encode a large snapshot just to join it with a few small updates.
