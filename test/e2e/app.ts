@@ -11,10 +11,24 @@ export interface DureHandle {
     getText(): string;
     getHTML(): string;
     isEditable: boolean;
-    commands: { focus(pos?: unknown): boolean; setTextSelection(pos: number): boolean };
-    state: { doc: { content: { size: number } }; selection: { from: number; to: number } };
+    commands: {
+      focus(pos?: unknown): boolean;
+      setTextSelection(pos: number): boolean;
+      insertContent(value: unknown): boolean;
+    };
+    state: {
+      doc: {
+        content: { size: number };
+        childCount: number;
+        child(i: number): { nodeSize: number; content: { size: number } };
+      };
+      selection: { from: number; to: number };
+    };
   };
-  ydoc: { getXmlFragment(name?: string): { toString(): string } };
+  ydoc: {
+    getXmlFragment(name?: string): { toString(): string };
+    getMap(name: string): { get(key: string): unknown; set(key: string, value: unknown): void };
+  };
   docId: string;
 }
 
@@ -42,14 +56,15 @@ export async function waitForEditor(page: Page, docId?: string): Promise<string>
  * To the document list the way a user goes there: inside the app through the fragment route (the
  * open document is closed by the app), or by loading the app when the page is elsewhere.
  */
-export async function gotoList(page: Page): Promise<void> {
-  if (page.url().startsWith(appUrl())) await page.evaluate(() => (location.hash = '#/'));
-  else await page.goto(appUrl());
+export async function gotoList(page: Page, base: string = appUrl()): Promise<void> {
+  if (page.url().startsWith(base)) await page.evaluate(() => (location.hash = '#/'));
+  else await page.goto(base);
   await expect(page.getByTestId('document-list')).toBeVisible();
 }
 
-export async function createDocument(page: Page): Promise<string> {
-  await gotoList(page);
+/** `base`: the app's address when it is not the shared webServer's (a private server, a proxy). */
+export async function createDocument(page: Page, base: string = appUrl()): Promise<string> {
+  await gotoList(page, base);
   await page.getByTestId('new-document').click();
   return waitForEditor(page);
 }
@@ -77,7 +92,8 @@ export async function focusEnd(page: Page): Promise<void> {
  */
 export async function waitForSaved(page: Page): Promise<void> {
   const status = page.getByTestId('sync-status');
-  await expect(status).toHaveAttribute('data-state', 'local');
+  // Any state: with a relay configured (issue #4) it is connecting/synced/offline, not 'local'.
+  await expect(status).toHaveAttribute('data-state', /^(local|offline|connecting|synced|error)$/);
   await expect(status).not.toHaveAttribute('data-saving', 'true');
 }
 
@@ -177,3 +193,94 @@ export function findPlaintext(page: Page, words: readonly string[]): Promise<str
     }
   }, words);
 }
+
+// ---- collaboration (issue #4) ------------------------------------------------------------------------
+
+/**
+ * Bounds for waiting on the network: the engine's reconnect backoff grows to 30 s (with jitter), so a
+ * reconnect after an outage may take that long before the catch-up. A bound against hangs, not a timing.
+ */
+export const SYNC_TIMEOUT = 60_000;
+
+export const syncStatus = (page: Page) => page.getByTestId('sync-status');
+
+/** data-state and data-pending of sync-status, read together (they change independently). */
+export function readSyncStatus(page: Page): Promise<{ state: string | null; pending: number }> {
+  return syncStatus(page).evaluate((el) => ({
+    state: el.getAttribute('data-state'),
+    pending: Number(el.getAttribute('data-pending')),
+  }));
+}
+
+/** The page's status says: a relay delivered its catch-up and acknowledged every local change. */
+export async function waitForSynced(page: Page, timeout = SYNC_TIMEOUT): Promise<void> {
+  await expect
+    .poll(() => readSyncStatus(page), { timeout, message: 'sync-status data-state=synced data-pending=0' })
+    .toEqual({ state: 'synced', pending: 0 });
+}
+
+/** The edit and view links from the share dialog (edit is null for a view capability). */
+export async function shareLinks(page: Page): Promise<{ edit: string | null; view: string }> {
+  await page.getByTestId('share-document').click();
+  const dialog = page.getByTestId('share-dialog');
+  await expect(dialog).toBeVisible();
+  const view = await page.getByTestId('share-view-link').inputValue();
+  const editField = page.getByTestId('share-edit-link');
+  const edit = (await editField.count()) > 0 ? await editField.inputValue() : null;
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  return { edit, view };
+}
+
+/** The same link on another server address (a profile that reaches the server another way). */
+export function linkOn(link: string, baseUrl: string): string {
+  const i = link.indexOf('#');
+  if (i < 0) throw new Error(`not a link with a fragment: ${link}`);
+  return new URL(baseUrl).origin + '/' + link.slice(i);
+}
+
+/** Opens an edit or view link in this page and waits for its document's editor (editable or not). */
+export async function openLink(page: Page, link: string): Promise<string> {
+  await page.goto(link);
+  await expect(page.getByTestId('editor')).toBeVisible();
+  await page.waitForFunction(() => !!window.__dure?.editor && !!window.__dure.docId);
+  return page.evaluate(() => window.__dure!.docId);
+}
+
+/** Puts the caret at the start or end of the i-th top-level block (a paragraph) and focuses the editor. */
+export async function caretIn(page: Page, block: number, where: 'start' | 'end'): Promise<void> {
+  await editorContent(page).click();
+  await page.evaluate(
+    ([i, at]) => {
+      const ed = window.__dure!.editor;
+      const doc = ed.state.doc;
+      if (i >= doc.childCount) throw new Error(`no block ${i}: the document has ${doc.childCount}`);
+      let pos = 0;
+      for (let k = 0; k < i; k++) pos += doc.child(k).nodeSize;
+      pos += 1 + (at === 'end' ? doc.child(i).content.size : 0);
+      ed.commands.setTextSelection(pos);
+      ed.commands.focus();
+    },
+    [block, where] as const,
+  );
+}
+
+/** Waits until both pages show the same document text, and returns it. */
+export async function waitForSameText(a: Page, b: Page, timeout = SYNC_TIMEOUT): Promise<string> {
+  let text = '';
+  await expect
+    .poll(
+      async () => {
+        const [ta, tb] = await Promise.all([editorText(a), editorText(b)]);
+        text = ta;
+        return ta === tb;
+      },
+      { timeout, message: 'both profiles show the same text' },
+    )
+    .toBe(true);
+  return text;
+}
+
+/** The names in the who-is-here list (peer items), in order. */
+export const peerNames = (page: Page): Promise<string[]> =>
+  page.getByTestId('peer-list').getByTestId('peer').allInnerTexts();

@@ -1,0 +1,101 @@
+/**
+ * Proves: compaction and joining from the snapshot. Two profiles write many small acknowledged updates
+ * (one envelope each: the test waits for the relay's ack count to grow after every word) until the relay
+ * holds a snapshot; the relay then holds fewer update envelopes than were written (the covered ones are
+ * hard-deleted), so a third profile that opens the link afterwards can only have the full text from the
+ * snapshot, and it shows it. A private server keeps the relay's /metrics about this document alone.
+ */
+import type { Page } from '@playwright/test';
+import {
+  caretIn,
+  createDocument,
+  editorText,
+  linkOn,
+  openLink,
+  shareLinks,
+  waitForSameText,
+  waitForSynced,
+} from './app';
+import { expect, test } from './fixtures';
+import { startPrivateServer, type PrivateServer } from './server';
+
+/** Far above the engine's ~100 updates; a bound, so a missing compaction fails instead of looping on. */
+const MAX_UPDATES = 260;
+
+let server: PrivateServer;
+test.beforeEach(async () => {
+  server = await startPrivateServer();
+});
+test.afterEach(async () => {
+  await server.stop();
+});
+
+const metric = async (name: string): Promise<number> => (await server.metrics()).get(name) ?? 0;
+
+/** Types one word and waits until the relay has acknowledged one more update: one envelope per word. */
+async function writeOneUpdate(page: Page, word: string): Promise<void> {
+  const before = await metric('dure_acks_total');
+  await page.keyboard.type(word);
+  await expect
+    .poll(() => metric('dure_acks_total'), { intervals: [20, 50, 100], message: `an ack for "${word}"` })
+    .toBeGreaterThan(before);
+}
+
+test('a third profile opens the link after compaction and gets the whole document from the snapshot', async ({
+  browser,
+}) => {
+  test.setTimeout(240_000);
+  const ctxA = await browser.newContext();
+  const ctxB = await browser.newContext();
+  const ctxC = await browser.newContext();
+  try {
+    const a = await ctxA.newPage();
+    const b = await ctxB.newPage();
+    const docId = await createDocument(a, server.url);
+    await caretIn(a, 0, 'start');
+    await a.keyboard.type('A:');
+    await a.keyboard.press('Enter');
+    await a.keyboard.type('B:');
+    await waitForSynced(a);
+    const { edit } = await shareLinks(a);
+    expect(await openLink(b, linkOn(edit!, server.url))).toBe(docId);
+    await expect(b.getByTestId('editor')).toContainText('B:');
+    await waitForSynced(b);
+    await caretIn(a, 0, 'end');
+    await caretIn(b, 1, 'end');
+
+    let textA = 'A:';
+    let textB = 'B:';
+    let written = 0;
+    while ((await metric('dure_store_snapshots')) === 0) {
+      expect(written, 'updates written without a snapshot on the relay').toBeLessThan(MAX_UPDATES);
+      // Mostly A, sometimes B, so the snapshot covers two devices; Hangul too.
+      if (written % 5 === 4) {
+        const w = ` b${written}`;
+        await writeOneUpdate(b, w);
+        textB += w;
+      } else {
+        const w = written % 7 === 0 ? ` 낱말${written}` : ` a${written}`;
+        await writeOneUpdate(a, w);
+        textA += w;
+      }
+      written++;
+    }
+    const expected = `${textA}\n\n${textB}`;
+    await waitForSynced(a);
+    await waitForSynced(b);
+    expect(await waitForSameText(a, b)).toBe(expected);
+    // The snapshot replaced what it covers: the relay holds fewer updates than were acknowledged.
+    const held = await metric('dure_store_updates');
+    expect(held).toBeLessThan(written);
+
+    const c = await ctxC.newPage();
+    expect(await openLink(c, linkOn(edit!, server.url))).toBe(docId);
+    await waitForSynced(c);
+    await expect.poll(() => editorText(c), { timeout: 30_000 }).toBe(expected);
+  } finally {
+    await ctxA.close();
+    await ctxB.close();
+    await ctxC.close();
+  }
+});
