@@ -7,6 +7,8 @@ import { App } from './app';
 import { LocalCore } from './core/local-core';
 import { renderFatal } from './pages/fatal';
 import { registerServiceWorker } from './sw-register';
+import { syncEngine } from './sync/engine';
+import { syncConfig } from './sync/config';
 
 async function boot(): Promise<void> {
   const root = document.getElementById('app');
@@ -20,6 +22,7 @@ async function boot(): Promise<void> {
   try {
     // A newer Dure opened in another tab needs to upgrade the database: this tab lets go of it.
     core = await LocalCore.open({
+      ...(syncEngine ? { sync: { engine: syncEngine, config: () => syncConfig() } } : {}),
       onVersionChange: () =>
         started.app?.bannerArea.show('version', {
           kind: 'error',

@@ -28,7 +28,15 @@ import {
   type StorageErrorCode,
 } from '@dure/shared';
 import { DB_NAME, IdbStorage } from '../storage/idb';
+import { openSyncView, STATUS_CHANNEL, type SyncConfig, type SyncEngine, type SyncView } from '../sync/doc-sync';
 import type { AppCore, CoreError, DocEvents, LockControl, OpenedDoc } from './types';
+
+/** The sync engine and where to find the relay; without it every document stays on this device. */
+export interface CoreSyncOptions {
+  readonly engine: SyncEngine;
+  /** read when each document opens, so changed settings apply to documents opened afterwards */
+  config(): SyncConfig;
+}
 
 /** How long erasing waits for other tabs to let go of the database before saying so. */
 const ERASE_BLOCKED_MS = 5000;
@@ -115,6 +123,7 @@ class Opened implements OpenedDoc {
     private readonly secrets: DocSecrets,
     private readonly local: LocalDoc,
     readonly ydoc: Y.Doc,
+    readonly sync: SyncView,
   ) {
     this.problems = local.problems;
     const cap = secrets.capability;
@@ -176,6 +185,8 @@ class Opened implements OpenedDoc {
     if (this.closed) return;
     this.closed = true;
     this.ydoc.off('updateV2', this.onUpdate);
+    // The session first: its last batch goes to its outbox while the Y.Doc is still alive.
+    await this.sync.close().catch((e: unknown) => console.error('closing the sync session failed', e));
     try {
       await this.local.close();
       this.ydoc.destroy();
@@ -204,6 +215,7 @@ export class LocalCore implements AppCore {
   private constructor(
     private readonly storage: IdbStorage,
     private readonly keyring: Keyring,
+    private readonly syncOptions: CoreSyncOptions | undefined,
   ) {
     this.lock = new Lock(keyring);
     this.library = new Library(storage, keyring);
@@ -216,10 +228,10 @@ export class LocalCore implements AppCore {
   }
 
   /** Rejects with StorageError('unavailable') when the browser gives no IndexedDB. */
-  static async open(opts: { onVersionChange?: () => void } = {}): Promise<LocalCore> {
+  static async open(opts: { onVersionChange?: () => void; sync?: CoreSyncOptions } = {}): Promise<LocalCore> {
     const storage = await IdbStorage.open({ onVersionChange: opts.onVersionChange });
     const keyring = await Keyring.open(storage, storage.deviceKeys());
-    return new LocalCore(storage, keyring);
+    return new LocalCore(storage, keyring, opts.sync);
   }
 
   private readonly failing = new Map<string, StorageErrorCode>();
@@ -285,7 +297,11 @@ export class LocalCore implements AppCore {
     });
   }
 
-  openDoc(docId: string): Promise<Result<OpenedDoc, CoreError>> {
+  /**
+   * `sync: false` opens without a session (renaming from the list): the engine seals changes it did
+   * not see the next time a session starts on the document.
+   */
+  openDoc(docId: string, opts: { sync?: boolean } = {}): Promise<Result<OpenedDoc, CoreError>> {
     return attempt(async () => {
       const s = await this.keyring.getDocSecrets(docId);
       if (!s.ok) return err(mapKeyring(s.error));
@@ -296,7 +312,18 @@ export class LocalCore implements AppCore {
         notifier: this.notifier,
       });
       if (!local.ok) return err(local.error);
-      return ok(new Opened(this, s.value, local.value, local.value.ydoc));
+      const sync = openSyncView({
+        docId,
+        ydoc: local.value.ydoc,
+        keys: s.value.keys,
+        docKey: s.value.docKey,
+        storage: this.storage,
+        engine: opts.sync === false ? undefined : this.syncOptions?.engine,
+        config: this.syncOptions?.config() ?? { url: undefined, user: { name: '', color: '#455a64' } },
+        ...(typeof navigator !== 'undefined' && navigator.locks ? { locks: navigator.locks } : {}),
+        ...(typeof BroadcastChannel !== 'undefined' ? { channel: () => new BroadcastChannel(STATUS_CHANNEL) } : {}),
+      });
+      return ok(new Opened(this, s.value, local.value, local.value.ydoc, sync));
     });
   }
 
@@ -312,7 +339,7 @@ export class LocalCore implements AppCore {
 
   renameDoc(docId: string, title: string): Promise<Result<void, CoreError>> {
     return attempt(async () => {
-      const opened = await this.openDoc(docId);
+      const opened = await this.openDoc(docId, { sync: false });
       if (!opened.ok) return opened;
       try {
         setDocTitle(opened.value.ydoc, title);

@@ -5,6 +5,7 @@
  */
 import type * as Y from 'yjs';
 import type { DocSummary, LoadProblem, Result, StorageErrorCode } from '@dure/shared';
+import type { SyncView } from '../sync/doc-sync';
 
 export type CoreError = 'locked' | 'missing' | 'corrupt' | StorageErrorCode;
 
@@ -38,6 +39,8 @@ export interface OpenedDoc {
   /** Link fragments (without '#') that grant this document: `edit` only for an edit capability. */
   readonly fragments: { readonly edit?: string; readonly view: string };
   readonly ydoc: Y.Doc;
+  /** the link to relays: status, who is here, presence (one tab per document runs the session) */
+  readonly sync: SyncView;
   /** records that failed to decrypt or decode on open; they were quarantined, not dropped */
   readonly problems: readonly LoadProblem[];
   on<K extends keyof DocEvents>(event: K, cb: DocEvents[K]): () => void;

@@ -1,5 +1,6 @@
 /**
- * Shows where this document's edits are: the sync-status element, and a notice for records set aside
+ * Shows where this document's edits are (this device's storage, and the relay through the sync
+ * session or the tab that runs it): the sync-status element, and a notice for records set aside
  * on open. (The app shell shows the banner while writes fail: that outlives this page.)
  */
 import type { OpenedDoc } from '../core/types';
@@ -24,6 +25,8 @@ export function trackSaveState(
   );
   disposer.add(doc.on('saved', () => status.set('saved')));
   disposer.add(doc.on('error', () => status.set('error')));
+  status.setSync(doc.sync.status);
+  disposer.add(doc.sync.on('status', (s) => status.setSync(s)));
   if (doc.problems.length > 0) {
     banners.show('quarantine', {
       kind: 'warn',

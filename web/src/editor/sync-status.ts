@@ -1,10 +1,14 @@
 /**
- * The automation contract's sync-status element. No relay exists yet, so data-state is 'local' and
- * data-pending (changes no relay has acknowledged) is 0; data-saving says whether edits are still on
- * their way to this device's storage.
+ * The automation contract's sync-status element. data-state is the sync session's state (`local`
+ * while no relay is configured), data-pending the changes no relay has acknowledged yet, data-saving
+ * whether edits are still on their way to this device's storage. The label speaks about the relay
+ * when there is one, and about this device otherwise; a failed local write wins over both.
  */
+import type { SyncStatus as EngineStatus } from '@dure/shared/sync/types';
 import { h } from '../ui/dom';
 import { t } from '../i18n/i18n';
+import { LOCAL_STATUS, problemLines, statusText } from '../sync/status-text';
+import { infoDialog } from '../ui/dialogs';
 
 export type LocalSaveState = 'saved' | 'saving' | 'error';
 
@@ -19,6 +23,7 @@ export class SyncStatus {
   private readonly label = h('span', { class: 'sync-label' });
   private labelTimer: ReturnType<typeof setTimeout> | undefined;
   private shown: LocalSaveState = 'saved';
+  private sync: EngineStatus = LOCAL_STATUS;
   readonly el = h(
     'span',
     {
@@ -29,8 +34,17 @@ export class SyncStatus {
     h('span', { class: 'sync-dot', attrs: { 'aria-hidden': 'true' } }),
     this.label,
   );
+  /** Opens the list of transports and problems; hidden while there is no relay. */
+  readonly details = h('button', {
+    class: 'btn small sync-details',
+    testid: 'sync-details',
+    text: t('sync.details'),
+    attrs: { type: 'button' },
+    on: { click: () => void this.openDetails() },
+  });
 
   constructor() {
+    this.details.hidden = true;
     this.set('saved');
   }
 
@@ -46,6 +60,17 @@ export class SyncStatus {
     this.show(state);
   }
 
+  /** The session's status (or the leader tab's): data-state and data-pending follow it at once. */
+  setSync(s: EngineStatus): void {
+    this.sync = s;
+    this.el.dataset.state = s.state;
+    this.el.dataset.pending = String(s.pending);
+    this.el.dataset.problems = String(s.problems.length);
+    this.details.hidden = s.state === 'local';
+    this.details.dataset.problems = String(s.problems.length);
+    this.show(this.shown);
+  }
+
   /** Stops the pending label change (the page is closing). */
   dispose(): void {
     clearTimeout(this.labelTimer);
@@ -56,11 +81,35 @@ export class SyncStatus {
     clearTimeout(this.labelTimer);
     this.labelTimer = undefined;
     this.shown = state;
-    this.el.dataset.error = String(state === 'error');
-    const text = t(state === 'saved' ? 'sync.savedLocal' : state === 'saving' ? 'sync.saving' : 'sync.error');
+    this.el.dataset.error = String(state === 'error' || this.sync.state === 'error');
+    let text: string;
+    let hint: string;
+    if (state === 'error') {
+      text = t('sync.error');
+      hint = t('sync.errorHint');
+    } else if (this.sync.state === 'local') {
+      text = t(state === 'saved' ? 'sync.savedLocal' : 'sync.saving');
+      hint = t(state === 'saved' ? 'sync.savedLocalHint' : 'sync.savingHint');
+    } else {
+      ({ label: text, hint } = statusText(this.sync));
+    }
     if (this.label.textContent !== text) this.label.textContent = text;
-    this.el.title = t(
-      state === 'saved' ? 'sync.savedLocalHint' : state === 'saving' ? 'sync.savingHint' : 'sync.errorHint',
+    this.el.title = hint;
+  }
+
+  private async openDetails(): Promise<void> {
+    const s = this.sync;
+    const { hint } = statusText(s);
+    const problems = problemLines(s);
+    const body = h(
+      'div',
+      { class: 'sync-details-body' },
+      h('p', { text: hint }),
+      h('p', { testid: 'sync-details-pending', text: t('sync.detailsPending', { count: s.pending }) }),
+      problems.length > 0 && h('h3', { text: t('sync.detailsProblems') }),
+      problems.length > 0 &&
+        h('ul', { testid: 'sync-problems' }, ...problems.map((p) => h('li', { class: 'sync-problem', text: p }))),
     );
+    await infoDialog({ title: t('sync.detailsTitle'), testid: 'sync-details-dialog', body });
   }
 }

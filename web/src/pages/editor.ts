@@ -19,6 +19,8 @@ import { trackSaveState } from '../editor/save-state';
 import { createDocActions } from '../editor/doc-actions';
 import { promptLink } from '../editor/link-dialog';
 import { pickAndInsertImage, storeImageFile } from '../editor/image-insert';
+import { attachCarets } from '../editor/carets';
+import { onUserChange } from '../sync/user';
 
 declare global {
   interface Window {
@@ -79,6 +81,31 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
     }
     opened = r.value;
     build(opened);
+  }
+
+  /**
+   * A remote update that decoded still failed to apply: the Y.Doc may be half-changed, so it is
+   * dropped and the document opened again from this device's storage (every acknowledged and
+   * local edit is there); the session restarts with it.
+   */
+  let reopening = false;
+  async function reopen(): Promise<void> {
+    if (reopening || closed) return;
+    reopening = true;
+    disposer.dispose();
+    const doc = opened;
+    opened = undefined;
+    await flushMetaOnClose().catch(() => undefined);
+    if (doc) await doc.close().catch((e: unknown) => console.error('closing the document failed', e));
+    ctx.banners.show('reloaded', {
+      kind: 'warn',
+      testid: 'document-reloaded',
+      text: t('editor.reloaded'),
+      dismissLabel: t('common.dismiss'),
+    });
+    mount(el, h('p', { class: 'hint', text: t('editor.opening') }));
+    reopening = false;
+    await open();
   }
 
   function readOnlyReasonOf(doc: OpenedDoc): string | undefined {
@@ -154,6 +181,18 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
     // never copied over: the records holding it may just have been quarantined.
     if (getDocTitle(doc.ydoc) !== '') doc.setMeta({ title: getDocTitle(doc.ydoc) }).catch(() => undefined);
     const status = trackSaveState(doc, ctx.banners, disposer, () => meta.mark({ updatedAt: Date.now() }));
+    disposer.add(attachCarets(editor, doc.sync));
+    disposer.add(onUserChange((u) => doc.sync.setUser(u)));
+    disposer.add(doc.sync.on('reload-needed', () => void reopen()));
+    const peers = createPeerList(doc.sync);
+    disposer.add(peers.dispose);
+    const viewOnly = h('span', {
+      class: 'view-only-badge',
+      testid: 'view-only',
+      text: t('editor.viewOnlyBadge'),
+      attrs: { title: t('editor.viewOnly') },
+    });
+    viewOnly.hidden = doc.kind !== 'view';
     const toolbar = new Toolbar(
       editor,
       toolbarCommands((cmd, e) => void promptLink(e, (href) => cmd.run(e, href) || setLink(e, href))),
@@ -185,13 +224,16 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
         'div',
         { class: 'doc-head' },
         title.el,
+        viewOnly,
         status.el,
-        createPeerList(),
+        status.details,
+        peers.el,
         createShareButton(doc),
         createDocActions(editor),
       ),
       readOnlyNote,
-      toolbar.el,
+      // A viewer has nothing to format: the toolbar is not shown at all.
+      doc.kind === 'view' ? null : toolbar.el,
       surface,
       counts.el,
     );

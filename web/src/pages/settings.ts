@@ -1,4 +1,4 @@
-/** Settings: language, appearance, the app lock, and persistent storage. */
+/** Settings: language, appearance, sync server and name, the app lock, and persistent storage. */
 import type { AppContext, Page } from '../app';
 import { h, Disposer } from '../ui/dom';
 import { detectLocale, getLocale, isLocale, setLocale, t } from '../i18n/i18n';
@@ -6,6 +6,7 @@ import { applyTheme, loadLanguage, loadTheme, saveLanguage, saveTheme, type Them
 import { renderLockSettings } from './settings-lock';
 import { renderStorageSettings } from './settings-storage';
 import { renderEraseSettings } from './settings-erase';
+import { renderSyncSettings } from './settings-sync';
 
 function select(
   id: string,
@@ -79,6 +80,7 @@ export function renderSettingsPage(ctx: AppContext): Page {
       h('h2', { text: t('settings.appearanceTitle'), attrs: { id: 'set-theme-h' } }),
       h('div', { class: 'field' }, h('label', { text: t('settings.theme'), attrs: { for: 'set-theme' } }), theme),
     ),
+    renderSyncSettings(),
     renderLockSettings(ctx, disposer),
     renderStorageSettings(disposer),
     renderEraseSettings(ctx),

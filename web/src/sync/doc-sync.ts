@@ -1,0 +1,348 @@
+/**
+ * One open document's link to the network, as the page sees it (SyncView). Only one tab per document
+ * runs the sync session: the one holding the Web Lock `dure-sync:<docId>`. It posts its status and
+ * who is here on the BroadcastChannel `dure-sync-status`; other tabs show that and send their edits
+ * through LocalDoc records, which reach the leader's Y.Doc and from there the relay. When the leader
+ * closes the document its lock is released and a waiting tab starts its own session.
+ *
+ * Two sessions on one document's storage would each think they own the outbox, so without Web Locks
+ * (a plain-http LAN page) each tab still runs one: the engine's outbox is per device, and a tab
+ * that resends what another already sent gets `duplicate`, which counts as acknowledged.
+ */
+import type { Awareness } from 'y-protocols/awareness';
+import type * as Y from 'yjs';
+import type { DocKeys, Storage } from '@dure/shared';
+import type { DocSession, PeerInfo, SyncState, SyncStatus, Transport } from '@dure/shared/sync/types';
+import { cleanName, isColor } from './prefs';
+import { LOCAL_STATUS } from './status-text';
+
+/** What the web app needs from shared/src/sync (injected, so the core can run without a relay). */
+export interface SyncEngine {
+  startSession(opts: {
+    ydoc: Y.Doc;
+    keys: DocKeys;
+    storage: Storage;
+    docKey: Uint8Array;
+    transports: Transport[];
+    inviteToken?: Uint8Array;
+  }): Promise<DocSession>;
+  createTransport(url: string): Transport;
+}
+
+/** Read when a document opens: a changed setting applies to documents opened afterwards. */
+export interface SyncConfig {
+  /** the relay's WebSocket URL; undefined = this device only */
+  readonly url: string | undefined;
+  readonly inviteToken?: Uint8Array;
+  readonly user: PeerInfo;
+}
+
+export interface PeerView {
+  readonly clientId: number;
+  readonly name: string;
+  readonly color: string;
+  /** this person: the session's own awareness client, or the leader tab of this same device */
+  readonly self: boolean;
+}
+
+export type SyncRole = 'off' | 'waiting' | 'follower' | 'leader';
+
+export interface SyncViewEvents {
+  status(s: SyncStatus): void;
+  peers(p: readonly PeerView[]): void;
+  /** the session's awareness became available (this tab took the lead) or went away */
+  awareness(a: Awareness | undefined): void;
+  /** applying a remote update failed: the page must reopen the document from storage */
+  'reload-needed'(): void;
+}
+
+export interface SyncView {
+  readonly role: SyncRole;
+  readonly status: SyncStatus;
+  readonly peers: readonly PeerView[];
+  /** the session's y-protocols awareness, only in the tab that runs the session */
+  readonly awareness: Awareness | undefined;
+  on<K extends keyof SyncViewEvents>(event: K, cb: SyncViewEvents[K]): () => void;
+  setUser(user: PeerInfo): void;
+  /** Holds remote updates back (IME composition); a no-op in tabs that do not run the session. */
+  holdRemote(): () => void;
+  /** Closes the session (its last batch is stored first) and lets another tab take over. */
+  close(): Promise<void>;
+}
+
+export const STATUS_CHANNEL = 'dure-sync-status';
+export const lockName = (docId: string): string => `dure-sync:${docId}`;
+
+type Message =
+  | { readonly type: 'ask'; readonly docId: string }
+  | { readonly type: 'status'; readonly docId: string; readonly status: SyncStatus; readonly peers: PeerView[] }
+  | { readonly type: 'gone'; readonly docId: string };
+
+const STATES: readonly SyncState[] = ['local', 'offline', 'connecting', 'synced', 'error'];
+
+/** Messages come from other tabs of this origin; still, take only the shapes this module sends. */
+function parseMessage(m: unknown): Message | undefined {
+  if (typeof m !== 'object' || m === null) return undefined;
+  const r = m as Record<string, unknown>;
+  if (typeof r.docId !== 'string') return undefined;
+  if (r.type === 'ask' || r.type === 'gone') return { type: r.type, docId: r.docId };
+  if (r.type !== 'status') return undefined;
+  const s = r.status as Partial<SyncStatus> | undefined;
+  if (!s || !STATES.includes(s.state as SyncState) || typeof s.pending !== 'number') return undefined;
+  const status: SyncStatus = {
+    state: s.state as SyncState,
+    pending: s.pending,
+    transports: Array.isArray(s.transports) ? s.transports : [],
+    problems: Array.isArray(s.problems) ? s.problems : [],
+  };
+  const peers = Array.isArray(r.peers) ? r.peers.flatMap((p) => sanitizePeer(p, undefined)) : [];
+  return { type: 'status', docId: r.docId, status, peers };
+}
+
+function sanitizePeer(p: unknown, selfId: number | undefined): PeerView[] {
+  if (typeof p !== 'object' || p === null) return [];
+  const r = p as Record<string, unknown>;
+  if (typeof r.clientId !== 'number') return [];
+  const name = typeof r.name === 'string' ? cleanName(r.name) : '';
+  return [
+    {
+      clientId: r.clientId,
+      name,
+      color: isColor(r.color) ? r.color : '#455a64',
+      self: selfId === undefined ? r.self === true : r.clientId === selfId,
+    },
+  ];
+}
+
+/** Everyone the awareness knows with a `user` field, this person first. */
+export function peersOf(awareness: Awareness): PeerView[] {
+  const out: PeerView[] = [];
+  for (const [clientId, state] of awareness.getStates()) {
+    const user = (state as { user?: unknown }).user;
+    out.push(...sanitizePeer({ ...(typeof user === 'object' ? user : {}), clientId }, awareness.clientID));
+  }
+  return out.sort((a, b) => Number(b.self) - Number(a.self) || a.name.localeCompare(b.name) || a.clientId - b.clientId);
+}
+
+type Listeners = { [K in keyof SyncViewEvents]: Set<SyncViewEvents[K]> };
+
+export interface SyncViewOptions {
+  readonly docId: string;
+  readonly ydoc: Y.Doc;
+  readonly keys: DocKeys;
+  readonly docKey: Uint8Array;
+  readonly storage: Storage;
+  readonly engine: SyncEngine | undefined;
+  readonly config: SyncConfig;
+  /** navigator.locks; undefined on pages without Web Locks (each tab then runs its session) */
+  readonly locks?: Pick<LockManager, 'request'>;
+  /** BroadcastChannel for the status; undefined where there is none */
+  readonly channel?: () => BroadcastChannel;
+}
+
+export function openSyncView(opts: SyncViewOptions): SyncView {
+  if (!opts.engine || opts.config.url === undefined) return new OffView(opts.config.user);
+  return new SharedSyncView(opts, opts.engine, opts.config.url);
+}
+
+/** No relay configured: the automation contract's `local` state, and this person alone. */
+class OffView implements SyncView {
+  readonly role = 'off';
+  readonly status = LOCAL_STATUS;
+  readonly awareness = undefined;
+  peers: readonly PeerView[];
+  private readonly listeners = new Set<(p: readonly PeerView[]) => void>();
+  constructor(user: PeerInfo) {
+    this.peers = [{ clientId: 0, ...user, self: true }];
+  }
+  on<K extends keyof SyncViewEvents>(event: K, cb: SyncViewEvents[K]): () => void {
+    if (event !== 'peers') return () => undefined;
+    const f = cb as SyncViewEvents['peers'];
+    this.listeners.add(f);
+    return () => this.listeners.delete(f);
+  }
+  setUser(user: PeerInfo): void {
+    this.peers = [{ clientId: 0, ...user, self: true }];
+    this.listeners.forEach((cb) => cb(this.peers));
+  }
+  holdRemote(): () => void {
+    return () => undefined;
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+const CONNECTING: SyncStatus = Object.freeze({ state: 'connecting', pending: 0, transports: [], problems: [] });
+
+class SharedSyncView implements SyncView {
+  role: SyncRole = 'waiting';
+  status: SyncStatus = CONNECTING;
+  peers: readonly PeerView[];
+  private session: DocSession | undefined;
+  private user: PeerInfo;
+  private closed = false;
+  private readonly abort = new AbortController();
+  private releaseLock: () => void = () => undefined;
+  private readonly lockHeld: Promise<void>;
+  private readonly channel: BroadcastChannel | undefined;
+  private readonly stops: (() => void)[] = [];
+  private readonly listeners: Listeners = {
+    status: new Set(),
+    peers: new Set(),
+    awareness: new Set(),
+    'reload-needed': new Set(),
+  };
+
+  constructor(
+    private readonly opts: SyncViewOptions,
+    private readonly engine: SyncEngine,
+    private readonly url: string,
+  ) {
+    this.user = opts.config.user;
+    this.peers = [{ clientId: 0, ...this.user, self: true }];
+    this.lockHeld = new Promise((resolve) => (this.releaseLock = resolve));
+    try {
+      this.channel = opts.channel?.();
+    } catch {
+      this.channel = undefined;
+    }
+    this.channel?.addEventListener('message', this.onMessage);
+    this.post({ type: 'ask', docId: opts.docId });
+    if (opts.locks) {
+      opts.locks
+        .request(lockName(opts.docId), { signal: this.abort.signal }, async () => {
+          if (this.closed) return;
+          await this.lead();
+          await this.lockHeld;
+        })
+        .catch((e: unknown) => {
+          // AbortError: the page closed while another tab led; anything else leaves this tab a follower.
+          if (!this.closed) console.error('waiting to run the sync session failed', e);
+        });
+    } else void this.lead();
+  }
+
+  get awareness(): Awareness | undefined {
+    return this.session?.awareness;
+  }
+
+  on<K extends keyof SyncViewEvents>(event: K, cb: SyncViewEvents[K]): () => void {
+    (this.listeners[event] as Set<SyncViewEvents[K]>).add(cb);
+    return () => (this.listeners[event] as Set<SyncViewEvents[K]>).delete(cb);
+  }
+
+  setUser(user: PeerInfo): void {
+    this.user = user;
+    if (this.session) this.session.setUser(user);
+    else this.setPeers(this.peers.map((p) => (p.self ? { ...p, ...user } : p)));
+  }
+
+  holdRemote(): () => void {
+    return this.session?.holdRemote() ?? (() => undefined);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.abort.abort();
+    this.stops.splice(0).forEach((f) => f());
+    const session = this.session;
+    this.session = undefined;
+    try {
+      if (session) {
+        await session.close();
+        this.post({ type: 'gone', docId: this.opts.docId });
+      }
+    } finally {
+      this.releaseLock();
+      this.channel?.removeEventListener('message', this.onMessage);
+      this.channel?.close();
+    }
+  }
+
+  private async lead(): Promise<void> {
+    let session: DocSession;
+    try {
+      session = await this.engine.startSession({
+        ydoc: this.opts.ydoc,
+        keys: this.opts.keys,
+        storage: this.opts.storage,
+        docKey: this.opts.docKey,
+        transports: [this.engine.createTransport(this.url)],
+        ...(this.opts.config.inviteToken ? { inviteToken: this.opts.config.inviteToken } : {}),
+      });
+    } catch (e) {
+      console.error('starting the sync session failed', e);
+      this.role = 'leader';
+      this.setStatus({ state: 'error', pending: this.status.pending, transports: [], problems: [] });
+      return;
+    }
+    if (this.closed) {
+      await session.close();
+      return;
+    }
+    this.session = session;
+    this.role = 'leader';
+    session.setUser(this.user);
+    const awareness = session.awareness;
+    const onAwareness = (): void => {
+      this.setPeers(peersOf(awareness));
+      this.broadcast();
+    };
+    awareness.on('change', onAwareness);
+    this.stops.push(() => awareness.off('change', onAwareness));
+    this.stops.push(
+      session.on('status', (s) => {
+        this.setStatus(s);
+        this.broadcast();
+      }),
+    );
+    this.stops.push(session.on('reload-needed', () => this.listeners['reload-needed'].forEach((cb) => cb())));
+    this.listeners.awareness.forEach((cb) => cb(awareness));
+    this.setStatus(session.status);
+    onAwareness();
+  }
+
+  private readonly onMessage = (ev: MessageEvent): void => {
+    const m = parseMessage(ev.data);
+    if (!m || m.docId !== this.opts.docId || this.closed) return;
+    if (this.role === 'leader') {
+      if (m.type === 'ask') this.broadcast();
+      return;
+    }
+    if (m.type === 'status') {
+      this.role = 'follower';
+      this.setPeers(m.peers);
+      this.setStatus(m.status);
+    } else if (m.type === 'gone') {
+      // The lock passes to a waiting tab (maybe this one) which reports once its session runs.
+      this.role = 'waiting';
+      this.setStatus({ ...CONNECTING, pending: this.status.pending });
+    }
+  };
+
+  private broadcast(): void {
+    if (this.role !== 'leader') return;
+    this.post({ type: 'status', docId: this.opts.docId, status: this.status, peers: [...this.peers] });
+  }
+
+  private post(m: Message): void {
+    try {
+      this.channel?.postMessage(m);
+    } catch (e) {
+      // A status that cannot be cloned or a closed channel: other tabs keep their last status.
+      console.error('posting the sync status failed', e);
+    }
+  }
+
+  private setStatus(s: SyncStatus): void {
+    this.status = s;
+    this.listeners.status.forEach((cb) => cb(s));
+  }
+
+  private setPeers(p: readonly PeerView[]): void {
+    this.peers = p;
+    this.listeners.peers.forEach((cb) => cb(p));
+  }
+}
