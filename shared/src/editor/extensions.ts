@@ -9,6 +9,7 @@ import { TaskItem, TaskList } from '@tiptap/extension-list';
 import { CharacterCount, Placeholder } from '@tiptap/extensions';
 import StarterKit from '@tiptap/starter-kit';
 import * as Y from 'yjs';
+import { CompositionGate, type HoldRemote } from './composition';
 import { DureImage, ImageUpload, type ResolveBlob, type StoreImage } from './image';
 import { InertRendering } from './inert';
 import { localOnlyAppend } from './local-only';
@@ -38,6 +39,11 @@ export interface EditorExtensionOptions {
    * reopen the document: the view is frozen at the last content it could show safely).
    */
   onSchemaBlocked?: (check: Extract<SchemaCheck, { ok: false }>) => void;
+  /**
+   * Holds remote updates back from the Y.Doc while an IME composition is open (composition.ts; the web
+   * app combines the sync session's and LocalDoc's holdRemote). Without it only Enter/Tab mid-composition is fixed.
+   */
+  holdRemote?: HoldRemote;
 }
 
 /**
@@ -107,6 +113,7 @@ export function createEditorExtensions(opts: EditorExtensionOptions): Extensions
     InertRendering,
     PasteCleanup,
     SchemaVersionGuard.configure({ ydoc: opts.ydoc, onBlocked: opts.onSchemaBlocked }),
+    CompositionGate.configure({ hold: opts.holdRemote ?? null }),
   ];
   if (mirror) extensions.push(mirror.extension);
   return extensions;

@@ -25,3 +25,10 @@ export { sanitizeDOMOutputSpec, sanitizeAttributes, makeSchemaInert, InertRender
 export { DureImage, ImageUpload, isBlobId, type ResolveBlob, type StoreImage } from './image';
 export { cleanPastedHTML, isWordHTML, PasteCleanup } from './paste';
 export { isValidSpan, isValidColwidth, MAX_SPAN } from './table';
+export {
+  CompositionGate,
+  combineHolds,
+  compositionGateKey,
+  type CompositionGateOptions,
+  type HoldRemote,
+} from './composition';
