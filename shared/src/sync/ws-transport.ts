@@ -5,14 +5,17 @@ import type { Transport, TransportClose, TransportHandler } from './types';
  * The slice of the WebSocket API the transport uses. The browser's WebSocket has it, and so does the
  * `ws` package's class (Node 20 has no global WebSocket), which callers pass as `WebSocket`.
  */
+/** Method syntax makes the parameter bivariant, so the browser's and `ws`'s richer event types fit. */
+type Handler<E> = { bivariance(ev: E): void }['bivariance'];
+
 export interface WebSocketLike {
   binaryType: string;
   readonly readyState: number;
   readonly bufferedAmount: number;
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
+  onopen: Handler<unknown> | null;
+  onmessage: Handler<{ data: unknown }> | null;
+  onclose: Handler<{ code: number; reason: string }> | null;
+  onerror: Handler<unknown> | null;
   send(data: Uint8Array): void;
   close(code?: number, reason?: string): void;
 }

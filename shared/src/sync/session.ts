@@ -1,0 +1,1144 @@
+import { Awareness } from 'y-protocols/awareness';
+import * as Y from 'yjs';
+import { fromB64url, toB64url, equalBytes } from '../bytes';
+import type { DocKeys } from '../local/api';
+import { checkUpdate } from '../local/records';
+import {
+  decodeFrame,
+  encodeFrame,
+  newId,
+  openSnapshot,
+  openUpdate,
+  sealSnapshot,
+  sealUpdate,
+  signCreate,
+  signProve,
+  snapshotProof,
+  DeviceSeqs,
+  MAX_SNAPSHOT_DEVICES,
+  type Frame,
+  type SnapshotEnvelope,
+  type UpdateEnvelope,
+} from '../protocol/index';
+import { err, ok, type Result } from '../result';
+import type { Storage, StorageOp } from '../storage/types';
+import { backoffDelay, BACKOFF_MAX_MS } from './backoff';
+import { GapBuffer } from './gap-buffer';
+import {
+  MAX_QUARANTINE,
+  SyncStore,
+  coveredKey,
+  deviceKey,
+  emptyTransportRecord,
+  outboxKey,
+  recvKey,
+  seqKey,
+  syncQuarantinePrefix,
+  type OutboxEntry,
+  type RecvRecord,
+  type TransportRecord,
+} from './sync-store';
+import type {
+  DocSession,
+  PeerInfo,
+  SessionEvents,
+  SyncProblem,
+  SyncProblemKind,
+  SyncState,
+  SyncStatus,
+  Transport,
+  TransportClose,
+} from './types';
+
+/**
+ * One DocSession per open document (README.md beside this file has the state machine and the crash
+ * argument). It seals local Yjs updates into signed envelopes (one per batch window), stores each in an
+ * outbox BEFORE sending it, resends until every relay acknowledged it, and verifies, orders and fully
+ * decodes everything that arrives before applying it with SYNC_ORIGIN.
+ */
+
+/** Origin of every remote update the session applies: not a local change, never sealed again. */
+export const SYNC_ORIGIN: unique symbol = Symbol('dure.sync');
+
+export interface SessionOptions {
+  readonly ydoc: Y.Doc;
+  /** keys.kind 'view' => never writes, never creates */
+  readonly keys: DocKeys;
+  /** the session's own state, sealed with docKey like LocalDoc records */
+  readonly storage: Storage;
+  readonly docKey: Uint8Array;
+  /** [] => state 'local' */
+  readonly transports: readonly Transport[];
+  readonly inviteToken?: Uint8Array;
+  /** local updates merged into one envelope per window while a relay is synced (default 40 ms) */
+  readonly batchMs?: number;
+  /** the window while no relay is synced (default 1000 ms): fewer envelopes to send on reconnect */
+  readonly offlineBatchMs?: number;
+  readonly random?: () => number;
+  readonly now?: () => number;
+  /** default 100 updates / 256 KiB held by a relay since its last snapshot */
+  readonly snapshotEvery?: { readonly updates: number; readonly bytes: number };
+  /**
+   * Resolves once everything applied to the Y.Doc so far is durably stored (LocalDoc.flush). Awaited
+   * before the session records how far it has received, so a crash never skips remote updates that
+   * LocalDoc had not yet written. Without it, positions are saved after `saveDelayMs`.
+   */
+  readonly durable?: () => Promise<void>;
+  /** how long receive positions are gathered before they are saved (default 500 ms) */
+  readonly saveDelayMs?: number;
+}
+
+/** Test hooks beyond the public contract. */
+export interface SessionInternals {
+  /** Stops everything at once without writing anything: a crash, for tests. */
+  abandon(): void;
+  readonly deviceId: string;
+}
+
+export type BlobError = 'not-found' | 'offline';
+
+export interface DocSessionWithBlobs extends DocSession {
+  /** Uploads an encrypted blob through the first synced relay; ok once a relay stored it. */
+  putBlob(blobId: string, ciphertext: Uint8Array): Promise<Result<void, 'offline' | 'rejected'>>;
+  getBlob(blobId: string): Promise<Result<Uint8Array, BlobError>>;
+}
+
+const DEFAULT_BATCH_MS = 40;
+const DEFAULT_OFFLINE_BATCH_MS = 1000;
+const DEFAULT_SNAPSHOT_EVERY = { updates: 100, bytes: 256 * 1024 };
+/** Stop sending while the socket holds more than this (continue on ack). */
+const MAX_BUFFERED = 1024 * 1024;
+/** Update frames sent and not yet acknowledged, per relay. */
+const MAX_IN_FLIGHT = 64;
+/** Update frames per second per relay: well under the relay's default of 200 frames/s. */
+const MAX_SENDS_PER_SECOND = 100;
+/** A gap still open this long after `synced` is reported as missing updates. */
+const GAP_GRACE_MS = 2000;
+const MAX_PROBLEMS = 20;
+/** A batch this large is sealed at once rather than waiting for the window. */
+const SEAL_NOW_BYTES = 1024 * 1024;
+const SNAPSHOT_BACKOFF_MS = 2000;
+const STORAGE_RETRY_MS = 1000;
+
+type Phase = 'waiting' | 'connecting' | 'open' | 'synced';
+
+interface Link {
+  readonly t: Transport;
+  rec: TransportRecord;
+  phase: Phase;
+  proven: boolean;
+  attempts: number;
+  retryAt: number | undefined;
+  retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** a problem that makes this relay's state 'error' until it recovers */
+  trouble: string | undefined;
+  /** per device, the highest seq sent on the current connection */
+  sent: Map<string, number>;
+  inFlight: number;
+  sendTimes: number[];
+  pumpTimer: ReturnType<typeof setTimeout> | undefined;
+  gapTimer: ReturnType<typeof setTimeout> | undefined;
+  snapTimer: ReturnType<typeof setTimeout> | undefined;
+  snapInFlight: { env: SnapshotEnvelope; covers: Record<string, number> } | undefined;
+  everSynced: boolean;
+  blobPuts: Map<string, ((r: Result<void, 'offline' | 'rejected'>) => void)[]>;
+  blobGets: Map<string, ((r: Result<Uint8Array, BlobError>) => void)[]>;
+}
+
+type Queued = { update: Uint8Array };
+
+interface Waiter {
+  check(): boolean;
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
+export async function startSession(opts: SessionOptions): Promise<DocSessionWithBlobs & SessionInternals> {
+  const s = new Session(opts);
+  await s.start();
+  return s;
+}
+
+class Session implements DocSessionWithBlobs, SessionInternals {
+  readonly docId: string;
+  readonly kind: 'edit' | 'view';
+  readonly awareness: Awareness;
+
+  private readonly doc: Y.Doc;
+  private readonly keys: DocKeys;
+  private readonly store: SyncStore;
+  private readonly links: Link[];
+  private readonly random: () => number;
+  private readonly now: () => number;
+  private readonly batchMs: number;
+  private readonly offlineBatchMs: number;
+  private readonly snapshotEvery: { updates: number; bytes: number };
+  private readonly saveDelayMs: number;
+
+  private myDevice = '';
+  private nextSeq = 1;
+  private outbox: OutboxEntry[] = [];
+  private readonly seqs = new DeviceSeqs();
+  private readonly devices = new Set<string>();
+  private readonly gaps = new GapBuffer();
+  private gathering: Uint8Array[] = [];
+  private gatheringBytes = 0;
+  private sealTimer: ReturnType<typeof setTimeout> | undefined;
+  private sealRetry: ReturnType<typeof setTimeout> | undefined;
+  private holds = 0;
+  private heldQueue: Queued[] = [];
+  private broken = false;
+  private closed = false;
+  private chain: Promise<void> = Promise.resolve();
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  private saving = false;
+  private saveAgain = false;
+  /** the last consistent receive state (everything delivered up to it applied), waiting to be saved */
+  private safeRecv: RecvRecord | undefined;
+  private remoteSinceCovered = false;
+  private problems: SyncProblem[] = [];
+  private lastStatus: SyncStatus;
+  private statusKey = '';
+  private readonly listeners: { [K in keyof SessionEvents]: Set<SessionEvents[K]> } = {
+    status: new Set(),
+    problem: new Set(),
+    'reload-needed': new Set(),
+  };
+  private waiters: Waiter[] = [];
+  private quarantineCount = 0;
+
+  constructor(private readonly opts: SessionOptions) {
+    this.doc = opts.ydoc;
+    this.keys = opts.keys;
+    this.docId = opts.keys.docId;
+    this.kind = opts.keys.kind;
+    this.store = new SyncStore(opts.storage, opts.docKey, this.docId);
+    this.random = opts.random ?? Math.random;
+    this.now = opts.now ?? Date.now;
+    this.batchMs = opts.batchMs ?? DEFAULT_BATCH_MS;
+    this.offlineBatchMs = opts.offlineBatchMs ?? DEFAULT_OFFLINE_BATCH_MS;
+    this.snapshotEvery = opts.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
+    this.saveDelayMs = opts.saveDelayMs ?? 500;
+    const ids = new Set<string>();
+    for (const t of opts.transports) {
+      if (ids.has(t.id)) throw new TypeError(`two transports share the id ${t.id}`);
+      ids.add(t.id);
+    }
+    this.links = opts.transports.map((t) => ({
+      t,
+      rec: emptyTransportRecord(),
+      phase: 'waiting',
+      proven: false,
+      attempts: 0,
+      retryAt: undefined,
+      retryTimer: undefined,
+      trouble: undefined,
+      sent: new Map(),
+      inFlight: 0,
+      sendTimes: [],
+      pumpTimer: undefined,
+      gapTimer: undefined,
+      snapTimer: undefined,
+      snapInFlight: undefined,
+      everSynced: false,
+      blobPuts: new Map(),
+      blobGets: new Map(),
+    }));
+    this.awareness = new Awareness(this.doc);
+    this.lastStatus = this.computeStatus();
+  }
+
+  get deviceId(): string {
+    return this.myDevice;
+  }
+
+  private get editing(): boolean {
+    return this.kind === 'edit' && this.links.length > 0;
+  }
+
+  // ---- start ----------------------------------------------------------------------------------------
+
+  async start(): Promise<void> {
+    const loaded = await this.store.load();
+    for (const key of loaded.unreadable) this.addProblem('bad-envelope', '', `unreadable local record ${key}`);
+    this.quarantineCount = loaded.quarantined.length;
+    for (const [d, n] of Object.entries(loaded.recv.seqs)) {
+      this.devices.add(d);
+      this.seqs.advance(d, n);
+    }
+    for (const l of this.links) l.rec = loaded.recv.transports[l.t.id] ?? emptyTransportRecord();
+    this.outbox = loaded.outbox.sort(
+      (a, b) =>
+        (a.env.deviceId < b.env.deviceId ? -1 : a.env.deviceId > b.env.deviceId ? 1 : 0) || a.env.seq - b.env.seq,
+    );
+
+    if (this.editing) {
+      if (loaded.deviceId && loaded.nextSeq !== undefined) {
+        this.myDevice = loaded.deviceId;
+        this.nextSeq = loaded.nextSeq;
+      } else {
+        // A new device id whenever the seq record is missing or damaged: a fresh seq space can never
+        // reuse a seq that a relay already holds under the old id.
+        this.myDevice = newId();
+        this.nextSeq = 1;
+        await this.opts.storage.batch([
+          this.store.put(deviceKey(this.docId), new TextEncoder().encode(this.myDevice)),
+          this.store.putJson(seqKey(this.docId), 1),
+        ]);
+      }
+      // Our own sealed edits are in the Y.Doc already, unless a crash came between sealing and LocalDoc's
+      // write: applying them again is a no-op otherwise.
+      for (const e of this.outbox) {
+        const r = openUpdate(this.keys, e.env);
+        if (r.ok && checkUpdate(r.value).ok) this.applyNow(r.value);
+      }
+      this.doc.on('updateV2', this.onLocalUpdate);
+      const coveredSnap = decodeSnapshot(loaded.covered);
+      if (!Y.equalSnapshots(Y.snapshot(this.doc), coveredSnap)) {
+        // Changes never sealed: a crash inside the window, or edits made while no session ran.
+        this.gathering.push(Y.encodeStateAsUpdateV2(this.doc, Y.encodeStateVector(coveredSnap.sv)));
+        await this.enqueue(() => this.sealNow());
+      }
+    }
+    this.doc.on('destroy', this.onDocDestroy);
+    for (const l of this.links) this.connect(l);
+    this.emitStatus();
+  }
+
+  private readonly onDocDestroy = (): void => {
+    void this.close();
+  };
+
+  // ---- local changes and sealing ------------------------------------------------------------------------
+
+  private readonly onLocalUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (origin === SYNC_ORIGIN || this.closed) return;
+    this.gathering.push(update);
+    this.gatheringBytes += update.length;
+    if (this.gatheringBytes >= SEAL_NOW_BYTES) this.scheduleSeal(0);
+    else this.scheduleSeal(this.links.some((l) => l.phase === 'synced') ? this.batchMs : this.offlineBatchMs);
+    this.emitStatus();
+  };
+
+  private scheduleSeal(delay: number): void {
+    if (this.sealTimer !== undefined && delay > 0) return;
+    if (this.sealTimer !== undefined) clearTimeout(this.sealTimer);
+    this.sealTimer = setTimeout(() => {
+      this.sealTimer = undefined;
+      void this.enqueue(() => this.sealNow());
+    }, delay);
+  }
+
+  /** Serialises every write of session state: a seal and a save never interleave. */
+  private enqueue(fn: () => Promise<void>): Promise<void> {
+    const run = this.chain.then(fn);
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  private async sealNow(): Promise<void> {
+    if (this.closed || this.gathering.length === 0) return;
+    const updates = this.gathering;
+    this.gathering = [];
+    this.gatheringBytes = 0;
+    const merged = updates.length === 1 ? updates[0]! : Y.mergeUpdatesV2(updates);
+    // Taken now, in the same tick as `gathering` was emptied: it covers exactly what is sealed or older.
+    const covered = Y.encodeSnapshotV2(Y.snapshot(this.doc));
+    const seq = this.nextSeq;
+    let env: UpdateEnvelope;
+    try {
+      env = sealUpdate(this.keys, { epoch: 0, deviceId: this.myDevice, seq }, merged);
+    } catch (e) {
+      // Larger than an envelope can carry: keep it (LocalDoc has it; `covered` is not advanced, so the
+      // next start reseals it) and say so.
+      this.addProblem('rejected', '', `seal failed: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    const key = outboxKey(this.docId, this.myDevice, seq);
+    const ops: StorageOp[] = [
+      this.store.put(key, env.bytes),
+      this.store.putJson(seqKey(this.docId), seq + 1),
+      this.store.put(coveredKey(this.docId), covered),
+    ];
+    try {
+      // Durable BEFORE sending: a seq is never sent with bytes that a crash could make us forget.
+      await this.opts.storage.batch(ops);
+    } catch {
+      if (this.closed) return;
+      this.gathering.unshift(merged);
+      this.gatheringBytes += merged.length;
+      if (this.sealRetry === undefined) {
+        this.sealRetry = setTimeout(() => {
+          this.sealRetry = undefined;
+          void this.enqueue(() => this.sealNow());
+        }, STORAGE_RETRY_MS);
+      }
+      this.emitStatus();
+      return;
+    }
+    this.nextSeq = seq + 1;
+    this.remoteSinceCovered = false;
+    this.outbox.push({ key, env });
+    if (this.closed) return;
+    for (const l of this.links) this.pump(l);
+    this.emitStatus();
+  }
+
+  async flush(): Promise<void> {
+    if (this.sealTimer !== undefined) {
+      clearTimeout(this.sealTimer);
+      this.sealTimer = undefined;
+    }
+    await this.enqueue(() => this.sealNow());
+  }
+
+  // ---- connections --------------------------------------------------------------------------------------
+
+  private connect(l: Link): void {
+    if (this.closed) return;
+    l.retryAt = undefined;
+    l.retryTimer = undefined;
+    l.phase = 'connecting';
+    l.proven = false;
+    l.sent.clear();
+    l.inFlight = 0;
+    this.emitStatus();
+    l.t.connect({
+      open: () => this.onOpen(l),
+      frame: (bytes) => this.onFrame(l, bytes),
+      close: (info) => this.onClose(l, info),
+    });
+  }
+
+  private sendFrame(l: Link, f: Frame): boolean {
+    return l.t.send(encodeFrame(f));
+  }
+
+  private hello(l: Link): void {
+    this.sendFrame(l, {
+      type: 'hello',
+      docId: this.docId,
+      write: this.kind === 'edit',
+      knownSnapId: l.rec.snap?.snapId ?? null,
+      sinceRelaySeq: l.rec.relaySeq,
+    });
+  }
+
+  private onOpen(l: Link): void {
+    if (this.closed) return;
+    l.phase = 'open';
+    this.hello(l);
+    this.emitStatus();
+  }
+
+  private onClose(l: Link, info: TransportClose): void {
+    l.phase = 'waiting';
+    l.proven = false;
+    l.sent.clear();
+    l.inFlight = 0;
+    this.clearLinkTimers(l);
+    l.snapInFlight = undefined;
+    for (const list of l.blobPuts.values()) for (const r of list) r(err('offline'));
+    for (const list of l.blobGets.values()) for (const r of list) r(err('offline'));
+    l.blobPuts.clear();
+    l.blobGets.clear();
+    if (this.closed) return;
+    if (info.fatal) {
+      l.trouble = `close ${info.code}`;
+      this.addProblem('rejected', l.t.id, `closed ${info.code}${info.reason ? ` ${info.reason}` : ''}`);
+    }
+    const delay = info.fatal || l.trouble === 'unknown-doc' ? BACKOFF_MAX_MS : backoffDelay(l.attempts, this.random);
+    l.attempts++;
+    l.retryAt = this.now() + delay;
+    l.retryTimer = setTimeout(() => this.connect(l), delay);
+    this.emitStatus();
+  }
+
+  private clearLinkTimers(l: Link): void {
+    for (const t of [l.pumpTimer, l.gapTimer, l.snapTimer]) if (t !== undefined) clearTimeout(t);
+    l.pumpTimer = l.gapTimer = l.snapTimer = undefined;
+  }
+
+  private onFrame(l: Link, bytes: Uint8Array): void {
+    if (this.closed) return;
+    const d = decodeFrame(bytes);
+    if (!d.ok) {
+      // A relay speaking nonsense: drop the connection, retry later.
+      this.addProblem('bad-envelope', l.t.id, `frame: ${d.error}`);
+      l.t.disconnect();
+      return;
+    }
+    const f = d.value;
+    if (f.docId !== null && f.docId !== this.docId) return;
+    switch (f.type) {
+      case 'challenge':
+        if (this.kind === 'edit') {
+          this.sendFrame(l, {
+            type: 'prove',
+            docId: this.docId,
+            nonce: f.nonce,
+            signature: signProve(this.keys, f),
+          });
+        }
+        return;
+      case 'synced':
+        return this.onSynced(l, f.relaySeq);
+      case 'update':
+        this.onRemoteUpdate(l, f.relaySeq, f.envelope);
+        return this.afterRemote();
+      case 'snapshot':
+        this.onRemoteSnapshot(l, f.relaySeq, f.envelope);
+        return this.afterRemote();
+      case 'ack':
+        return this.onAck(l, f.deviceId, f.seq, true);
+      case 'done':
+        return this.onDone(l, f);
+      case 'reject':
+        return this.onReject(l, f);
+      case 'blob': {
+        const list = l.blobGets.get(f.blobId);
+        l.blobGets.delete(f.blobId);
+        for (const r of list ?? []) r(ok(f.data));
+        return;
+      }
+      case 'presence':
+        // Until presence.ts lands, remote presence is ignored (nothing is sent either).
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onSynced(l: Link, relaySeq: number): void {
+    l.rec.relaySeq = Math.max(l.rec.relaySeq, relaySeq);
+    l.phase = 'synced';
+    l.attempts = 0;
+    l.everSynced = true;
+    if (l.trouble !== 'storage') l.trouble = undefined;
+    if (this.gaps.size > 0) {
+      if (l.gapTimer !== undefined) clearTimeout(l.gapTimer);
+      l.gapTimer = setTimeout(() => {
+        l.gapTimer = undefined;
+        for (const d of this.gaps.devices()) this.addProblem('missing-updates', l.t.id, d);
+      }, GAP_GRACE_MS);
+    }
+    // A gathered batch was waiting for the longer offline window: send it now.
+    if (this.gathering.length > 0) this.scheduleSeal(0);
+    this.noteConsistent();
+    this.pump(l);
+    this.settleWaiters();
+    this.emitStatus();
+  }
+
+  private onDone(l: Link, f: Extract<Frame, { type: 'done' }>): void {
+    switch (f.op) {
+      case 'create':
+        this.hello(l);
+        return;
+      case 'prove':
+        l.proven = true;
+        this.pump(l);
+        this.emitStatus();
+        return;
+      case 'snapshot': {
+        const s = l.snapInFlight;
+        l.snapInFlight = undefined;
+        if (!s) return;
+        this.adoptSnapshot(l, s.env, s.covers);
+        this.noteConsistent();
+        return;
+      }
+      case 'blob-put': {
+        const list = f.blobId ? l.blobPuts.get(f.blobId) : undefined;
+        if (f.blobId) l.blobPuts.delete(f.blobId);
+        for (const r of list ?? []) r(ok(undefined));
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private onReject(l: Link, f: Extract<Frame, { type: 'reject' }>): void {
+    const id = l.t.id;
+    switch (f.reason) {
+      case 'duplicate':
+        if (f.deviceId) this.onAck(l, f.deviceId, f.seq, false);
+        return;
+      case 'unknown-doc':
+        if (this.kind === 'edit') {
+          this.sendFrame(l, {
+            type: 'create',
+            docId: this.docId,
+            writePub: this.keys.writePub,
+            signature: signCreate(this.keys),
+            inviteToken: this.opts.inviteToken ?? new Uint8Array(0),
+          });
+        } else {
+          l.trouble = 'unknown-doc';
+          this.addProblem('unknown-doc', id);
+          l.t.disconnect();
+        }
+        return;
+      case 'doc-exists':
+      case 'stale-challenge':
+        // Someone created it meanwhile / our challenge was superseded: ask again.
+        this.hello(l);
+        return;
+      case 'snapshot-stale':
+      case 'snapshot-not-covered':
+        // Another device's snapshot won; it reaches us as a live frame. Try again after more updates.
+        l.snapInFlight = undefined;
+        return;
+      case 'not-found': {
+        const list = [...l.blobGets.values()].flat();
+        l.blobGets.clear();
+        for (const r of list) r(err('not-found'));
+        return;
+      }
+      case 'storage-unavailable':
+      case 'seq-gap':
+      case 'not-proven':
+      case 'rate-limited':
+      case 'internal':
+        if (f.deviceId === null) {
+          for (const list of l.blobPuts.values()) for (const r of list) r(err('rejected'));
+          l.blobPuts.clear();
+        }
+        // Nothing after the refused update was stored: resend from the first unacknowledged one, later.
+        l.trouble = f.reason === 'storage-unavailable' ? 'storage' : f.reason;
+        this.addProblem('rejected', id, f.reason);
+        l.sent.clear();
+        l.inFlight = 0;
+        this.schedulePump(l, Math.max(STORAGE_RETRY_MS, backoffDelay(l.attempts + 2, this.random)));
+        this.emitStatus();
+        return;
+      default:
+        // bad-signature, invite-required, too-many-devices, too-large, wrong-epoch, malformed, ...
+        l.trouble = f.reason;
+        this.addProblem('rejected', id, f.reason);
+        if (f.reason === 'bad-signature' || f.reason === 'invite-required' || f.reason === 'too-many-devices') {
+          l.t.disconnect();
+        }
+        this.emitStatus();
+        return;
+    }
+  }
+
+  // ---- sending --------------------------------------------------------------------------------------------
+
+  private schedulePump(l: Link, delay: number): void {
+    if (l.pumpTimer !== undefined) return;
+    l.pumpTimer = setTimeout(() => {
+      l.pumpTimer = undefined;
+      this.pump(l);
+    }, delay);
+  }
+
+  /** Sends, in seq order, the outbox entries this relay has not confirmed, within flow-control limits. */
+  private pump(l: Link): void {
+    if (this.closed || l.phase !== 'synced' || !l.proven || this.kind !== 'edit') return;
+    if (l.pumpTimer !== undefined) return;
+    for (const e of this.outbox) {
+      const { deviceId, seq } = e.env;
+      if (seq <= (l.rec.held[deviceId] ?? 0) || seq <= (l.sent.get(deviceId) ?? 0)) continue;
+      if (l.inFlight >= MAX_IN_FLIGHT || l.t.buffered > MAX_BUFFERED) return;
+      const now = this.now();
+      while (l.sendTimes.length > 0 && l.sendTimes[0]! <= now - 1000) l.sendTimes.shift();
+      if (l.sendTimes.length >= MAX_SENDS_PER_SECOND) {
+        this.schedulePump(l, Math.max(10, l.sendTimes[0]! + 1000 - now));
+        return;
+      }
+      if (!this.sendFrame(l, { type: 'update', docId: this.docId, relaySeq: 0, envelope: e.env })) return;
+      l.sendTimes.push(now);
+      l.sent.set(deviceId, seq);
+      l.inFlight++;
+    }
+  }
+
+  private onAck(l: Link, deviceId: string, seq: number, fresh: boolean): void {
+    const before = l.rec.held[deviceId] ?? 0;
+    if (seq > before) l.rec.held[deviceId] = seq;
+    if (l.inFlight > 0) l.inFlight--;
+    if (l.trouble === 'storage' || l.trouble === 'seq-gap' || l.trouble === 'internal') l.trouble = undefined;
+    if (fresh && seq > before) {
+      const e = this.outbox.find((x) => x.env.deviceId === deviceId && x.env.seq === seq);
+      l.rec.sinceSnap.count++;
+      l.rec.sinceSnap.bytes += e?.env.bytes.length ?? 0;
+      this.maybeCompact(l);
+    }
+    this.pump(l);
+    this.scheduleSave();
+    this.settleWaiters();
+    this.emitStatus();
+  }
+
+  // ---- receiving ------------------------------------------------------------------------------------------
+
+  private isOwnDevice(deviceId: string): boolean {
+    return deviceId === this.myDevice || this.outbox.some((e) => e.env.deviceId === deviceId);
+  }
+
+  private onRemoteUpdate(l: Link, relaySeq: number, env: UpdateEnvelope): void {
+    l.rec.relaySeq = Math.max(l.rec.relaySeq, relaySeq);
+    const { deviceId, seq } = env;
+    if (seq > (l.rec.held[deviceId] ?? 0)) l.rec.held[deviceId] = seq;
+    l.rec.sinceSnap.count++;
+    l.rec.sinceSnap.bytes += env.bytes.length;
+    if (this.broken) return;
+    const own = this.isOwnDevice(deviceId);
+    // Cheapest check first: a replay is dropped without verifying it.
+    if (!own && this.seqs.check(deviceId, seq) === 'replay') return;
+    const opened = openUpdate(this.keys, env);
+    if (!opened.ok || env.epoch !== 0) {
+      this.addProblem('bad-envelope', l.t.id, opened.ok ? 'wrong-epoch' : opened.error);
+      void this.quarantine(env.bytes);
+      return;
+    }
+    if (own) {
+      // Our own edit coming back on catch-up: already in the Y.Doc (applying again is a no-op).
+      if (checkUpdate(opened.value).ok) this.deliver(opened.value);
+      return;
+    }
+    this.devices.add(deviceId);
+    if (this.seqs.check(deviceId, seq) === 'gap') {
+      if (!this.gaps.add(deviceId, seq, opened.value)) this.addProblem('missing-updates', l.t.id, deviceId);
+      return;
+    }
+    this.acceptNext(l.t.id, deviceId, seq, opened.value, env.bytes);
+    this.drainGaps(l.t.id, deviceId);
+  }
+
+  /** Records (deviceId, seq) as consumed and applies it if it decodes; a bad one is quarantined, skipped. */
+  private acceptNext(tid: string, deviceId: string, seq: number, update: Uint8Array, raw?: Uint8Array): void {
+    this.seqs.accept(deviceId, seq);
+    const c = checkUpdate(update);
+    if (!c.ok) {
+      this.addProblem('bad-update', tid, deviceId);
+      void this.quarantine(raw ?? update);
+      return;
+    }
+    this.deliver(update);
+  }
+
+  private drainGaps(tid: string, deviceId: string): void {
+    this.gaps.dropThrough(deviceId, this.seqs.lastSeq(deviceId));
+    for (;;) {
+      const next = this.seqs.lastSeq(deviceId) + 1;
+      const u = this.gaps.take(deviceId, next);
+      if (!u) return;
+      this.acceptNext(tid, deviceId, next, u);
+    }
+  }
+
+  private onRemoteSnapshot(l: Link, relaySeq: number, env: SnapshotEnvelope): void {
+    l.rec.relaySeq = Math.max(l.rec.relaySeq, relaySeq);
+    if (this.broken) return;
+    const opened = openSnapshot(this.keys, env);
+    if (!opened.ok || env.epoch !== 0) {
+      this.addProblem('bad-envelope', l.t.id, opened.ok ? 'wrong-epoch' : opened.error);
+      void this.quarantine(env.bytes);
+      return;
+    }
+    if (this.isRollback(l.rec, env)) this.addProblem('rollback', l.t.id, env.snapId);
+    if (!checkUpdate(opened.value).ok) {
+      this.addProblem('bad-update', l.t.id, env.snapId);
+      void this.quarantine(env.bytes);
+      return;
+    }
+    // Applied even after a rollback warning: a Yjs merge only adds, so nothing local is lost.
+    this.deliver(opened.value);
+    const covers: Record<string, number> = {};
+    for (const c of env.covers) covers[c.deviceId] = c.through;
+    this.adoptSnapshot(l, env, covers);
+  }
+
+  /** The relay's snapshot is now `env` (received, or our own accepted): advance coverage and the chain. */
+  private adoptSnapshot(l: Link, env: SnapshotEnvelope, covers: Record<string, number>): void {
+    for (const [d, through] of Object.entries(covers)) {
+      if (!this.isOwnDevice(d)) {
+        this.devices.add(d);
+        this.seqs.advance(d, through);
+        this.drainGaps(l.t.id, d);
+      }
+      if (through > (l.rec.held[d] ?? 0)) l.rec.held[d] = through;
+    }
+    const prev = l.rec.snap;
+    if (prev) l.rec.older = [...l.rec.older, prev.snapId].slice(-32);
+    l.rec.snap = { snapId: env.snapId, proof: toB64url(snapshotProof(env)), covers };
+    l.rec.sinceSnap = { count: 0, bytes: 0 };
+    if (l.snapTimer !== undefined) clearTimeout(l.snapTimer);
+    l.snapTimer = undefined;
+    // Updates we sent that the snapshot covers are held (folded in) by the relay.
+    this.scheduleSave();
+    this.settleWaiters();
+    this.emitStatus();
+  }
+
+  /**
+   * A snapshot that cannot follow the one we know: an id we already moved past, a parent that is our
+   * snapshot but with another proof, no parent at all, or less coverage than ours. A parent we do not know
+   * is a chain of several snapshots since ours; the relay serves only the newest, so that passes.
+   */
+  private isRollback(rec: TransportRecord, env: SnapshotEnvelope): boolean {
+    const known = rec.snap;
+    if (!known) return false;
+    if (env.snapId === known.snapId) return false;
+    if (rec.older.includes(env.snapId)) return true;
+    if (!env.parent) return true;
+    if (env.parent.snapId === known.snapId) {
+      const proof = fromB64url(known.proof);
+      if (!proof || !equalBytes(proof, env.parent.proof)) return true;
+    }
+    const covers = new Map(env.covers.map((c) => [c.deviceId, c.through]));
+    for (const [d, through] of Object.entries(known.covers)) if ((covers.get(d) ?? 0) < through) return true;
+    return false;
+  }
+
+  private deliver(update: Uint8Array): void {
+    if (this.holds > 0) this.heldQueue.push({ update });
+    else this.applyNow(update);
+  }
+
+  private applyNow(update: Uint8Array): void {
+    if (this.broken) return;
+    try {
+      Y.applyUpdateV2(this.doc, update, SYNC_ORIGIN);
+      this.remoteSinceCovered = true;
+    } catch (e) {
+      this.broken = true;
+      this.addProblem('apply-failed', '', e instanceof Error ? e.message : String(e));
+      for (const cb of [...this.listeners['reload-needed']]) cb();
+    }
+  }
+
+  private afterRemote(): void {
+    this.noteConsistent();
+    this.emitStatus();
+  }
+
+  holdRemote(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds--;
+      if (this.holds > 0) return;
+      const queued = this.heldQueue;
+      this.heldQueue = [];
+      for (const q of queued) this.applyNow(q.update);
+      this.noteConsistent();
+    };
+  }
+
+  private async quarantine(raw: Uint8Array): Promise<void> {
+    const key = `${syncQuarantinePrefix(this.docId)}${String(this.now()).padStart(15, '0')}-${newId()}`;
+    this.quarantineCount++;
+    await this.enqueue(async () => {
+      const ops: StorageOp[] = [this.store.put(key, raw)];
+      if (this.quarantineCount > MAX_QUARANTINE) {
+        const keys = await this.opts.storage.keys(syncQuarantinePrefix(this.docId));
+        for (const k of keys.slice(0, Math.max(0, keys.length + 1 - MAX_QUARANTINE))) ops.push({ type: 'del', key: k });
+        this.quarantineCount = MAX_QUARANTINE;
+      }
+      await this.opts.storage.batch(ops).catch(() => {});
+    });
+  }
+
+  // ---- saving receive positions -------------------------------------------------------------------------
+
+  /** Everything delivered so far is applied (no gap, nothing held): this is a safe point to save. */
+  private noteConsistent(): void {
+    if (this.gaps.size > 0 || this.heldQueue.length > 0 || this.holds > 0) return;
+    const transports: Record<string, TransportRecord> = {};
+    for (const l of this.links) transports[l.t.id] = structuredClone(l.rec);
+    const seqs: Record<string, number> = {};
+    for (const d of this.devices) seqs[d] = this.seqs.lastSeq(d);
+    this.safeRecv = { seqs, transports };
+    this.scheduleSave();
+  }
+
+  private scheduleSave(): void {
+    if (this.closed || this.saveTimer !== undefined) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      void this.save();
+    }, this.saveDelayMs);
+  }
+
+  private async save(): Promise<void> {
+    if (this.saving) {
+      this.saveAgain = true;
+      return;
+    }
+    this.saving = true;
+    try {
+      const recv = this.safeRecv;
+      // Positions only after LocalDoc stored what they stand for.
+      if (recv && this.opts.durable) await this.opts.durable().catch(() => {});
+      await this.enqueue(async () => {
+        const ops: StorageOp[] = [];
+        if (recv) ops.push(this.store.putJson(recvKey(this.docId), recv));
+        // An entry every relay confirmed is no longer needed.
+        const relays = this.links.filter((l) => l.t.kind === 'relay');
+        const done = relays.length
+          ? this.outbox.filter((e) => relays.every((l) => (l.rec.held[e.env.deviceId] ?? 0) >= e.env.seq))
+          : [];
+        for (const e of done) ops.push({ type: 'del', key: e.key });
+        if (
+          this.kind === 'edit' &&
+          this.remoteSinceCovered &&
+          this.gathering.length === 0 &&
+          this.sealTimer === undefined
+        ) {
+          // Nothing local is unsealed, so the whole document is either sealed or remote: restarts need not resend it.
+          ops.push(this.store.put(coveredKey(this.docId), Y.encodeSnapshotV2(Y.snapshot(this.doc))));
+          this.remoteSinceCovered = false;
+        }
+        if (ops.length === 0) return;
+        await this.opts.storage.batch(ops);
+        const gone = new Set(done);
+        this.outbox = this.outbox.filter((e) => !gone.has(e));
+      });
+    } catch {
+      // Storage refused: the same state is saved on the next change or at close.
+    } finally {
+      this.saving = false;
+      if (this.saveAgain) {
+        this.saveAgain = false;
+        this.scheduleSave();
+      }
+    }
+  }
+
+  // ---- compaction -----------------------------------------------------------------------------------------
+
+  /** Called on our own ack: we are the most recent writer. */
+  private maybeCompact(l: Link): void {
+    if (this.kind !== 'edit' || l.t.kind !== 'relay' || l.snapTimer !== undefined || l.snapInFlight) return;
+    const { count, bytes } = l.rec.sinceSnap;
+    if (count <= this.snapshotEvery.updates && bytes <= this.snapshotEvery.bytes) return;
+    l.snapTimer = setTimeout(
+      () => {
+        l.snapTimer = undefined;
+        this.uploadSnapshot(l);
+      },
+      Math.floor(this.random() * SNAPSHOT_BACKOFF_MS),
+    );
+  }
+
+  private uploadSnapshot(l: Link): void {
+    if (this.closed || this.broken || l.phase !== 'synced' || !l.proven || l.snapInFlight) return;
+    // Coverage must describe the state exactly: nothing verified may be waiting outside the Y.Doc.
+    if (this.gaps.size > 0 || this.heldQueue.length > 0 || this.holds > 0) return;
+    const covers: Record<string, number> = {};
+    const all = new Set([...this.devices, ...Object.keys(l.rec.held)]);
+    for (const d of all) {
+      const held = l.rec.held[d] ?? 0;
+      // Never claim an update the relay has not confirmed holding, nor one not applied here.
+      const through = this.isOwnDevice(d) ? held : Math.min(held, this.seqs.lastSeq(d));
+      if (through >= 1) covers[d] = through;
+    }
+    const list = Object.entries(covers).map(([deviceId, through]) => ({ deviceId, through }));
+    if (list.length > MAX_SNAPSHOT_DEVICES) return;
+    const parent = l.rec.snap ? { snapId: l.rec.snap.snapId, proof: fromB64url(l.rec.snap.proof)! } : null;
+    let env: SnapshotEnvelope;
+    try {
+      env = sealSnapshot(this.keys, { epoch: 0, parent, covers: list }, Y.encodeStateAsUpdateV2(this.doc));
+    } catch (e) {
+      this.addProblem('rejected', l.t.id, `snapshot: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    if (this.sendFrame(l, { type: 'snapshot', docId: this.docId, relaySeq: 0, envelope: env })) {
+      l.snapInFlight = { env, covers };
+    }
+  }
+
+  // ---- blobs ----------------------------------------------------------------------------------------------
+
+  putBlob(blobId: string, ciphertext: Uint8Array): Promise<Result<void, 'offline' | 'rejected'>> {
+    const l = this.links.find((x) => x.phase === 'synced' && x.proven && x.t.kind === 'relay');
+    if (!l || this.kind !== 'edit') return Promise.resolve(err('offline'));
+    return new Promise((resolve) => {
+      const list = l.blobPuts.get(blobId) ?? [];
+      list.push(resolve);
+      l.blobPuts.set(blobId, list);
+      if (!this.sendFrame(l, { type: 'blob-put', docId: this.docId, blobId, data: ciphertext })) {
+        l.blobPuts.delete(blobId);
+        resolve(err('offline'));
+      }
+    });
+  }
+
+  getBlob(blobId: string): Promise<Result<Uint8Array, BlobError>> {
+    const l = this.links.find((x) => x.phase === 'synced' && x.t.kind === 'relay');
+    if (!l) return Promise.resolve(err('offline'));
+    return new Promise((resolve) => {
+      // The relay answers blob-get in order, and `not-found` carries no blob id: one request at a time
+      // per blob id is enough for images.
+      const list = l.blobGets.get(blobId) ?? [];
+      list.push(resolve);
+      l.blobGets.set(blobId, list);
+      if (list.length === 1 && !this.sendFrame(l, { type: 'blob-get', docId: this.docId, blobId })) {
+        l.blobGets.delete(blobId);
+        resolve(err('offline'));
+      }
+    });
+  }
+
+  // ---- status, problems, events -----------------------------------------------------------------------------
+
+  get status(): SyncStatus {
+    return this.lastStatus;
+  }
+
+  private pendingCount(): number {
+    if (!this.editing) return 0;
+    const relays = this.links.filter((l) => l.t.kind === 'relay');
+    let n = 0;
+    for (const e of this.outbox) {
+      if (!relays.some((l) => (l.rec.held[e.env.deviceId] ?? 0) >= e.env.seq)) n++;
+    }
+    return n + (this.gathering.length > 0 ? 1 : 0);
+  }
+
+  private linkState(l: Link): Exclude<SyncState, 'local'> {
+    if (l.trouble !== undefined) return 'error';
+    if (l.phase === 'synced') return 'synced';
+    if (l.phase === 'waiting') return 'offline';
+    return 'connecting';
+  }
+
+  private computeStatus(): SyncStatus {
+    const transports = this.links.map((l) => {
+      const state = this.linkState(l);
+      return l.phase === 'waiting' && l.retryAt !== undefined
+        ? { id: l.t.id, state, retryAt: l.retryAt }
+        : { id: l.t.id, state };
+    });
+    let state: SyncState;
+    if (this.links.length === 0) state = 'local';
+    else if (this.broken) state = 'error';
+    else if (transports.some((t) => t.state === 'synced')) state = 'synced';
+    else if (transports.some((t) => t.state === 'error')) state = 'error';
+    else if (transports.some((t) => t.state === 'connecting')) state = 'connecting';
+    else state = 'offline';
+    return { state, pending: this.pendingCount(), transports, problems: this.problems };
+  }
+
+  private emitStatus(): void {
+    const s = this.computeStatus();
+    const key = JSON.stringify([s.state, s.pending, s.transports, s.problems.length, s.problems.at(-1)?.at]);
+    this.lastStatus = s;
+    if (key === this.statusKey) return;
+    this.statusKey = key;
+    for (const cb of [...this.listeners.status]) cb(s);
+  }
+
+  private addProblem(kind: SyncProblemKind, transportId: string, detail?: string): void {
+    const p: SyncProblem =
+      detail === undefined ? { kind, transportId, at: this.now() } : { kind, transportId, detail, at: this.now() };
+    this.problems = [...this.problems, p].slice(-MAX_PROBLEMS);
+    for (const cb of [...this.listeners.problem]) cb(p);
+    this.emitStatus();
+  }
+
+  on<K extends keyof SessionEvents>(event: K, cb: SessionEvents[K]): () => void {
+    const set = this.listeners[event] as Set<SessionEvents[K]>;
+    set.add(cb);
+    return () => set.delete(cb);
+  }
+
+  setUser(user: PeerInfo): void {
+    this.awareness.setLocalStateField('user', { name: user.name, color: user.color });
+  }
+
+  // ---- waiting ------------------------------------------------------------------------------------------
+
+  private settleWaiters(): void {
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.check()) return true;
+      w.resolve();
+      return false;
+    });
+  }
+
+  private wait(check: () => boolean, signal?: AbortSignal): Promise<void> {
+    if (check()) return Promise.resolve();
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const w: Waiter = {
+        check,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject,
+      };
+      const onAbort = (): void => {
+        this.waiters = this.waiters.filter((x) => x !== w);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(w);
+    });
+  }
+
+  async whenAcknowledged(opts: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.flush();
+    await this.wait(() => this.pendingCount() === 0, opts.signal);
+  }
+
+  whenSynced(opts: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.wait(() => this.links.some((l) => l.everSynced), opts.signal);
+  }
+
+  // ---- closing ------------------------------------------------------------------------------------------
+
+  private stopTimers(): void {
+    for (const t of [this.sealTimer, this.sealRetry, this.saveTimer]) if (t !== undefined) clearTimeout(t);
+    this.sealTimer = this.sealRetry = this.saveTimer = undefined;
+    for (const l of this.links) {
+      this.clearLinkTimers(l);
+      if (l.retryTimer !== undefined) clearTimeout(l.retryTimer);
+      l.retryTimer = undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.editing) await this.flush().catch(() => {});
+    this.closed = true;
+    this.stopTimers();
+    this.doc.off('updateV2', this.onLocalUpdate);
+    this.doc.off('destroy', this.onDocDestroy);
+    for (const l of this.links) l.t.disconnect();
+    this.awareness.destroy();
+    if (this.gaps.size === 0 && this.heldQueue.length === 0) this.noteConsistent();
+    await this.save();
+    this.stopTimers();
+    const error = new Error('session closed');
+    for (const w of this.waiters.splice(0)) w.reject(error);
+  }
+
+  abandon(): void {
+    this.closed = true;
+    this.stopTimers();
+    this.doc.off('updateV2', this.onLocalUpdate);
+    this.doc.off('destroy', this.onDocDestroy);
+    for (const l of this.links) l.t.disconnect();
+    this.awareness.destroy();
+    for (const w of this.waiters.splice(0)) w.reject(new Error('session abandoned'));
+  }
+}
+
+function decodeSnapshot(bytes: Uint8Array | undefined): Y.Snapshot {
+  if (!bytes) return Y.emptySnapshot;
+  try {
+    return Y.decodeSnapshotV2(bytes);
+  } catch {
+    // Unknown: treat everything as never sealed (resending content is harmless; losing it is not).
+    return Y.emptySnapshot;
+  }
+}
