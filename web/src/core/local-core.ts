@@ -27,6 +27,7 @@ import {
   type Result,
   type StorageErrorCode,
 } from '@dure/shared';
+import { combineHolds } from '@dure/shared/editor/composition';
 import { DB_NAME, IdbStorage } from '../storage/idb';
 import { openSyncView, STATUS_CHANNEL, type SyncConfig, type SyncEngine, type SyncView } from '../sync/doc-sync';
 import type { AppCore, CoreError, DocEvents, LockControl, OpenedDoc } from './types';
@@ -160,6 +161,15 @@ class Opened implements OpenedDoc {
     return () => (this.listeners[event] as Set<DocEvents[K]>).delete(cb);
   }
 
+  holdRemote(): () => void {
+    const releaseLocal = this.local.holdRemote();
+    const releaseSync = this.sync.holdRemote();
+    return () => {
+      releaseSync();
+      releaseLocal();
+    };
+  }
+
   async setMeta(meta: { title?: string; updatedAt?: number }): Promise<void> {
     await this.core.setMeta(this.docId, meta);
   }
@@ -179,6 +189,13 @@ class Opened implements OpenedDoc {
 
   flush(): Promise<void> {
     return this.local.flush();
+  }
+
+  holdRemote(): () => void {
+    return combineHolds(
+      () => this.sync.holdRemote(),
+      () => this.local.holdRemote(),
+    )();
   }
 
   async close(): Promise<void> {
@@ -318,6 +335,7 @@ export class LocalCore implements AppCore {
         keys: s.value.keys,
         docKey: s.value.docKey,
         storage: this.storage,
+        durable: () => local.value.flush(),
         engine: opts.sync === false ? undefined : this.syncOptions?.engine,
         config: this.syncOptions?.config() ?? { url: undefined, user: { name: '', color: '#455a64' } },
         ...(typeof navigator !== 'undefined' && navigator.locks ? { locks: navigator.locks } : {}),

@@ -41,6 +41,16 @@ export interface OpenedDoc {
   readonly ydoc: Y.Doc;
   /** the link to relays: status, who is here, presence (one tab per document runs the session) */
   readonly sync: SyncView;
+  /**
+   * Holds remote changes back from the Y.Doc (the sync session's and other tabs' records) until the
+   * returned release is called: the editor holds while an IME composition is open.
+   */
+  holdRemote(): () => void;
+  /**
+   * Holds every remote change (the session's updates and other tabs' records) back from the Y.Doc until
+   * the returned release is called: the editor holds while an IME composition is open (shared/src/editor/README.md).
+   */
+  holdRemote(): () => void;
   /** records that failed to decrypt or decode on open; they were quarantined, not dropped */
   readonly problems: readonly LoadProblem[];
   on<K extends keyof DocEvents>(event: K, cb: DocEvents[K]): () => void;

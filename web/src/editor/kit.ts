@@ -25,6 +25,8 @@ export interface KitOptions {
   storeImage(file: File): Promise<string | undefined>;
   /** the document turned out (or became) newer than this build: the editor is read-only */
   onSchemaBlocked(found: number): void;
+  /** holds remote changes while an IME composition is open (OpenedDoc.holdRemote) */
+  holdRemote?: () => () => void;
 }
 
 export function createExtensions(opts: KitOptions): Extensions {
@@ -34,6 +36,7 @@ export function createExtensions(opts: KitOptions): Extensions {
     resolveBlob: opts.resolveBlob,
     storeImage: opts.storeImage,
     onSchemaBlocked: (check) => opts.onSchemaBlocked(check.found),
+    ...(opts.holdRemote ? { holdRemote: opts.holdRemote } : {}),
   });
 }
 

@@ -131,6 +131,7 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
         resolveBlob: (id) => blobUrls.resolve(id),
         storeImage: (file) => storeImageFile(doc, file, onImageError),
         onSchemaBlocked,
+        holdRemote: () => doc.holdRemote(),
       }),
       editorProps: {
         attributes: {
