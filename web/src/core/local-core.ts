@@ -27,7 +27,6 @@ import {
   type Result,
   type StorageErrorCode,
 } from '@dure/shared';
-import { combineHolds } from '@dure/shared/editor/composition';
 import { DB_NAME, IdbStorage } from '../storage/idb';
 import { openSyncView, STATUS_CHANNEL, type SyncConfig, type SyncEngine, type SyncView } from '../sync/doc-sync';
 import type { AppCore, CoreError, DocEvents, LockControl, OpenedDoc } from './types';
@@ -189,13 +188,6 @@ class Opened implements OpenedDoc {
 
   flush(): Promise<void> {
     return this.local.flush();
-  }
-
-  holdRemote(): () => void {
-    return combineHolds(
-      () => this.sync.holdRemote(),
-      () => this.local.holdRemote(),
-    )();
   }
 
   async close(): Promise<void> {

@@ -42,11 +42,6 @@ export interface OpenedDoc {
   /** the link to relays: status, who is here, presence (one tab per document runs the session) */
   readonly sync: SyncView;
   /**
-   * Holds remote changes back from the Y.Doc (the sync session's and other tabs' records) until the
-   * returned release is called: the editor holds while an IME composition is open.
-   */
-  holdRemote(): () => void;
-  /**
    * Holds every remote change (the session's updates and other tabs' records) back from the Y.Doc until
    * the returned release is called: the editor holds while an IME composition is open (shared/src/editor/README.md).
    */
