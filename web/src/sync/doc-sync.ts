@@ -25,6 +25,8 @@ export interface SyncEngine {
     docKey: Uint8Array;
     transports: Transport[];
     inviteToken?: Uint8Array;
+    /** resolves once what is applied to the Y.Doc is stored (LocalDoc.flush) */
+    durable?: () => Promise<void>;
   }): Promise<DocSession>;
   createTransport(url: string): Transport;
 }
@@ -132,6 +134,8 @@ export interface SyncViewOptions {
   readonly keys: DocKeys;
   readonly docKey: Uint8Array;
   readonly storage: Storage;
+  /** LocalDoc.flush: the session records how far it received only after LocalDoc stored it */
+  readonly durable?: () => Promise<void>;
   readonly engine: SyncEngine | undefined;
   readonly config: SyncConfig;
   /** navigator.locks; undefined on pages without Web Locks (each tab then runs its session) */
@@ -271,6 +275,7 @@ class SharedSyncView implements SyncView {
         docKey: this.opts.docKey,
         transports: [this.engine.createTransport(this.url)],
         ...(this.opts.config.inviteToken ? { inviteToken: this.opts.config.inviteToken } : {}),
+        ...(this.opts.durable ? { durable: this.opts.durable } : {}),
       });
     } catch (e) {
       console.error('starting the sync session failed', e);

@@ -1,7 +1,9 @@
-/**
- * The sync engine the web app runs: shared/src/sync's session over WebSocket transports.
- * Until the engine lands in shared/, every document stays on this device (sync-status `local`).
- */
+/** The sync engine the web app runs: shared/src/sync's session over the browser's WebSocket. */
+import { startSession } from '@dure/shared/sync/session';
+import { createWebSocketTransport } from '@dure/shared/sync/ws-transport';
 import type { SyncEngine } from './doc-sync';
 
-export const syncEngine: SyncEngine | undefined = undefined;
+export const syncEngine: SyncEngine | undefined = {
+  startSession: (opts) => startSession(opts),
+  createTransport: (url) => createWebSocketTransport({ url }),
+};
