@@ -67,7 +67,8 @@ class Normalizer {
     const a: Raw = isRaw(raw) ? raw : {};
     switch (type.name) {
       case 'heading': {
-        const level = intIn(a.level, 1, 6) ?? 1;
+        // a deeper heading is still a heading: the deepest one the editor has
+        const level = intIn(a.level, 1, 1000000000) ?? 1;
         return { level: Math.min(level, HEADING_LEVELS) };
       }
       case 'codeBlock':

@@ -15,13 +15,12 @@ export const TITLE_KEY = 'title';
 /** The web app's limit for a title (web/src/title.ts). */
 export const MAX_TITLE_LENGTH = 200;
 
+// eslint-disable-next-line no-control-regex -- a title is one line: controls and line separators go
+const LINE_BREAKING = /[\u0000-\u001f\u007f\u2028\u2029]+/g;
+
 /** One line, NFC, at most MAX_TITLE_LENGTH UTF-16 units (never splitting a surrogate pair). */
 export function cleanTitle(raw: string): string {
-  // eslint-disable-next-line no-control-regex -- a title is one line
-  let t = raw
-    .replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ')
-    .normalize('NFC')
-    .trim();
+  let t = raw.replace(LINE_BREAKING, ' ').normalize('NFC').trim();
   if (t.length > MAX_TITLE_LENGTH) {
     t = t.slice(0, MAX_TITLE_LENGTH);
     if (/[\ud800-\udbff]$/.test(t)) t = t.slice(0, -1);

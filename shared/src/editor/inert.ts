@@ -51,7 +51,8 @@ const BY_TAG: Record<string, Record<string, Check>> = {
   table: { style: px },
   col: { style: px },
   ol: { start: int(-1000000, 1000000), type: oneOf('1', 'a', 'A', 'i', 'I') },
-  li: { 'data-checked': oneOf('true', 'false') },
+  // TaskItem renders the boolean itself: true arrives here as '' (see stringify), false as nothing
+  li: { 'data-checked': (v) => (v === '' || v === 'true' ? 'true' : v === 'false' ? 'false' : null) },
   input: { type: oneOf('checkbox'), checked: () => 'checked', disabled: () => 'disabled' },
   pre: {},
   code: {},
