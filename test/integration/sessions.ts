@@ -1,7 +1,8 @@
 /** Devices running real sessions against the real relay, for the integration tests. */
 import { randomBytes } from '@dure/shared/bytes';
 import { deriveDocKeys, newEditCapability, viewCapabilityOf } from '@dure/shared/crypto/capability';
-import type { DocKeys } from '@dure/shared/local/api';
+import type { Capability, DocKeys } from '@dure/shared/local/api';
+import { LocalDoc } from '@dure/shared/local/localdoc';
 import { MemoryStorage } from '@dure/shared/storage/memory';
 import { startSession, type SessionOptions } from '@dure/shared/sync/session';
 import type { Transport, TransportHandler } from '@dure/shared/sync/types';
@@ -11,9 +12,15 @@ import * as Y from 'yjs';
 
 export type Session = Awaited<ReturnType<typeof startSession>>;
 
-export function newDocKeys(): { edit: DocKeys; view: DocKeys } {
+export interface DocLink {
+  readonly capability: Capability;
+  readonly keys: DocKeys;
+}
+
+export function newDocKeys(): { edit: DocLink; view: DocLink } {
   const cap = newEditCapability();
-  return { edit: deriveDocKeys(cap), view: deriveDocKeys(viewCapabilityOf(cap)) };
+  const view = viewCapabilityOf(cap);
+  return { edit: { capability: cap, keys: deriveDocKeys(cap) }, view: { capability: view, keys: deriveDocKeys(view) } };
 }
 
 /**
@@ -62,21 +69,34 @@ export class CuttableTransport implements Transport {
   }
 }
 
-/** One device: its storage and docKey survive session restarts. */
+/**
+ * One device as the app runs it: LocalDoc keeps the Y.Doc in the device's storage, the session syncs it.
+ * Storage and docKey survive restarts; every start opens a fresh Y.Doc from storage.
+ */
 export class Device {
   readonly storage = new MemoryStorage();
   readonly docKey = randomBytes(32);
   ydoc = new Y.Doc();
+  local: LocalDoc | undefined;
   session: Session | undefined;
   transport: CuttableTransport | undefined;
+  readonly keys: DocKeys;
 
   constructor(
     readonly url: string,
-    readonly keys: DocKeys,
+    readonly link: DocLink,
     private readonly extra: Partial<SessionOptions> = {},
-  ) {}
+  ) {
+    this.keys = link.keys;
+  }
 
   async start(opts: Partial<SessionOptions> = {}): Promise<Session> {
+    this.ydoc = new Y.Doc();
+    const secrets = { docId: this.keys.docId, docKey: this.docKey, capability: this.link.capability, keys: this.keys };
+    const opened = await LocalDoc.open(this.storage, secrets, this.ydoc, { coalesceMs: 10 });
+    if (!opened.ok) throw new Error(`LocalDoc did not open: ${opened.error}`);
+    const local = opened.value;
+    this.local = local;
     this.transport = new CuttableTransport(this.url);
     this.session = await startSession({
       ydoc: this.ydoc,
@@ -85,6 +105,7 @@ export class Device {
       docKey: this.docKey,
       transports: [this.transport],
       saveDelayMs: 20,
+      durable: () => local.flush(),
       ...this.extra,
       ...opts,
     });
@@ -95,9 +116,20 @@ export class Device {
     return this.ydoc.getText('t').toString();
   }
 
+  /** The session stops dead (nothing written, timers gone); LocalDoc had stored the Y.Doc, as it does within its window. */
+  async crash(): Promise<void> {
+    await this.local?.flush();
+    this.session?.abandon();
+    await this.local?.close();
+    this.session = undefined;
+    this.local = undefined;
+  }
+
   async close(): Promise<void> {
     await this.session?.close();
+    await this.local?.close();
     this.session = undefined;
+    this.local = undefined;
   }
 }
 
