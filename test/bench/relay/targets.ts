@@ -1,0 +1,108 @@
+/**
+ * Servers under test, each started as its own process on a free port, optionally pinned to a core. Issue
+ * #5 adds the stock servers (@y/websocket-server, @hocuspocus/server) here as further RelayTarget values
+ * and their providers as client kinds (clients.ts); the workloads only see these two interfaces.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
+
+export interface RunningRelay {
+  readonly pid: number;
+  /** ws:// base URL of the sync endpoint */
+  readonly wsUrl: string;
+  /** http:// base URL (metrics, health) */
+  readonly httpUrl: string;
+  stop(): Promise<void>;
+}
+
+export interface RelayTarget {
+  readonly name: string;
+  /** which client kind drives it (clients.ts) */
+  readonly client: string;
+  /** said beside the figures: what an acknowledgement means on this server */
+  readonly durability: string;
+  start(opts: { readonly cpu?: string }): Promise<RunningRelay>;
+}
+
+/** `taskset -c <cpu> cmd...` when a core is given and taskset exists, else cmd itself. */
+export function pinned(cpu: string | undefined, cmd: string, args: readonly string[]): [string, string[]] {
+  return cpu === undefined ? [cmd, [...args]] : ['taskset', ['-c', cpu, cmd, ...args]];
+}
+
+function waitForLine(child: ChildProcess, re: RegExp, what: string): Promise<RegExpExecArray> {
+  let out = '';
+  let err = '';
+  return new Promise((res, rej) => {
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const m = re.exec(out);
+      if (m) res(m);
+      if (out.length > 1 << 20) out = out.slice(-4096);
+    });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-8192)));
+    child.once('exit', (code, sig) => rej(new Error(`${what} exited (${code ?? sig}) before it listened: ${err}`)));
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((res) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      res();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/**
+ * Dure's own sync server (sync-server/src/main.ts under tsx, as `npm start` runs it) with SQLite in a
+ * fresh temporary data folder that is deleted afterwards. tsx only costs at startup (transpile once).
+ */
+export const dureTarget: RelayTarget = {
+  name: 'dure',
+  client: 'dure',
+  durability: 'ack after a durable SQLite commit (WAL, synchronous=FULL); fan-out after the commit',
+  async start({ cpu }) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'dure-bench-relay-'));
+    const [cmd, args] = pinned(cpu, process.execPath, [
+      '--import',
+      'tsx',
+      'src/main.ts',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--store',
+      'sqlite',
+    ]);
+    const child = spawn(cmd, args, {
+      cwd: join(ROOT, 'sync-server'),
+      env: { ...process.env, DURE_HOST: '', DURE_PORT: '', DURE_DATA_DIR: '', DURE_WEB_DIR: '', DURE_STORE: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const m = await waitForLine(child, /Dure listening on http:\/\/(\S+)/, 'dure-server');
+    // taskset execs node in place, so the pid is the server's own.
+    const pid = child.pid!;
+    const host = m[1]!.replace(/\/+$/, '');
+    return {
+      pid,
+      wsUrl: `ws://${host}/sync`,
+      httpUrl: `http://${host}`,
+      async stop() {
+        await stopChild(child);
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+export const TARGETS: Readonly<Record<string, RelayTarget>> = { dure: dureTarget };

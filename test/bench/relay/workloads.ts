@@ -1,0 +1,334 @@
+/**
+ * The three relay workloads of issue #4, each run against a fresh server process (a RelayTarget) driven
+ * by generator processes holding clients of one ClientKind. Issue #5 runs the same functions with the
+ * stock servers and their providers.
+ */
+import type { FixtureMeta } from '../fixture';
+import { median } from '../stats';
+import { CLIENT_KINDS, now, type DocRef } from './clients';
+import { startFleet, stopFleet, type Generator } from './fleet';
+import type { ClientSpec, Collected, JoinSample } from './generator';
+import { cpuMs, load, memory } from './proc';
+import { joinDeliveries, latencySummary, memorySplit, steadyValue, type Keystroke, type LatencySummary } from './stats';
+import type { RelayTarget, RunningRelay } from './targets';
+
+export interface Setup {
+  readonly target: RelayTarget;
+  readonly kind: string;
+  readonly verify: 'each' | 'process';
+  /** taskset cores; undefined = not pinned */
+  readonly serverCpu?: string;
+  readonly generatorCpu?: string;
+  readonly generators: number;
+  readonly log: (s: string) => void;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function kindOf(name: string) {
+  const k = CLIENT_KINDS[name];
+  if (!k) throw new Error(`unknown client kind ${name}`);
+  return k;
+}
+
+async function withServerAndFleet<T>(
+  s: Setup,
+  gens: number,
+  f: (server: RunningRelay, fleet: Generator[]) => Promise<T>,
+): Promise<T> {
+  const server = await s.target.start({ cpu: s.serverCpu });
+  const fleet = await startFleet(gens, s.generatorCpu);
+  try {
+    return await f(server, fleet);
+  } finally {
+    await stopFleet(fleet);
+    await server.stop();
+  }
+}
+
+/** Resident set readings a few hundred ms apart; the median (one GC more or less moves one reading). */
+async function settledRss(pid: number, n = 5, gapMs = 300): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (i > 0) await sleep(gapMs);
+    xs.push(memory(pid).rss);
+  }
+  return steadyValue(xs);
+}
+
+// ---- 1. fan-out: one document, N clients, W of them typing ------------------------------------------
+
+export interface FanoutParams {
+  readonly clients: number;
+  readonly writers: number;
+  readonly intervalMs: number;
+  readonly keystrokesPerWriter: number;
+  readonly warmupKeystrokes: number;
+}
+
+export interface GeneratorLoad {
+  readonly cpuMs: number;
+  readonly wallMs: number;
+  /** share of one core */
+  readonly utilization: number;
+  readonly loopDelayP99Ms: number;
+  readonly loopDelayMaxMs: number;
+}
+
+export interface FanoutRun {
+  readonly latency: LatencySummary;
+  readonly keystrokes: number;
+  readonly expected: number;
+  readonly missing: number;
+  readonly serverCpuMs: number;
+  readonly serverCpuPerDeliveryUs: number;
+  readonly serverCpuPerKeystrokeUs: number;
+  readonly serverRssMax: number;
+  readonly serverRssEnd: number;
+  readonly generators: GeneratorLoad[];
+  readonly problems: string[];
+  readonly loadBefore: number[];
+}
+
+function spread<T>(items: readonly T[], n: number): T[][] {
+  const out: T[][] = Array.from({ length: n }, () => []);
+  items.forEach((x, i) => out[i % n]!.push(x));
+  return out;
+}
+
+export async function fanout(s: Setup, p: FanoutParams): Promise<FanoutRun> {
+  const kind = kindOf(s.kind);
+  const loadBefore = load();
+  return withServerAndFleet(s, s.generators, async (server, fleet) => {
+    const ref = kind.newDoc('fanout');
+    const specs: ClientSpec[] = Array.from({ length: p.clients }, (_, i) => ({
+      id: `c${i}`,
+      ref,
+      write: true,
+      create: i === 0,
+    }));
+    // The first client registers the document and writes one paragraph per writer; the rest join after.
+    const g0 = fleet[0]!;
+    await g0.send({ cmd: 'open', kind: s.kind, url: server.wsUrl, clients: [specs[0]!], verify: s.verify, concurrency: 1 });
+    await g0.send({ cmd: 'seed', kind: s.kind, ids: ['c0'], paragraphs: p.writers, text: '', persist: false });
+    // client i lives in generator i % G, so writers are spread over the generators too
+    const byGen = spread(specs, fleet.length);
+    byGen[0]!.shift();
+    await Promise.all(
+      fleet.map((g, gi) =>
+        g.send({ cmd: 'open', kind: s.kind, url: server.wsUrl, clients: byGen[gi]!, verify: s.verify, concurrency: 16 }),
+      ),
+    );
+    const writers = specs.slice(0, p.writers).map((c, w) => ({
+      id: c.id,
+      paragraph: w,
+      // writers evenly out of phase, as independent typists would be
+      offsetMs: (w * p.intervalMs) / p.writers,
+      gen: w % fleet.length,
+    }));
+    const typeAll = (count: number, startAt: number): Promise<Keystroke[][]> =>
+      Promise.all(
+        fleet.map((g, gi) =>
+          g.send<Keystroke[]>({
+            cmd: 'type',
+            writers: writers.filter((w) => w.gen === gi),
+            intervalMs: p.intervalMs,
+            count,
+            startAt,
+          }),
+        ),
+      );
+    s.log(`  ${p.clients} clients open; warming up`);
+    await typeAll(p.warmupKeystrokes, now() + 200);
+    await sleep(1000);
+
+    await Promise.all(fleet.map((g) => g.send({ cmd: 'record', on: true })));
+    const cpu0 = cpuMs(server.pid);
+    let rssMax = memory(server.pid).rss;
+    const sampler = setInterval(() => {
+      try {
+        rssMax = Math.max(rssMax, memory(server.pid).rss);
+      } catch {
+        /* the server exited; the run fails below */
+      }
+    }, 500);
+    const typed = (await typeAll(p.keystrokesPerWriter, now() + 200)).flat();
+    // every delivery has had time to land; what has not by now is reported missing
+    await sleep(2000);
+    const collected = await Promise.all(fleet.map((g) => g.send<Collected>({ cmd: 'collect' })));
+    const serverCpuMs = cpuMs(server.pid) - cpu0;
+    clearInterval(sampler);
+    const serverRssEnd = memory(server.pid).rss;
+    await Promise.all(fleet.map((g) => g.send({ cmd: 'record', on: false })));
+    await Promise.all(fleet.map((g) => g.send({ cmd: 'closeAll' })));
+
+    const d = joinDeliveries(
+      typed,
+      collected.flatMap((c) => c.receivers),
+    );
+    return {
+      latency: latencySummary(d.latencies),
+      keystrokes: typed.length,
+      expected: d.expected,
+      missing: d.missing,
+      serverCpuMs,
+      serverCpuPerDeliveryUs: (serverCpuMs * 1000) / Math.max(1, d.latencies.length),
+      serverCpuPerKeystrokeUs: (serverCpuMs * 1000) / Math.max(1, typed.length),
+      serverRssMax: rssMax,
+      serverRssEnd,
+      generators: collected.map((c) => ({
+        cpuMs: c.cpuMs,
+        wallMs: c.wallMs,
+        utilization: c.cpuMs / c.wallMs,
+        loopDelayP99Ms: c.loopDelayP99Ms,
+        loopDelayMaxMs: c.loopDelayMaxMs,
+      })),
+      problems: collected.flatMap((c) => c.problems),
+      loadBefore,
+    };
+  });
+}
+
+// ---- 2. many idle documents ---------------------------------------------------------------------------
+
+export interface IdleRun {
+  readonly documents: number;
+  readonly rssBase: number;
+  readonly rssOneClientEach: number;
+  readonly rssTwoClientsEach: number;
+  readonly rssAfterClose: number;
+  readonly perDocument: number;
+  readonly perConnection: number;
+  readonly perTwoClientDocument: number;
+  readonly loadBefore: number[];
+}
+
+export async function idle(s: Setup, documents: number): Promise<IdleRun> {
+  const kind = kindOf(s.kind);
+  const loadBefore = load();
+  return withServerAndFleet(s, s.generators, async (server, fleet) => {
+    const refs: DocRef[] = Array.from({ length: documents }, (_, i) => kind.newDoc(`idle-${i}`));
+    await sleep(1000);
+    const rssBase = await settledRss(server.pid);
+    const first = spread(
+      refs.map((ref, i) => ({ id: `a${i}`, ref, write: true, create: true })),
+      fleet.length,
+    );
+    await Promise.all(
+      fleet.map(async (g, gi) => {
+        await g.send({ cmd: 'open', kind: s.kind, url: server.wsUrl, clients: first[gi]!, verify: s.verify, concurrency: 32 });
+        // a few words in every document, stored by the relay
+        await g.send({
+          cmd: 'seed',
+          kind: s.kind,
+          ids: first[gi]!.map((c) => c.id),
+          paragraphs: 1,
+          text: 'idle 문서',
+          persist: false,
+        });
+      }),
+    );
+    s.log(`  ${documents} documents, one client each`);
+    await sleep(2000);
+    const rssOneClientEach = await settledRss(server.pid);
+    // the second client of each document lives in another generator than the first, like another device
+    const second = spread(
+      refs.map((ref, i) => ({ id: `b${i}`, ref, write: true })),
+      fleet.length,
+    );
+    second.push(second.shift()!);
+    await Promise.all(
+      fleet.map((g, gi) =>
+        g.send({ cmd: 'open', kind: s.kind, url: server.wsUrl, clients: second[gi]!, verify: s.verify, concurrency: 32 }),
+      ),
+    );
+    s.log(`  ${documents} documents, two clients each`);
+    await sleep(2000);
+    const rssTwoClientsEach = await settledRss(server.pid);
+    await Promise.all(fleet.map((g) => g.send({ cmd: 'closeAll' })));
+    await sleep(2000);
+    const rssAfterClose = await settledRss(server.pid);
+    return {
+      documents,
+      rssBase,
+      rssOneClientEach,
+      rssTwoClientsEach,
+      rssAfterClose,
+      ...memorySplit(rssBase, rssOneClientEach, rssTwoClientsEach, documents),
+      loadBefore,
+    };
+  });
+}
+
+// ---- 3. a new device joins a large document -------------------------------------------------------------
+
+export interface JoinRun {
+  readonly samples: {
+    readonly totalMs: number;
+    readonly connectMs: number;
+    /** hello sent → the snapshot frame fully received: the relay reading and sending it */
+    readonly serverMs: number;
+    /** snapshot frame received → verified, decrypted, applied */
+    readonly clientMs: number;
+  }[];
+  /** server CPU over the measured joins, per join */
+  readonly serverCpuPerJoinMs: number;
+  readonly loadBefore: number[];
+}
+
+export async function join(
+  s: Setup,
+  fixture: { meta: FixtureMeta; v2Path: string },
+  reps: number,
+): Promise<JoinRun> {
+  const kind = kindOf(s.kind);
+  const loadBefore = load();
+  return withServerAndFleet(s, 2, async (server, fleet) => {
+    const ref = kind.newDoc(fixture.meta.name);
+    const [uploader, joiner] = fleet as [Generator, Generator];
+    await uploader.send({
+      cmd: 'open',
+      kind: s.kind,
+      url: server.wsUrl,
+      clients: [{ id: 'up', ref, write: true, create: true }],
+      verify: 'each',
+      concurrency: 1,
+    });
+    await uploader.send({ cmd: 'load', kind: s.kind, id: 'up', file: fixture.v2Path });
+    await uploader.send({ cmd: 'closeAll' });
+    const joinOnce = (n: number): Promise<JoinSample[]> =>
+      joiner.send<JoinSample[]>({
+        cmd: 'join',
+        kind: s.kind,
+        url: server.wsUrl,
+        ref,
+        reps: n,
+        textSha256: fixture.meta.textSha256,
+        write: false,
+      });
+    await joinOnce(1); // warm-up: the first join of a process also compiles the code paths
+    const cpu0 = cpuMs(server.pid);
+    const samples = await joinOnce(reps);
+    const serverCpu = cpuMs(server.pid) - cpu0;
+    for (const x of samples) {
+      if (!x.textOk) throw new Error('a joining device did not end up with the fixture text');
+      if (x.problems.length > 0) throw new Error(`join problems: ${x.problems.join('; ')}`);
+    }
+    return {
+      samples: samples.map(({ marks: m }) => {
+        const done = Math.max(m.synced ?? NaN, m.applied ?? NaN);
+        const data = m.snapshotFrame ?? m.firstUpdate ?? NaN;
+        return {
+          totalMs: done - m.start!,
+          connectMs: m.open! - m.start!,
+          serverMs: data - m.hello!,
+          clientMs: (m.applied ?? NaN) - data,
+        };
+      }),
+      serverCpuPerJoinMs: serverCpu / reps,
+      loadBefore,
+    };
+  });
+}
+
+export const medianOf = <T>(xs: readonly T[], f: (x: T) => number): number => median(xs.map(f));
