@@ -229,4 +229,46 @@ describe('sync session against the real relay', () => {
     expect((await rejects('snapshot-stale')) - staleBefore).toBeGreaterThan(0);
     for (const s of [sa, sb, sc]) expect(s.status.problems.filter((p) => p.kind === 'rollback')).toEqual([]);
   }, 30_000);
+
+  it('presence: a name set on one session shows on the other, encrypted over the relay', async () => {
+    const { edit, view } = newDocKeys();
+    const a = device(edit);
+    const v = device(view);
+    const sa = await a.start();
+    await sa.whenSynced();
+    const sv = await v.start();
+    await sv.whenSynced();
+    sa.setUser({ name: '김민수', color: '#112233' });
+    const names = (s: typeof sv): string[] =>
+      [...s.awareness.getStates().entries()]
+        .filter(([id]) => id !== s.awareness.clientID)
+        .map(([, st]) => (st as { user?: { name?: string } }).user?.name ?? '');
+    await until(() => names(sv).includes('김민수'), 'the viewer to see the editor');
+    sv.setUser({ name: 'viewer', color: '#445566' });
+    await until(() => names(sa).includes('viewer'), 'the editor to see the viewer');
+  });
+
+  it('blobs: put by an editor, read by a viewer; an unknown id is not-found', async () => {
+    const { edit, view } = newDocKeys();
+    const a = device(edit);
+    const v = device(view);
+    const sa = await a.start();
+    await sa.whenSynced();
+    await until(() => sa.status.state === 'synced', 'a synced');
+    const blobId = 'AAAAAAAAAAAAAAAAAAAAAQ';
+    const data = new Uint8Array([1, 2, 3, 4, 5]);
+    // prove completes shortly after synced; retry 'offline' until it has
+    let put = await sa.putBlob(blobId, data);
+    for (let i = 0; i < 50 && !put.ok && put.error === 'offline'; i++) {
+      await sleep(20);
+      put = await sa.putBlob(blobId, data);
+    }
+    expect(put).toEqual({ ok: true, value: undefined });
+    const sv = await v.start();
+    await sv.whenSynced();
+    const got = await sv.getBlob(blobId);
+    expect(got.ok && [...got.value]).toEqual([1, 2, 3, 4, 5]);
+    expect(await sv.getBlob('AAAAAAAAAAAAAAAAAAAAAg')).toMatchObject({ ok: false, error: 'not-found' });
+    expect(await sv.putBlob(blobId, data)).toMatchObject({ ok: false, error: 'offline' });
+  });
 });

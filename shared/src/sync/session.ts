@@ -4,6 +4,7 @@ import { fromB64url, toB64url, equalBytes } from '../bytes';
 import type { DocKeys } from '../local/api';
 import { checkUpdate } from '../local/records';
 import {
+  decodeEnvelope,
   decodeFrame,
   encodeFrame,
   newId,
@@ -24,6 +25,7 @@ import { err, ok, type Result } from '../result';
 import type { Storage, StorageOp } from '../storage/types';
 import { backoffDelay, BACKOFF_MAX_MS } from './backoff';
 import { GapBuffer } from './gap-buffer';
+import { PresenceChannel } from './presence';
 import {
   MAX_QUARANTINE,
   SyncStore,
@@ -95,13 +97,8 @@ export interface SessionInternals {
   readonly deviceId: string;
 }
 
-export type BlobError = 'not-found' | 'offline';
-
-export interface DocSessionWithBlobs extends DocSession {
-  /** Uploads an encrypted blob through the first synced relay; ok once a relay stored it. */
-  putBlob(blobId: string, ciphertext: Uint8Array): Promise<Result<void, 'offline' | 'rejected'>>;
-  getBlob(blobId: string): Promise<Result<Uint8Array, BlobError>>;
-}
+/** @deprecated DocSession has putBlob/getBlob itself now. */
+export type DocSessionWithBlobs = DocSession;
 
 const DEFAULT_BATCH_MS = 40;
 const DEFAULT_OFFLINE_BATCH_MS = 1000;
@@ -142,7 +139,7 @@ interface Link {
   snapInFlight: { env: SnapshotEnvelope; covers: Record<string, number> } | undefined;
   everSynced: boolean;
   blobPuts: Map<string, ((r: Result<void, 'offline' | 'rejected'>) => void)[]>;
-  blobGets: Map<string, ((r: Result<Uint8Array, BlobError>) => void)[]>;
+  blobGets: Map<string, ((r: Result<Uint8Array, 'not-found' | 'offline'>) => void)[]>;
 }
 
 type Queued = { update: Uint8Array };
@@ -164,6 +161,7 @@ class Session implements DocSessionWithBlobs, SessionInternals {
   readonly kind: 'edit' | 'view';
   readonly awareness: Awareness;
 
+  private readonly presence: PresenceChannel;
   private readonly doc: Y.Doc;
   private readonly keys: DocKeys;
   private readonly store: SyncStore;
@@ -245,6 +243,12 @@ class Session implements DocSessionWithBlobs, SessionInternals {
       blobGets: new Map(),
     }));
     this.awareness = new Awareness(this.doc);
+    this.presence = new PresenceChannel({
+      keys: this.keys,
+      awareness: this.awareness,
+      now: this.now,
+      send: (bytes) => this.sendPresence(bytes),
+    });
     this.lastStatus = this.computeStatus();
   }
 
@@ -502,7 +506,8 @@ class Session implements DocSessionWithBlobs, SessionInternals {
         return;
       }
       case 'presence':
-        // Until presence.ts lands, remote presence is ignored (nothing is sent either).
+        // Refusals (replays, floods, garbage) are the channel's business: a cursor is not worth a problem.
+        this.presence.receive(f.envelope.bytes);
         return;
       default:
         return;
@@ -526,8 +531,17 @@ class Session implements DocSessionWithBlobs, SessionInternals {
     if (this.gathering.length > 0) this.scheduleSeal(0);
     this.noteConsistent();
     this.pump(l);
+    // Peers that just (re)joined through this relay learn who is here without waiting for a heartbeat.
+    this.presence.announce();
     this.settleWaiters();
     this.emitStatus();
+  }
+
+  private sendPresence(bytes: Uint8Array): void {
+    const env = decodeEnvelope(bytes);
+    if (!env.ok || env.value.kind !== 'presence') return;
+    const frame = encodeFrame({ type: 'presence', docId: this.docId, envelope: env.value });
+    for (const l of this.links) if (l.phase === 'synced') l.t.send(frame);
   }
 
   private onDone(l: Link, f: Extract<Frame, { type: 'done' }>): void {
@@ -971,7 +985,7 @@ class Session implements DocSessionWithBlobs, SessionInternals {
     });
   }
 
-  getBlob(blobId: string): Promise<Result<Uint8Array, BlobError>> {
+  getBlob(blobId: string): Promise<Result<Uint8Array, 'not-found' | 'offline'>> {
     const l = this.links.find((x) => x.phase === 'synced' && x.t.kind === 'relay');
     if (!l) return Promise.resolve(err('offline'));
     return new Promise((resolve) => {
@@ -1113,6 +1127,8 @@ class Session implements DocSessionWithBlobs, SessionInternals {
     this.stopTimers();
     this.doc.off('updateV2', this.onLocalUpdate);
     this.doc.off('destroy', this.onDocDestroy);
+    // Sends our removal while the connections are still up.
+    this.presence.destroy();
     for (const l of this.links) l.t.disconnect();
     this.awareness.destroy();
     if (this.gaps.size === 0 && this.heldQueue.length === 0) this.noteConsistent();
@@ -1127,7 +1143,9 @@ class Session implements DocSessionWithBlobs, SessionInternals {
     this.stopTimers();
     this.doc.off('updateV2', this.onLocalUpdate);
     this.doc.off('destroy', this.onDocDestroy);
+    // A crash sends nothing: connections go first, so the presence removal has nowhere to go.
     for (const l of this.links) l.t.disconnect();
+    this.presence.destroy();
     this.awareness.destroy();
     for (const w of this.waiters.splice(0)) w.reject(new Error('session abandoned'));
   }

@@ -6,6 +6,7 @@
  * session.ts beside this file.
  */
 import type { Awareness } from 'y-protocols/awareness';
+import type { Result } from '../result';
 
 // ---- transports -------------------------------------------------------------------------------------
 
@@ -126,4 +127,12 @@ export interface DocSession {
   /** Resolves once a relay has delivered its catch-up (`synced`) at least once since start. */
   whenSynced(opts?: { signal?: AbortSignal }): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Uploads an encrypted blob (an image; id and ciphertext from local/blobs) through a synced relay on
+   * which this session proved write: ok once the relay stored it. 'offline' when no relay is synced (or
+   * the session is a view), 'rejected' when the relay refused it (too large, storage unavailable).
+   */
+  putBlob(blobId: string, ciphertext: Uint8Array): Promise<Result<void, 'offline' | 'rejected'>>;
+  /** Fetches an encrypted blob from a synced relay. */
+  getBlob(blobId: string): Promise<Result<Uint8Array, 'not-found' | 'offline'>>;
 }
