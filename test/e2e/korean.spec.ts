@@ -51,6 +51,31 @@ async function compose(cdp: CDPSession, word: string): Promise<void> {
 
 const visible = (page: Page): Promise<string> => editorContent(page).innerText();
 
+/**
+ * From now on, notes every update record of `docId` this page reads from IndexedDB (another tab's edit
+ * arriving through LocalDoc). The returned wait resolves once one has been read: the LocalDoc code that
+ * applies or holds it runs in the same task, before the next test step can observe the page.
+ */
+async function watchRecordReads(page: Page, docId: string): Promise<() => Promise<void>> {
+  await page.evaluate((prefix) => {
+    const w = window as unknown as { __recordReads?: string[] };
+    w.__recordReads = [];
+    const get = IDBObjectStore.prototype.get;
+    IDBObjectStore.prototype.get = function (this: IDBObjectStore, query: IDBValidKey | IDBKeyRange) {
+      const req = get.call(this, query);
+      if (typeof query === 'string' && query.startsWith(prefix)) {
+        req.addEventListener('success', () => w.__recordReads?.push(query));
+      }
+      return req;
+    };
+  }, `doc/${docId}/u/`);
+  return async () => {
+    await page.waitForFunction(
+      () => ((window as unknown as { __recordReads?: string[] }).__recordReads ?? []).length > 0,
+    );
+  };
+}
+
 test.describe('Korean IME composition', () => {
   test('in the middle of a paragraph', async ({ page }) => {
     await createDocument(page);
@@ -170,11 +195,9 @@ test.describe('Korean IME composition', () => {
 
 test.describe('Korean IME next to a collaborator', () => {
   test('a remote edit landing in the paragraph being composed loses no syllable', async ({ page, context }) => {
-    // KNOWN FAILURE of the stock y-tiptap binding (FEATURES.md P1 tiptap#5250, BINDING.md "IME"): the
-    // remote character makes ProseMirror redraw the composing text node, Chrome commits the jamo, and
-    // "두레하한글" appears instead of "두레한글". The incremental binding (a later issue) fixes it; when it
-    // lands this test passes, Playwright reports the unexpected pass, and this line must go.
-    test.fail(true, 'known: stock binding redraws the composing text node (BINDING.md IME)');
+    // The stock binding redraws the composing text node when a remote character lands in its paragraph
+    // and Chrome commits the jamo ("두레하한글", tiptap#5250). The CompositionGate holds other tabs'
+    // records (LocalDoc.holdRemote) until the syllable has committed (shared/src/editor/README.md).
     const docId = await createDocument(page);
     await focusEnd(page);
     await page.keyboard.type('shared line: ');
@@ -192,8 +215,12 @@ test.describe('Korean IME next to a collaborator', () => {
     // ProseMirror's composition protection in the stock binding (BINDING.md, IME).
     await other.evaluate(() => window.__dure!.editor.commands.focus('start'));
     for (let i = 0; i < 'shared'.length; i++) await other.keyboard.press('ArrowRight');
+    const read = await watchRecordReads(page, docId);
     await other.keyboard.type('B');
-    await expect(page.getByTestId('editor')).toContainText('sharedB');
+    // The other tab's record has reached this tab (read from IndexedDB) while "하" is composing; it is
+    // held, so the composing text node stays as the IME left it, and "B" shows once the syllable commits.
+    await read();
+    expect(await editorText(page)).toBe('shared line: 두레하');
     await cdp.send('Input.imeSetComposition', { text: '한', selectionStart: 1, selectionEnd: 1 });
     await cdp.send('Input.insertText', { text: '한' });
     await compose(cdp, '글');
