@@ -13,7 +13,8 @@ import { randomBytes } from '@dure/shared/bytes';
 import { deriveDocKeys, newEditCapability, viewCapabilityOf } from '@dure/shared/crypto/capability';
 import { createEditorExtensions, DOCUMENT_FRAGMENT, makeSchemaInert } from '@dure/shared/editor/index';
 import type { DocKeys } from '@dure/shared/local/api';
-import { encodeFrame, newId, sealSnapshot, sealUpdate } from '@dure/shared/protocol/index';
+import { encodeFrame, newId, sealPresence, sealSnapshot, sealUpdate } from '@dure/shared/protocol/index';
+import * as encoding from 'lib0/encoding';
 import { MemoryStorage } from '@dure/shared/storage/memory';
 import { startSession } from '@dure/shared/sync/session';
 import type { DocSession, SyncProblem, SyncProblemKind } from '@dure/shared/sync/types';
@@ -100,13 +101,14 @@ async function client(
 
 /** A document written by `honest` (straight to the relay) and a victim that has caught up through the hostile relay. */
 async function pair(opts: { snapshotEvery?: { updates: number; bytes: number } } = {}) {
-  const keys = deriveDocKeys(newEditCapability());
+  const cap = newEditCapability();
+  const keys = deriveDocKeys(cap);
   const honest = await client(keys, server.url, opts);
   await honest.type('base ');
   const victim = await client(keys, relay.url);
   await victim.session.whenSynced();
   await vi.waitFor(() => expect(victim.text()).toBe('base '), WAIT);
-  return { keys, honest, victim };
+  return { cap, keys, honest, victim };
 }
 
 /** Update frames the hostile relay forwarded (or was asked to forward) from this device. */
@@ -347,5 +349,48 @@ describe('a hostile relay against a session (E2EE 4.8, client side)', { timeout:
     expect(json).not.toMatch(/javascript:|onclick|127\.0\.0\.1:9|data-evil/);
     expect(json.length).toBeLessThan(10_000);
     await converge(honest, victim);
+  });
+
+  it('#13/#14 presence: a replayed message, one without the key and one impersonating a peer change nothing', async () => {
+    const { cap, keys, honest, victim } = await pair();
+    const hid = honest.ydoc.clientID;
+    const shown = () => victim.session.awareness.getStates().get(hid)?.user?.name as string | undefined;
+    honest.session.setUser({ name: '첫째', color: '#112233' });
+    await vi.waitFor(() => expect(shown()).toBe('첫째'), WAIT);
+    const presenceFrames = () => relay.log.filter((s) => s.dir === 'down' && s.frame?.type === 'presence');
+    const old = presenceFrames().at(-1)!;
+    honest.session.setUser({ name: '둘째', color: '#112233' });
+    await vi.waitFor(() => expect(shown()).toBe('둘째'), WAIT);
+
+    relay.inject(old.raw); // #13
+    const keyless: DocKeys = {
+      docId: keys.docId,
+      kind: 'view',
+      readSecret: randomBytes(32),
+      writePub: keys.writePub,
+      contentKey: () => randomBytes(32),
+      presenceKey: () => randomBytes(32),
+      blobKey: () => randomBytes(32),
+    };
+    const claim = (name: string): Uint8Array => {
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, 1);
+      encoding.writeVarUint(e, hid);
+      encoding.writeVarUint(e, 1_000_000);
+      encoding.writeVarString(e, JSON.stringify({ user: { name, color: '#000000' } }));
+      return encoding.toUint8Array(e);
+    };
+    const frameOf = (k: DocKeys, payload: Uint8Array): Uint8Array =>
+      encodeFrame({
+        type: 'presence',
+        docId: keys.docId,
+        envelope: sealPresence(k, { epoch: 0, sessionId: newId(), counter: 1 }, payload),
+      });
+    relay.inject(frameOf(keyless, claim('NO KEY'))); // #14
+    // someone holding the view link: the message opens, but the client id belongs to the honest peer's session
+    relay.inject(frameOf(deriveDocKeys(viewCapabilityOf(cap)), claim('IMPERSONATED')));
+    await roundTrip(victim, 'v ');
+    expect(shown()).toBe('둘째');
+    expect(victim.problems).toEqual([]);
   });
 });
