@@ -301,7 +301,36 @@ describe('a hostile relay against a session (E2EE 4.8, client side)', { timeout:
     expect(victim.text()).toBe(before);
     await victim.type('after rollback ');
     await honest.type('honest ');
+    const warnings = victim.problemKinds().filter((k) => k === 'rollback').length;
     await converge(honest, victim);
+    // the relay behaves again: its current snapshot, served on reconnect, is not another rollback
+    await honest.type('later ');
+    await vi.waitFor(() => expect(victim.text()).toBe(honest.text()), WAIT);
+    expect(victim.problemKinds().filter((k) => k === 'rollback')).toHaveLength(warnings);
+  });
+
+  it('#11 and B14: an envelope of another epoch, and a signed one whose content is not a Yjs update: refused, editing goes on', async () => {
+    const { keys, honest, victim } = await pair();
+    const d = new Y.Doc();
+    d.getText('t').insert(0, 'OLD EPOCH ');
+    const deviceId = newId();
+    const frame = (seq: number, epoch: number, payload: Uint8Array): Uint8Array =>
+      encodeFrame({
+        type: 'update',
+        docId: keys.docId,
+        relaySeq: 0,
+        envelope: sealUpdate(keys, { epoch, deviceId, seq }, payload),
+      });
+    relay.inject(frame(1, 1, Y.encodeStateAsUpdateV2(d)));
+    await vi.waitFor(() => expect(victim.problems.map((p) => p.detail)).toContain('wrong-epoch'), WAIT);
+    expect(victim.problemKinds()).toEqual(['bad-envelope']);
+    // a poison pill from a real editor's key: decrypts and verifies, but does not decode
+    relay.inject(frame(1, 0, Uint8Array.of(0, 1, 2, 3, 250, 251, 252)));
+    await vi.waitFor(() => expect(victim.problemKinds()).toContain('bad-update'), WAIT);
+    expect(victim.text()).toBe('base ');
+    await victim.type('still editing ');
+    await honest.type('and honest ');
+    await vi.waitFor(() => expect(victim.text()).toBe(honest.text()), WAIT);
   });
 
   it('#24 a hostile edit signed by a real editor (javascript: link, remote image, 1 MB attributes) applies and renders inert', async () => {
