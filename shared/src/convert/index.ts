@@ -13,3 +13,4 @@ export {
   TITLE_KEY,
   type YDocReadError,
 } from './ydoc';
+export { exportMarkdownFile, importMarkdownFile, splitFrontMatter, titleFromFileName } from './markdown-file';
