@@ -25,7 +25,13 @@ import { onUserChange } from '../sync/user';
 declare global {
   interface Window {
     /** Read-only debugging handle for tests and automation (see AUTOMATION.md). */
-    __dure?: { readonly editor: Editor; readonly ydoc: OpenedDoc['ydoc']; readonly docId: string };
+    __dure?: {
+      readonly editor: Editor;
+      readonly ydoc: OpenedDoc['ydoc'];
+      readonly docId: string;
+      /** the document's SyncView: role, status, peers, awareness (read it; see AUTOMATION.md) */
+      readonly sync: OpenedDoc['sync'];
+    };
   }
 }
 
@@ -143,7 +149,7 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
       },
     });
     disposer.add(() => editor.destroy());
-    window.__dure = Object.freeze({ editor, ydoc: doc.ydoc, docId });
+    window.__dure = Object.freeze({ editor, ydoc: doc.ydoc, docId, sync: doc.sync });
     disposer.add(() => {
       if (window.__dure?.editor === editor) delete window.__dure;
     });

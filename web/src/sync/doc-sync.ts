@@ -295,8 +295,16 @@ class SharedSyncView implements SyncView {
       this.setPeers(peersOf(awareness));
       this.broadcast();
     };
+    // The relay keeps no presence: someone who just arrived knows only those who spoke since. Greeting
+    // a newcomer with this person's state shows them who is here now, not at the next heartbeat.
+    const onArrival = ({ added }: { added: number[] }, origin: unknown): void => {
+      if (origin !== 'local' && added.some((id) => id !== awareness.clientID) && awareness.getLocalState() !== null)
+        awareness.setLocalState(awareness.getLocalState());
+    };
     awareness.on('change', onAwareness);
+    awareness.on('change', onArrival);
     this.stops.push(() => awareness.off('change', onAwareness));
+    this.stops.push(() => awareness.off('change', onArrival));
     this.stops.push(
       session.on('status', (s) => {
         this.setStatus(s);
