@@ -111,6 +111,20 @@ async function pair(opts: { snapshotEvery?: { updates: number; bytes: number } }
   return { cap, keys, honest, victim };
 }
 
+/** The document's read secret (so the encryption is valid) with a signing key that is not the link's. */
+function forgerOf(keys: DocKeys): DocKeys {
+  return {
+    docId: keys.docId,
+    kind: 'edit',
+    readSecret: keys.readSecret,
+    writePub: keys.writePub,
+    writeSeed: randomBytes(32),
+    contentKey: (e) => keys.contentKey(e),
+    presenceKey: (e) => keys.presenceKey(e),
+    blobKey: (b) => keys.blobKey(b),
+  };
+}
+
 /** Update frames the hostile relay forwarded (or was asked to forward) from this device. */
 const downUpdates = (deviceId: string) =>
   relay.log.filter(isDownUpdate).filter((s) => s.frame.envelope.deviceId === deviceId);
@@ -223,17 +237,7 @@ describe('a hostile relay against a session (E2EE 4.8, client side)', { timeout:
     const { keys, honest, victim } = await pair();
     const dev = honest.session.deviceId;
     const last = downUpdates(dev).at(-1)!;
-    // the document's read secret (so the encryption is valid) with a signing key that is not the link's
-    const forger: DocKeys = {
-      docId: keys.docId,
-      kind: 'edit',
-      readSecret: keys.readSecret,
-      writePub: keys.writePub,
-      writeSeed: randomBytes(32),
-      contentKey: (e) => keys.contentKey(e),
-      presenceKey: (e) => keys.presenceKey(e),
-      blobKey: (b) => keys.blobKey(b),
-    };
+    const forger = forgerOf(keys);
     const forgedText = new Y.Doc();
     forgedText.getText('t').insert(0, 'FORGED ');
     const update = Y.encodeStateAsUpdateV2(forgedText);
@@ -258,6 +262,20 @@ describe('a hostile relay against a session (E2EE 4.8, client side)', { timeout:
       sealUpdate(deriveDocKeys(viewCapabilityOf(newEditCapability())), { epoch: 0, deviceId: dev, seq: 1 }, update),
     ).toThrow();
     await converge(honest, victim);
+  });
+
+  it('#8 a forged frame claiming a far-ahead relaySeq does not make the victim skip what it missed meanwhile', async () => {
+    const { keys, honest, victim } = await pair();
+    const dev = honest.session.deviceId;
+    const forger = forgerOf(keys);
+    const env = sealUpdate(forger, { epoch: 0, deviceId: newId(), seq: 1 }, Y.encodeStateAsUpdateV2(new Y.Doc()));
+    relay.inject(encodeFrame({ type: 'update', docId: keys.docId, relaySeq: 2 ** 40, envelope: env }));
+    await vi.waitFor(() => expect(victim.problemKinds()).toContain('bad-envelope'), WAIT);
+    // the victim misses an edit (a dropped connection, a lost frame), then reconnects and catches up
+    install(withhold({ deviceId: dev }));
+    await honest.type('while away ');
+    await converge(honest, victim);
+    expect(victim.text()).toBe('base while away ');
   });
 
   it('#10 an envelope of another document inside a frame for this one: refused, nothing applied', async () => {
