@@ -51,7 +51,15 @@ describe('relay address', () => {
     expect(normalizeServerUrl('http://192.168.0.10:8080')).toBe('ws://192.168.0.10:8080/sync');
     expect(normalizeServerUrl('ws://192.168.0.10:8080/sync')).toBe('ws://192.168.0.10:8080/sync');
     expect(normalizeServerUrl('wss://relay.example.org/custom/path')).toBe('wss://relay.example.org/custom/path');
-    for (const bad of ['', '   ', 'ftp://x.org', 'javascript:alert(1)', 'wss://user:pw@x.org', 'wss://x.org/#frag', 'http://'])
+    for (const bad of [
+      '',
+      '   ',
+      'ftp://x.org',
+      'javascript:alert(1)',
+      'wss://user:pw@x.org',
+      'wss://x.org/#frag',
+      'http://',
+    ])
       expect(normalizeServerUrl(bad), bad).toBeUndefined();
   });
 

@@ -30,13 +30,7 @@ function linkRow(label: string, testid: string, url: string): HTMLElement {
   });
   const qr = h('figure', { class: 'share-qr', testid: `${testid}-qr` });
   qr.append(qrSvg(url, t('share.qrLabel', { link: label })));
-  return h(
-    'div',
-    { class: 'share-row' },
-    h('p', { text: label }),
-    h('div', { class: 'share-field' }, input, copy),
-    qr,
-  );
+  return h('div', { class: 'share-row' }, h('p', { text: label }), h('div', { class: 'share-field' }, input, copy), qr);
 }
 
 export function createShareButton(doc: Pick<OpenedDoc, 'fragments' | 'sync'>): HTMLElement {

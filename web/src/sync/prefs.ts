@@ -47,7 +47,8 @@ function write(store: PrefStore | undefined, key: string, value: string | null):
 // ---- the relay ----------------------------------------------------------------------------------------
 
 /** `default` = the server that served this page; `off` = this device only (sync-status `local`). */
-export type ServerPref = { readonly mode: 'default' } | { readonly mode: 'custom'; readonly url: string } | { readonly mode: 'off' };
+export type ServerPref =
+  { readonly mode: 'default' } | { readonly mode: 'custom'; readonly url: string } | { readonly mode: 'off' };
 
 export function loadServerPref(store = defaultStore()): ServerPref {
   const mode = read(store, KEY_SERVER_MODE);
