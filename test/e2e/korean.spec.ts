@@ -11,12 +11,17 @@ import {
   editorText,
   focusEnd,
   gotoList,
+  linkOn,
   openDocument,
+  openLink,
+  shareLinks,
   waitForEditor,
+  waitForSameText,
   waitForSaved,
+  waitForSynced,
   yXml,
 } from './app';
-import { expect, test } from './fixtures';
+import { appUrl, expect, test } from './fixtures';
 
 /** Jamo-by-jamo composition steps for each syllable, the way a 2-set Korean IME reports them. */
 const SYLLABLES: Readonly<Record<string, readonly string[]>> = {
@@ -50,6 +55,28 @@ async function compose(cdp: CDPSession, word: string): Promise<void> {
 }
 
 const visible = (page: Page): Promise<string> => editorContent(page).innerText();
+
+/**
+ * Counts the relay's `update` frames (PROTOCOL.md: byte 1 = 0x05) this page's WebSockets deliver. The
+ * counting listener is added in the constructor, before the app's own, and the session handles a frame
+ * synchronously: once the count has moved, the collaborator's update is in the page (held or applied).
+ */
+async function countRelayUpdates(page: Page): Promise<{ count(): Promise<number> }> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __relayUpdates: number };
+    w.__relayUpdates = 0;
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        this.addEventListener('message', (e: MessageEvent) => {
+          if (e.data instanceof ArrayBuffer && new Uint8Array(e.data)[1] === 0x05) w.__relayUpdates++;
+        });
+      }
+    };
+  });
+  return { count: () => page.evaluate(() => (window as unknown as { __relayUpdates: number }).__relayUpdates) };
+}
 
 /**
  * From now on, notes every update record of `docId` this page reads from IndexedDB (another tab's edit
@@ -213,8 +240,12 @@ test.describe('Korean IME next to a collaborator', () => {
     }
     // The collaborator types inside the same text node while "하" is still composing, which defeats
     // ProseMirror's composition protection in the stock binding (BINDING.md, IME).
-    await other.evaluate(() => window.__dure!.editor.commands.focus('start'));
-    for (let i = 0; i < 'shared'.length; i++) await other.keyboard.press('ArrowRight');
+    // One step (not arrow keys, which race this tab's own records arriving there and redrawing).
+    await other.evaluate((offset) => {
+      const ed = window.__dure!.editor;
+      ed.commands.setTextSelection(1 + offset);
+      ed.commands.focus();
+    }, 'shared'.length);
     const read = await watchRecordReads(page, docId);
     await other.keyboard.type('B');
     // The other tab's record has reached this tab (read from IndexedDB) while "하" is composing; it is
@@ -229,6 +260,109 @@ test.describe('Korean IME next to a collaborator', () => {
     await expect.poll(() => editorText(page)).toBe(expected);
     await expect.poll(() => editorText(other)).toBe(expected);
     expect(await yXml(page)).toBe(`<paragraph>${expected}</paragraph>`);
+  });
+});
+
+test.describe('Korean IME next to a collaborator in another profile, over the relay', () => {
+  /** Profile A holds the document; profile B opens its edit link. Both synced, caret of A at the end. */
+  async function twoProfiles(a: Page, browser: import('@playwright/test').Browser, start: string) {
+    const frames = await countRelayUpdates(a);
+    await createDocument(a);
+    await focusEnd(a);
+    await a.keyboard.type(start);
+    await waitForSynced(a);
+    const { edit } = await shareLinks(a);
+    const ctxB = await browser.newContext();
+    const b = await ctxB.newPage();
+    await openLink(b, linkOn(edit!, appUrl()));
+    await expect(b.getByTestId('editor')).toContainText(start.trim());
+    await waitForSynced(b);
+    await focusEnd(a);
+    return { b, ctxB, frames };
+  }
+
+  /** B puts its caret at text offset `at` of the first paragraph and types `s`. */
+  async function typeInB(b: Page, at: number, s: string): Promise<void> {
+    await b.evaluate((offset) => {
+      const ed = window.__dure!.editor;
+      ed.commands.setTextSelection(1 + offset);
+      ed.commands.focus();
+    }, at);
+    await b.keyboard.type(s);
+  }
+
+  test('B types into the paragraph A is composing: both end with every syllable and every letter', async ({
+    page: a,
+    browser,
+  }) => {
+    test.setTimeout(120_000);
+    const { b, ctxB, frames } = await twoProfiles(a, browser, 'shared line: ');
+    try {
+      const cdp = await ime(a);
+      await compose(cdp, '두레');
+      for (const s of ['ㅎ', '하']) {
+        await cdp.send('Input.imeSetComposition', { text: s, selectionStart: s.length, selectionEnd: s.length });
+      }
+      const before = await frames.count();
+      await typeInB(b, 'shared'.length, 'B');
+      // B's update has reached A while "하" is composing; A holds it, the composing node stays intact.
+      await expect.poll(() => frames.count()).toBeGreaterThan(before);
+      expect(await editorText(a)).toBe('shared line: 두레하');
+      await cdp.send('Input.imeSetComposition', { text: '한', selectionStart: 1, selectionEnd: 1 });
+      await cdp.send('Input.insertText', { text: '한' });
+      await compose(cdp, '글');
+
+      const expected = 'sharedB line: 두레한글';
+      await expect.poll(() => editorText(a)).toBe(expected);
+      await expect.poll(() => editorText(b)).toBe(expected);
+      expect(await yXml(a)).toBe(`<paragraph>${expected}</paragraph>`);
+      expect(await yXml(b)).toBe(`<paragraph>${expected}</paragraph>`);
+      await waitForSynced(a);
+      await waitForSynced(b);
+    } finally {
+      await ctxB.close();
+    }
+  });
+
+  test('B types inside the paragraph during every syllable A composes: nothing lost on either side', async ({
+    page: a,
+    browser,
+  }) => {
+    test.setTimeout(120_000);
+    const { b, ctxB, frames } = await twoProfiles(a, browser, '회의: ');
+    try {
+      const cdp = await ime(a);
+      const word = '회의록두레';
+      let i = 0;
+      for (const ch of word) {
+        const steps = SYLLABLES[ch]!;
+        for (const s of steps.slice(0, -1)) {
+          await cdp.send('Input.imeSetComposition', { text: s, selectionStart: s.length, selectionEnd: s.length });
+        }
+        const before = await frames.count();
+        // Inside the text node A is composing in: what defeats ProseMirror's composition protection
+        // (a letter before or after the whole node would leave it findable, BINDING.md D.2).
+        await typeInB(b, 1, String.fromCharCode(97 + i++));
+        await expect.poll(() => frames.count()).toBeGreaterThan(before);
+        const last = steps.at(-1)!;
+        await cdp.send('Input.imeSetComposition', {
+          text: last,
+          selectionStart: last.length,
+          selectionEnd: last.length,
+        });
+        await cdp.send('Input.insertText', { text: last });
+      }
+      const text = await waitForSameText(a, b);
+      expect(text.replace(/[a-e]/g, '')).toBe('회의: 회의록두레');
+      for (const letter of 'abcde') expect(text).toContain(letter);
+      // No jamo left behind by a broken composition.
+      expect(text).not.toMatch(/[\u3131-\u318e]/u);
+      expect(await yXml(a)).toBe(await yXml(b));
+      await waitForSynced(a);
+      await waitForSynced(b);
+    } finally {
+      await ctxB.close();
+    }
   });
 });
 
