@@ -1,0 +1,99 @@
+/**
+ * One sync session per document across tabs (real Web Locks, real BroadcastChannel, the real session):
+ * the first SyncView leads and runs the session, a second one follows and shows the leader's status
+ * and who is here, and takes over when the leader closes the document.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { randomBytes } from '@dure/shared/bytes';
+import { deriveDocKeys, newEditCapability } from '@dure/shared/crypto/capability';
+import { MemoryStorage } from '@dure/shared/storage/memory';
+import { startSession } from '@dure/shared/sync/session';
+import { createWebSocketTransport } from '@dure/shared/sync/ws-transport';
+import { openSyncView, STATUS_CHANNEL, type SyncEngine, type SyncView } from '../src/sync/doc-sync';
+
+const engine: SyncEngine = {
+  startSession: (opts) => startSession(opts),
+  createTransport: (url) => createWebSocketTransport({ url }),
+};
+/** Nothing listens there: the session keeps trying, which is all these tests need from a relay. */
+const NO_RELAY = 'ws://127.0.0.1:9/sync';
+
+const open: SyncView[] = [];
+afterEach(async () => {
+  for (const v of open.splice(0)) await v.close();
+});
+
+function tab(keys: ReturnType<typeof deriveDocKeys>, name: string): SyncView {
+  const v = openSyncView({
+    docId: keys.docId,
+    ydoc: new Y.Doc(),
+    keys,
+    docKey: randomBytes(32),
+    storage: new MemoryStorage(),
+    engine,
+    config: { url: NO_RELAY, user: { name, color: '#3949ab' } },
+    locks: navigator.locks,
+    channel: () => new BroadcastChannel(STATUS_CHANNEL),
+  });
+  open.push(v);
+  return v;
+}
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (cond()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('one session per document across tabs', () => {
+  it('the second tab follows the leader, then takes over when it closes', async () => {
+    const keys = deriveDocKeys(newEditCapability());
+    const first = tab(keys, '첫째 탭');
+    await until(() => first.role === 'leader', 'the first tab to lead');
+    expect(first.awareness).toBeDefined();
+    expect(first.status.state).not.toBe('local');
+
+    const second = tab(keys, '둘째 탭');
+    await until(() => second.role === 'follower', 'the second tab to follow');
+    expect(second.awareness).toBeUndefined();
+    expect(second.status.state).toBe(first.status.state);
+    // Who is here, as the leader sees it; the leader's person is this person.
+    await until(() => second.peers.some((p) => p.name === '첫째 탭'), 'the leader to post who is here');
+    expect(second.peers.find((p) => p.name === '첫째 탭')?.self).toBe(true);
+
+    first.setUser({ name: 'Renamed 새 이름', color: '#00796b' });
+    await until(() => second.peers.some((p) => p.name === 'Renamed 새 이름'), 'the rename to reach the follower');
+
+    await first.close();
+    open.splice(open.indexOf(first), 1);
+    await until(() => second.role === 'leader', 'the second tab to take over');
+    expect(second.awareness).toBeDefined();
+    expect(second.peers.find((p) => p.self)?.name).toBe('둘째 탭');
+  });
+
+  it('another document has its own leader', async () => {
+    const a = tab(deriveDocKeys(newEditCapability()), 'A');
+    const b = tab(deriveDocKeys(newEditCapability()), 'B');
+    await until(() => a.role === 'leader' && b.role === 'leader', 'both to lead');
+  });
+
+  it('without a relay the view is local and runs no session', () => {
+    const keys = deriveDocKeys(newEditCapability());
+    const v = openSyncView({
+      docId: keys.docId,
+      ydoc: new Y.Doc(),
+      keys,
+      docKey: randomBytes(32),
+      storage: new MemoryStorage(),
+      engine,
+      config: { url: undefined, user: { name: '혼자', color: '#3949ab' } },
+    });
+    open.push(v);
+    expect(v.role).toBe('off');
+    expect(v.status.state).toBe('local');
+    expect(v.peers.map((p) => [p.name, p.self])).toEqual([['혼자', true]]);
+  });
+});
