@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { joinDeliveries, latencySummary, memorySplit, type Keystroke, type ReceiverLog } from './relay/stats';
+import {
+  joinDeliveries,
+  latencySummary,
+  linearFit,
+  memorySplit,
+  type Keystroke,
+  type ReceiverLog,
+} from './relay/stats';
 
 describe('joinDeliveries', () => {
   const keys: Keystroke[] = [
@@ -74,5 +81,33 @@ describe('memorySplit', () => {
   });
   it('refuses zero documents', () => {
     expect(() => memorySplit(1, 2, 3, 0)).toThrow();
+  });
+});
+
+describe('linearFit', () => {
+  it('recovers a fixed cost and a cost per receiver', () => {
+    // 1400 µs per keystroke plus 8 µs per receiver
+    const pts = [9, 49, 199].map((r) => [r, 1400 + 8 * r] as const);
+    const f = linearFit(pts);
+    expect(f.intercept).toBeCloseTo(1400, 9);
+    expect(f.slope).toBeCloseTo(8, 9);
+  });
+  it('least squares through noisy points', () => {
+    expect(
+      linearFit([
+        [0, 1],
+        [1, 3],
+        [2, 2],
+      ]),
+    ).toEqual({ intercept: 1.5, slope: 0.5 });
+  });
+  it('refuses fewer than two distinct x', () => {
+    expect(() => linearFit([[1, 1]])).toThrow();
+    expect(() =>
+      linearFit([
+        [1, 1],
+        [1, 2],
+      ]),
+    ).toThrow();
   });
 });

@@ -10,6 +10,7 @@ import type { DocKeys } from '@dure/shared/local/api';
 import { openUpdate, type OpenError, type UpdateEnvelope } from '@dure/shared/protocol/index';
 import type { Result } from '@dure/shared';
 import type * as Y from 'yjs';
+import { DureEngineClient } from './dure-engine';
 import { DureFramesClient, type OpenUpdateFn } from './dure-frames';
 
 /** Shared clock across processes (ms). */
@@ -64,6 +65,8 @@ export interface ClientKind {
   open(url: string, ref: DocRef, opts: OpenOptions): BenchClient;
   /** Uploads the client's current document as a snapshot (Dure) or lets the server persist it; resolves when stored. */
   persist(client: BenchClient): Promise<void>;
+  /** the kind that uploads fixtures for this one, when it cannot itself (same documents, same server) */
+  readonly uploader?: string;
 }
 
 const keysByFragment = new Map<string, DocKeys>();
@@ -115,4 +118,24 @@ export const dureFrames: ClientKind = {
   },
 };
 
-export const CLIENT_KINDS: Readonly<Record<string, ClientKind>> = { 'dure-frames': dureFrames };
+/**
+ * Dure's real engine (dure-engine.ts): every client verifies every envelope itself (OpenOptions.verify
+ * does not apply), creates the document when it is unknown, and batches with its own window.
+ */
+export const dureEngine: ClientKind = {
+  name: 'dure-engine',
+  newDoc: dureFrames.newDoc,
+  open(url, ref) {
+    return new DureEngineClient(url, keysOf(ref.secret), now);
+  },
+  persist() {
+    return Promise.reject(new Error('dure-engine uploads snapshots on its own schedule: use dure-frames'));
+  },
+  // the engine's snapshot plaintext is the same Yjs v2 state the frames client uploads
+  uploader: 'dure-frames',
+};
+
+export const CLIENT_KINDS: Readonly<Record<string, ClientKind>> = {
+  'dure-frames': dureFrames,
+  'dure-engine': dureEngine,
+};

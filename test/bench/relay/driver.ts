@@ -12,14 +12,31 @@ import { summarize } from '../stats';
 import { affinity, load, machine } from './proc';
 import { markdown, type RelayResults } from './report';
 import { TARGETS } from './targets';
-import { fanout, idle, join as joinWorkload, type FanoutRun, type IdleRun, type JoinRun, type Setup } from './workloads';
+import {
+  fanout,
+  idle,
+  join as joinWorkload,
+  type FanoutRun,
+  type IdleRun,
+  type JoinRun,
+  type Setup,
+} from './workloads';
 
 const RESULTS = fileURLToPath(new URL('../results/', import.meta.url));
+
+type Workload = 'fanout' | 'idle' | 'join';
+
+/** One client kind against the target: which client counts and workloads it runs. */
+export interface Series {
+  readonly kind: string;
+  readonly verify: 'each' | 'process';
+  readonly clients: readonly number[];
+  readonly workloads: readonly Workload[];
+}
 
 export interface RelayOptions {
   readonly quick: boolean;
   readonly reps: number;
-  readonly clients: readonly number[];
   readonly writers: number;
   readonly intervalMs: number;
   readonly typingSeconds: number;
@@ -27,12 +44,18 @@ export interface RelayOptions {
   readonly joins: number;
   readonly generators: number;
   readonly pin: boolean;
-  readonly kind: string;
-  readonly verify: 'each' | 'process';
   readonly target: string;
-  readonly workloads: readonly ('fanout' | 'idle' | 'join')[];
+  readonly series: readonly Series[];
 }
 
+const WORKLOADS: readonly Workload[] = ['fanout', 'idle', 'join'];
+
+/**
+ * Default series: the relay at 10/50/200 clients with frame-level clients that verify once per process
+ * (the server is what is measured), and the real engine where one machine can run it: 10 clients, every
+ * one verifying every envelope, plus the join. `--client=K --clients=a,b --verify=V --workloads=w,x`
+ * replaces them with one series.
+ */
 export function parseRelayArgs(argv: readonly string[]): RelayOptions {
   const quick = argv.includes('--quick');
   const val = (name: string): string | undefined =>
@@ -42,31 +65,53 @@ export function parseRelayArgs(argv: readonly string[]): RelayOptions {
     if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
     return v;
   };
-  const clients = (val('clients') ?? (quick ? '10,50' : '10,50,200')).split(',').map(Number);
-  if (clients.some((n) => !Number.isInteger(n) || n < 2)) throw new Error('--clients: a list of counts ≥ 2');
-  const workloads = (val('workloads') ?? 'fanout,idle,join').split(',');
-  for (const w of workloads) if (!['fanout', 'idle', 'join'].includes(w)) throw new Error(`unknown workload ${w}`);
-  const verify = val('verify') ?? 'process';
-  if (verify !== 'each' && verify !== 'process') throw new Error('--verify=each|process');
   const writers = num('writers', 10);
-  if (clients.some((n) => n < writers)) throw new Error('every --clients count must be ≥ --writers');
+  const list = (name: string): string[] | undefined => val(name)?.split(',');
+  const clients = list('clients')?.map(Number);
+  if (clients?.some((n) => !Number.isInteger(n) || n < writers)) {
+    throw new Error('--clients: a list of counts, each ≥ --writers');
+  }
+  const workloads = list('workloads') as Workload[] | undefined;
+  for (const w of workloads ?? []) if (!WORKLOADS.includes(w)) throw new Error(`unknown workload ${w}`);
+  const verify = val('verify');
+  if (verify !== undefined && verify !== 'each' && verify !== 'process') throw new Error('--verify=each|process');
+  const kind = val('client');
+  const series: Series[] =
+    kind || clients || workloads || verify
+      ? [
+          {
+            kind: kind ?? 'dure-frames',
+            verify: (verify ?? 'process') as Series['verify'],
+            clients: clients ?? (quick ? [10, 50] : [10, 50, 200]),
+            workloads: workloads ?? WORKLOADS,
+          },
+        ]
+      : [
+          { kind: 'dure-frames', verify: 'process', clients: quick ? [10, 50] : [10, 50, 200], workloads: WORKLOADS },
+          { kind: 'dure-engine', verify: 'each', clients: [10], workloads: ['fanout', 'join'] },
+        ];
   return {
     quick,
     reps: num('reps', quick ? 1 : 3),
-    clients,
     writers,
     intervalMs: num('interval', 200),
     typingSeconds: num('seconds', quick ? 5 : 20),
     idleDocs: num('docs', quick ? 200 : 1000),
     joins: num('joins', quick ? 3 : 5),
     generators: num('generators', 2),
-    // opt-in: on a machine shared with other work, a pinned process cannot escape a busy core (see README)
+    // opt-in: on a machine shared with other work, a pinned process cannot escape a busy core (README)
     pin: argv.includes('--pin'),
-    kind: val('client') ?? 'dure-frames',
-    verify,
     target: val('target') ?? 'dure',
-    workloads: workloads as RelayOptions['workloads'],
+    series,
   };
+}
+
+export interface SeriesResults {
+  readonly kind: string;
+  readonly verify: 'each' | 'process';
+  readonly fanout: { clients: number; runs: FanoutRun[] }[];
+  readonly idle: IdleRun[];
+  readonly join: JoinRun[];
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
@@ -75,28 +120,34 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (!target) throw new Error(`unknown target ${o.target}`);
   const started = Date.now();
   const log = (s: string): void => console.log(`[relay ${((Date.now() - started) / 1000).toFixed(0)}s] ${s}`);
-  const setup: Setup = {
-    target,
-    kind: o.kind,
-    verify: o.verify,
-    serverCpu: o.pin ? '0' : undefined,
-    generatorCpu: o.pin ? '1' : undefined,
-    generators: o.generators,
-    log,
-  };
   const loadAtStart = load();
   log(`machine load ${loadAtStart.join(' ')}; ${JSON.stringify(o)}`);
+  const fixture = o.series.some((x) => x.workloads.includes('join')) ? getFixture('automerge-paper') : undefined;
+  const results: SeriesResults[] = o.series.map((x) => ({
+    kind: x.kind,
+    verify: x.verify,
+    fanout: x.workloads.includes('fanout') ? x.clients.map((clients) => ({ clients, runs: [] })) : [],
+    idle: [],
+    join: [],
+  }));
 
-  const fanoutRuns = new Map<number, FanoutRun[]>(o.clients.map((n) => [n, []]));
-  const idleRuns: IdleRun[] = [];
-  const joinRuns: JoinRun[] = [];
-  const fixture = o.workloads.includes('join') ? getFixture('automerge-paper') : undefined;
+  // repetitions outermost, so every series sees the machine's load drift alike
   for (let rep = 1; rep <= o.reps; rep++) {
-    if (o.workloads.includes('fanout')) {
-      for (const n of o.clients) {
-        log(`rep ${rep}: fan-out, ${n} clients, ${o.writers} typing`);
+    for (const [i, x] of o.series.entries()) {
+      const out = results[i]!;
+      const setup: Setup = {
+        target,
+        kind: x.kind,
+        verify: x.verify,
+        serverCpu: o.pin ? '0' : undefined,
+        generatorCpu: o.pin ? '1' : undefined,
+        generators: o.generators,
+        log,
+      };
+      for (const f of out.fanout) {
+        log(`rep ${rep} ${x.kind}: fan-out, ${f.clients} clients, ${o.writers} typing`);
         const r = await fanout(setup, {
-          clients: n,
+          clients: f.clients,
           writers: o.writers,
           intervalMs: o.intervalMs,
           keystrokesPerWriter: Math.round((o.typingSeconds * 1000) / o.intervalMs),
@@ -105,46 +156,49 @@ export async function main(argv: readonly string[]): Promise<void> {
         log(
           `  p50 ${r.latency.p50.toFixed(1)} p95 ${r.latency.p95.toFixed(1)} p99 ${r.latency.p99.toFixed(1)} ms; ` +
             `server ${r.serverCpuPerDeliveryUs.toFixed(1)} µs/delivery; generators ` +
-            r.generators.map((g) => `${(g.utilization * 100).toFixed(0)}%`).join(' ') +
-            `; missing ${r.missing}/${r.expected}`,
+            r.generators
+              .map((g) => `${(g.utilization * 100).toFixed(0)}% (loop p99 ${g.loopDelayP99Ms.toFixed(0)} ms)`)
+              .join(' ') +
+            `; missing ${r.missing}/${r.expected}; load ${load().join(' ')}`,
         );
-        fanoutRuns.get(n)!.push(r);
+        f.runs.push(r);
       }
-    }
-    if (o.workloads.includes('idle')) {
-      log(`rep ${rep}: ${o.idleDocs} idle documents × 2 clients`);
-      const r = await idle(setup, o.idleDocs);
-      log(`  ${(r.perConnection / 1024).toFixed(1)} KiB/connection, ${(r.perDocument / 1024).toFixed(1)} KiB/document`);
-      idleRuns.push(r);
-    }
-    if (fixture && o.workloads.includes('join')) {
-      log(`rep ${rep}: a new device joins automerge-paper (${o.joins} joins)`);
-      const r = await joinWorkload(setup, fixture, o.joins);
-      log(`  total ${summarize(r.samples.map((x) => x.totalMs)).median.toFixed(1)} ms`);
-      joinRuns.push(r);
+      if (x.workloads.includes('idle')) {
+        log(`rep ${rep} ${x.kind}: ${o.idleDocs} idle documents × 2 clients`);
+        const r = await idle(setup, o.idleDocs);
+        log(
+          `  ${(r.perConnection / 1024).toFixed(1)} KiB/connection, ${(r.perDocument / 1024).toFixed(1)} KiB/document`,
+        );
+        out.idle.push(r);
+      }
+      if (fixture && x.workloads.includes('join')) {
+        log(`rep ${rep} ${x.kind}: a new device joins automerge-paper (${o.joins} joins)`);
+        const r = await joinWorkload(setup, fixture, o.joins);
+        log(`  total ${summarize(r.samples.map((y) => y.totalMs)).median.toFixed(1)} ms`);
+        out.join.push(r);
+      }
     }
   }
 
-  const results: RelayResults = {
+  const all: RelayResults = {
     kind: 'relay',
     startedAt: new Date(started).toISOString(),
     durationS: Math.round((Date.now() - started) / 1000),
-    command: `npm run bench -- ${argv.join(' ')}`.trim(),
+    command: `npm run bench -- --relay ${argv.join(' ')}`.trim(),
     machine: { ...machine(), loadAtStart, loadAtEnd: load(), benchAffinity: affinity(process.pid) },
     options: o,
     target: { name: target.name, durability: target.durability },
     pinning: o.pin
       ? 'server: taskset -c 0; generators: taskset -c 1; orchestrator unpinned (idle while measuring)'
-      : 'none',
-    fanout: [...fanoutRuns].filter(([, runs]) => runs.length > 0).map(([clients, runs]) => ({ clients, runs })),
-    idle: idleRuns,
-    join: fixture ? { fixture: fixture.meta, runs: joinRuns } : undefined,
+      : 'none (see README: pinning on this shared machine starved the pinned processes)',
+    fixture: fixture?.meta,
+    series: results,
   };
   mkdirSync(RESULTS, { recursive: true });
   const base = o.quick ? 'relay-quick' : 'relay-latest';
-  writeFileSync(join(RESULTS, `${base}.json`), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(join(RESULTS, `${base}.json`), JSON.stringify(all, null, 2) + '\n');
   const mdPath = join(RESULTS, `${base}.md`);
-  const md = await format(markdown(results), { ...(await resolveConfig(mdPath)), filepath: mdPath });
+  const md = await format(markdown(all), { ...(await resolveConfig(mdPath)), filepath: mdPath });
   writeFileSync(mdPath, md);
   log(`wrote results/${base}.json and .md`);
 }

@@ -26,6 +26,7 @@ import {
   type UpdateEnvelope,
 } from '@dure/shared/protocol/index';
 import type { Result } from '@dure/shared';
+import { checkUpdate } from '@dure/shared/local/records';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import type { BenchClient, Marks } from './clients';
@@ -167,6 +168,8 @@ export class DureFramesClient implements BenchClient {
     if (verdict === 'gap') return void this.problems.push('seq gap');
     const plain = (this.opts.openUpdate ?? openUpdate)(this.opts.keys, env);
     if (!plain.ok) return void this.problems.push(`open update: ${plain.error}`);
+    // decoded in full before it is applied, as the engine does (Yjs can half-apply a bad update)
+    if (!checkUpdate(plain.value).ok) return void this.problems.push('undecodable update');
     Y.applyUpdateV2(this.doc, plain.value, REMOTE);
     this.seqs.accept(env.deviceId, env.seq);
   }
@@ -174,6 +177,7 @@ export class DureFramesClient implements BenchClient {
   private applySnapshot(env: SnapshotEnvelope): void {
     const plain = openSnapshot(this.opts.keys, env);
     if (!plain.ok) return void this.problems.push(`open snapshot: ${plain.error}`);
+    if (!checkUpdate(plain.value).ok) return void this.problems.push('undecodable snapshot');
     Y.applyUpdateV2(this.doc, plain.value, REMOTE);
     for (const c of env.covers) this.seqs.advance(c.deviceId, c.through);
   }

@@ -87,7 +87,9 @@ async function pool<T>(items: readonly T[], n: number, f: (x: T) => Promise<void
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const t = new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`${what}: no answer in ${ms} ms`)), ms)));
+  const t = new Promise<never>(
+    (_, rej) => (timer = setTimeout(() => rej(new Error(`${what}: no answer in ${ms} ms`)), ms)),
+  );
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
@@ -225,7 +227,8 @@ async function run(c: Command): Promise<unknown> {
 process.on('message', (msg: { id: number; command: Command }) => {
   run(msg.command).then(
     (value) => process.send!({ id: msg.id, ok: true, value }),
-    (e: unknown) => process.send!({ id: msg.id, ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+    (e: unknown) =>
+      process.send!({ id: msg.id, ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
   );
 });
 process.on('disconnect', () => process.exit(0));

@@ -2,8 +2,9 @@
 import type { FixtureMeta } from '../fixture';
 import { median, summarize, type Summary } from '../stats';
 import type { Machine } from './proc';
-import type { RelayOptions } from './driver';
-import type { FanoutRun, IdleRun, JoinRun } from './workloads';
+import { linearFit } from './stats';
+import type { RelayOptions, SeriesResults } from './driver';
+import type { JoinRun } from './workloads';
 
 export interface RelayResults {
   readonly kind: 'relay';
@@ -14,9 +15,26 @@ export interface RelayResults {
   readonly options: RelayOptions;
   readonly target: { name: string; durability: string };
   readonly pinning: string;
-  readonly fanout: { clients: number; runs: FanoutRun[] }[];
-  readonly idle: IdleRun[];
-  readonly join?: { fixture: FixtureMeta; runs: JoinRun[] };
+  readonly fixture?: FixtureMeta;
+  readonly series: readonly SeriesResults[];
+}
+
+const KIND_NOTES: Record<string, string> = {
+  'dure-frames':
+    'frame-level Dure clients (test/bench/relay/dure-frames.ts): each its own WebSocket and Y.Doc; writers seal ' +
+    '(encrypt + sign) one envelope per keystroke, sent at once; receivers decode the frame, check (device, seq), ' +
+    'verify + decrypt, decode the update fully and apply it',
+  'dure-engine':
+    'the real engine (shared/src/sync/session.ts + ws-transport, in-memory storage): batching window 40 ms while ' +
+    'synced, outbox stored before sending, presence, compaction past 100 updates / 256 KiB',
+};
+
+function verifyNote(v: 'each' | 'process'): string {
+  return v === 'each'
+    ? 'every client verifies every envelope'
+    : 'signature + decryption once per envelope per generator process, reused by the clients in it (Ed25519 in ' +
+        'JavaScript costs ≈1.3 ms per envelope: 200 clients × 50 envelopes/s would need ≈13 cores here, while real ' +
+        'devices each do their own 50/s)';
 }
 
 const ms = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
@@ -32,57 +50,79 @@ function fig(values: readonly number[], f: (x: number) => string): string {
 
 function fanoutTable(r: RelayResults): string[] {
   const o = r.options;
+  const rows = r.series.flatMap((x) => x.fanout.map((f) => ({ kind: x.kind, ...f })));
+  if (rows.length === 0) return [];
   const lines = [
-    `## 1. One document, ${o.writers} typing one character every ${o.intervalMs} ms for ${o.typingSeconds} s`,
+    `## 1. One document, ${o.writers} clients typing one character every ${o.intervalMs} ms for ${o.typingSeconds} s`,
     '',
     'Delivery latency: from the writer’s keystroke (a Yjs insert in its document) to the moment the character is ' +
       'in each other client’s Y.Doc (the receiver’s state vector passes it), after the receiver verified, decrypted ' +
       'and applied the envelope; every (keystroke, receiver) pair counts. Server CPU from /proc over the typing ' +
-      'window, divided by the deliveries. Generator CPU is the share of one core each generator used (they share ' +
-      'core 1 when pinned): near 100 % means the generator, not the server, limits the figure.',
+      'window, divided by the deliveries. Generator CPU is the share of one core each generator process used; its ' +
+      'event-loop delay p99 shows when a generator was starved or saturated (then the latency is partly the ' +
+      'generator’s, not the server’s).',
     '',
-    '| clients | p50 ms | p95 ms | p99 ms | server CPU per delivered update µs | server CPU per keystroke µs | server RSS max MiB | generator CPU (each) | generator loop delay p99 ms | deliveries (missing) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| client | clients | p50 ms | p95 ms | p99 ms | server CPU per delivered update µs | server CPU per keystroke µs | server RSS max MiB | generator CPU (busiest) | generator loop delay p99 ms | deliveries (missing) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
-  for (const { clients, runs } of r.fanout) {
-    const gens = runs.map((x) => Math.max(...x.generators.map((g) => g.utilization)));
+  for (const { kind, clients, runs } of rows) {
+    if (runs.length === 0) continue;
+    const col = (f: (x: (typeof runs)[number]) => number, show: (v: number) => string): string =>
+      fig(runs.map(f), show);
     lines.push(
-      `| ${clients} | ${fig(
-        runs.map((x) => x.latency.p50),
-        ms,
-      )} | ${fig(
-        runs.map((x) => x.latency.p95),
-        ms,
-      )} | ${fig(
-        runs.map((x) => x.latency.p99),
-        ms,
-      )} | ${fig(
-        runs.map((x) => x.serverCpuPerDeliveryUs),
-        ms,
-      )} | ${fig(
-        runs.map((x) => x.serverCpuPerKeystrokeUs),
-        (v) => v.toFixed(0),
-      )} | ${fig(
-        runs.map((x) => x.serverRssMax),
-        mib,
-      )} | ${fig(gens, (v) => `${(v * 100).toFixed(0)} %`)} (max) | ${fig(
-        runs.map((x) => Math.max(...x.generators.map((g) => g.loopDelayP99Ms))),
-        ms,
-      )} | ${runs.map((x) => `${x.expected - x.missing} (${x.missing})`).join(', ')} |`,
+      '| ' +
+        [
+          kind,
+          clients,
+          col((x) => x.latency.p50, ms),
+          col((x) => x.latency.p95, ms),
+          col((x) => x.latency.p99, ms),
+          col((x) => x.serverCpuPerDeliveryUs, ms),
+          col(
+            (x) => x.serverCpuPerKeystrokeUs,
+            (v) => v.toFixed(0),
+          ),
+          col((x) => x.serverRssMax, mib),
+          col(
+            (x) => Math.max(...x.generators.map((g) => g.utilization)),
+            (v) => `${(v * 100).toFixed(0)} %`,
+          ),
+          col((x) => Math.max(...x.generators.map((g) => g.loopDelayP99Ms)), ms),
+          runs.map((x) => `${x.expected - x.missing} (${x.missing})`).join(', '),
+        ].join(' | ') +
+        ' |',
     );
   }
-  const problems = r.fanout.flatMap((f) => f.runs.flatMap((x) => x.problems));
+  for (const x of r.series) {
+    const pts = x.fanout
+      .filter((f) => f.runs.length > 0)
+      .map((f) => [f.clients - 1, median(f.runs.map((y) => y.serverCpuPerKeystrokeUs))] as const);
+    if (new Set(pts.map(([n]) => n)).size < 2) continue;
+    const fit = linearFit(pts);
+    lines.push(
+      '',
+      `Server CPU per keystroke against receivers (${x.kind}, least squares over the medians): ≈ ` +
+        `${fit.intercept.toFixed(0)} µs fixed per keystroke (decode, durable SQLite commit, ack) + ` +
+        `${fit.slope.toFixed(1)} µs per receiver (fan-out of one frame).`,
+    );
+  }
+  const problems = rows.flatMap((f) => f.runs.flatMap((x) => x.problems));
   if (problems.length > 0) lines.push('', `Problems reported by clients: ${problems.slice(0, 10).join('; ')}`);
   return lines;
 }
 
 function idleTable(r: RelayResults): string[] {
-  if (r.idle.length === 0) return [];
+  return r.series.filter((x) => x.idle.length > 0).flatMap((x) => idleSeries(x));
+}
+
+function idleSeries(x: SeriesResults): string[] {
+  const r = { idle: x.idle };
   const d = r.idle[0]!.documents;
   return [
-    `## 2. ${d.toLocaleString('en')} idle documents, two clients (connections) each`,
+    `## 2. ${d.toLocaleString('en')} idle documents, two clients (connections) each (${x.kind})`,
     '',
-    'Server resident set (VmRSS, median of 5 readings 300 ms apart after 2 s of quiet): idle server, then every ' +
+    'Server resident set (VmRSS, median of 5 readings 300 ms apart after 2 s of quiet and a full GC through the ' +
+      'Node inspector): idle server, then every ' +
       'document opened and written by one client, then a second client on each. Per connection = the second step ' +
       'divided by the documents; per document = the first step per document minus one connection.',
     '',
@@ -116,43 +156,54 @@ function idleTable(r: RelayResults): string[] {
       r.idle.map((x) => x.perTwoClientDocument),
       kib,
     )} KiB |`,
+    ...(r.idle.every((x) => x.heap)
+      ? [
+          `| V8 heap after a full GC: idle → ${d} × 1 → ${d} × 2 | ${fig(
+            r.idle.map((x) => x.heap!.base),
+            mib,
+          )} → ${fig(
+            r.idle.map((x) => x.heap!.oneClientEach),
+            mib,
+          )} → ${fig(
+            r.idle.map((x) => x.heap!.twoClientsEach),
+            mib,
+          )} MiB |`,
+          `| V8 heap per connection | ${fig(
+            r.idle.map((x) => x.heap!.perConnection),
+            kib,
+          )} KiB |`,
+          `| V8 heap per open document (without its connections) | ${fig(
+            r.idle.map((x) => x.heap!.perDocument),
+            kib,
+          )} KiB |`,
+        ]
+      : []),
   ];
 }
 
 function joinTable(r: RelayResults): string[] {
-  if (!r.join || r.join.runs.length === 0) return [];
-  const f = r.join.fixture;
-  const runs = r.join.runs;
-  const per = (g: (s: JoinRun['samples'][number]) => number): number[] => runs.map((x) => median(x.samples.map(g)));
+  const f = r.fixture;
+  const withJoin = r.series.filter((x) => x.join.length > 0);
+  if (!f || withJoin.length === 0) return [];
+  const per = (runs: readonly JoinRun[], g: (s: JoinRun['samples'][number]) => number): number[] =>
+    runs.map((x) => median(x.samples.map(g)));
+  const row = (label: string, g: (runs: readonly JoinRun[]) => number[]): string =>
+    `| ${label} | ${withJoin.map((x) => fig(g(x.join), ms)).join(' | ')} |`;
   return [
     `## 3. A new device joins automerge-paper (${f.patches.toLocaleString('en')} edits, ${f.chars.toLocaleString('en')} chars, Yjs v2 ${kib(f.v2Bytes)} KiB, one snapshot on the relay)`,
     '',
-    `From opening the WebSocket to synced with the document applied (signature verified, decrypted, applied to a ` +
-      `fresh Y.Doc); the text is checked against the trace afterwards. ${r.options.joins} joins per run after one ` +
-      'warm-up join, one generator process that never held the document.',
+    'From opening the WebSocket to synced with the document applied (signature verified, decrypted, decoded, ' +
+      `applied to a fresh Y.Doc); the text is checked against the trace afterwards. ${r.options.joins} joins per ` +
+      'run after one warm-up join, in a generator process that never held the document. The snapshot was ' +
+      'uploaded once by a dure-frames client (the engine’s snapshot plaintext is the same Yjs v2 state).',
     '',
-    '| phase | ms |',
-    '| --- | --- |',
-    `| connect → synced + applied (total) | ${fig(
-      per((s) => s.totalMs),
-      ms,
-    )} |`,
-    `| WebSocket connect | ${fig(
-      per((s) => s.connectMs),
-      ms,
-    )} |`,
-    `| server: hello sent → snapshot frame received (read, frame, send) | ${fig(
-      per((s) => s.serverMs),
-      ms,
-    )} |`,
-    `| client: verify, decrypt, apply | ${fig(
-      per((s) => s.clientMs),
-      ms,
-    )} |`,
-    `| server CPU per join (/proc) | ${fig(
-      runs.map((x) => x.serverCpuPerJoinMs),
-      ms,
-    )} |`,
+    `| ms | ${withJoin.map((x) => x.kind).join(' | ')} |`,
+    `| --- | ${withJoin.map(() => '---').join(' | ')} |`,
+    row('connect → synced + applied (total)', (runs) => per(runs, (s) => s.totalMs)),
+    row('WebSocket connect', (runs) => per(runs, (s) => s.connectMs)),
+    row('server: hello sent → snapshot frame received (read, frame, send)', (runs) => per(runs, (s) => s.serverMs)),
+    row('client: verify, decrypt, decode, apply', (runs) => per(runs, (s) => s.clientMs)),
+    row('server CPU per join (/proc, 10 ms ticks)', (runs) => runs.map((x) => x.serverCpuPerJoinMs)),
   ];
 }
 
@@ -170,14 +221,10 @@ export function markdown(r: RelayResults): string {
       'the machine is shared with other work, so absolute figures are noisy; issue #5 compares servers side by side ' +
       'in one run.',
     '',
-    `Server: ${r.target.durability}. Pinning: ${r.pinning}. Clients: \`${o.kind}\`, ${o.generators} generator ` +
-      `processes, each client its own WebSocket and Y.Doc; verification ${
-        o.verify === 'each'
-          ? 'by every client'
-          : 'once per envelope per generator process (every client still decodes the frame, checks seqs and ' +
-            'applies to its own Y.Doc; Ed25519 at ≈1.3 ms per envelope for every one of 200 clients would need ' +
-            'several cores)'
-      }. Writers seal one envelope per keystroke (encrypted and signed).`,
+    `Server: ${r.target.durability}. Pinning: ${r.pinning}. ${o.generators} generator processes (clients spread ` +
+      'round-robin, writers too), each client with its own WebSocket connection and Y.Doc. Client kinds:',
+    '',
+    ...r.series.map((x) => `- \`${x.kind}\`: ${KIND_NOTES[x.kind] ?? x.kind}; ${verifyNote(x.verify)}.`),
     '',
     ...fanoutTable(r),
     '',

@@ -111,3 +111,19 @@ export function memorySplit(
 export function steadyValue(readings: readonly number[]): number {
   return percentile(readings, 50);
 }
+
+/**
+ * Least-squares line y = intercept + slope·x. Used to split the server's CPU per keystroke into a fixed
+ * part (ingest: decode, durable commit, ack) and a part per receiver (fan-out), from runs at several
+ * client counts.
+ */
+export function linearFit(points: readonly (readonly [x: number, y: number])[]): { intercept: number; slope: number } {
+  if (points.length < 2) throw new Error('a line needs two points');
+  const n = points.length;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  if (sxx === 0) throw new Error('a line needs two different x');
+  const slope = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / sxx;
+  return { intercept: my - slope * mx, slope };
+}

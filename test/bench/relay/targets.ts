@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
 
@@ -18,6 +19,11 @@ export interface RunningRelay {
   /** http:// base URL (metrics, health) */
   readonly httpUrl: string;
   stop(): Promise<void>;
+  /**
+   * A full garbage collection in the server (through the Node inspector, when started with `inspect`),
+   * so memory readings compare live data rather than GC timing; resolves with V8's used heap in bytes.
+   */
+  gc?(): Promise<number>;
 }
 
 export interface RelayTarget {
@@ -26,7 +32,7 @@ export interface RelayTarget {
   readonly client: string;
   /** said beside the figures: what an acknowledgement means on this server */
   readonly durability: string;
-  start(opts: { readonly cpu?: string }): Promise<RunningRelay>;
+  start(opts: { readonly cpu?: string; readonly inspect?: boolean }): Promise<RunningRelay>;
 }
 
 /** `taskset -c <cpu> cmd...` when a core is given and taskset exists, else cmd itself. */
@@ -34,19 +40,64 @@ export function pinned(cpu: string | undefined, cmd: string, args: readonly stri
   return cpu === undefined ? [cmd, [...args]] : ['taskset', ['-c', cpu, cmd, ...args]];
 }
 
-function waitForLine(child: ChildProcess, re: RegExp, what: string): Promise<RegExpExecArray> {
+/** Resolves with the first match of `re` on stdout, and the inspector URL when one is printed on stderr. */
+function waitForLine(
+  child: ChildProcess,
+  re: RegExp,
+  what: string,
+  wantInspector: boolean,
+): Promise<{ m: RegExpExecArray; inspector?: string }> {
   let out = '';
   let err = '';
+  let m: RegExpExecArray | null = null;
+  let inspector: string | undefined;
   return new Promise((res, rej) => {
+    const check = (): void => {
+      if (m && (!wantInspector || inspector)) res({ m, inspector });
+    };
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       out += d;
-      const m = re.exec(out);
-      if (m) res(m);
+      m ??= re.exec(out);
       if (out.length > 1 << 20) out = out.slice(-4096);
+      check();
     });
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-8192)));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      err = (err + d).slice(-8192);
+      inspector ??= /Debugger listening on (ws:\/\/\S+)/.exec(err)?.[1];
+      check();
+    });
     child.once('exit', (code, sig) => rej(new Error(`${what} exited (${code ?? sig}) before it listened: ${err}`)));
   });
+}
+
+/** One inspector session per call: collect garbage, then read V8's heap usage. */
+async function inspectorGc(url: string): Promise<number> {
+  const ws = new WebSocket(url);
+  await new Promise<void>((res, rej) => {
+    ws.once('open', () => res());
+    ws.once('error', rej);
+  });
+  let id = 0;
+  const call = (method: string): Promise<Record<string, unknown>> =>
+    new Promise((res, rej) => {
+      const my = ++id;
+      const onMsg = (data: Buffer): void => {
+        const msg = JSON.parse(String(data)) as { id?: number; result?: Record<string, unknown>; error?: unknown };
+        if (msg.id !== my) return;
+        ws.off('message', onMsg);
+        if (msg.error) rej(new Error(`${method}: ${JSON.stringify(msg.error)}`));
+        else res(msg.result ?? {});
+      };
+      ws.on('message', onMsg);
+      ws.send(JSON.stringify({ id: my, method }));
+    });
+  try {
+    await call('HeapProfiler.collectGarbage');
+    const usage = await call('Runtime.getHeapUsage');
+    return Number(usage.usedSize);
+  } finally {
+    ws.close();
+  }
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
@@ -69,9 +120,10 @@ export const dureTarget: RelayTarget = {
   name: 'dure',
   client: 'dure',
   durability: 'ack after a durable SQLite commit (WAL, synchronous=FULL); fan-out after the commit',
-  async start({ cpu }) {
+  async start({ cpu, inspect }) {
     const dataDir = mkdtempSync(join(tmpdir(), 'dure-bench-relay-'));
     const [cmd, args] = pinned(cpu, process.execPath, [
+      ...(inspect ? ['--inspect=127.0.0.1:0'] : []),
       '--import',
       'tsx',
       'src/main.ts',
@@ -89,7 +141,7 @@ export const dureTarget: RelayTarget = {
       env: { ...process.env, DURE_HOST: '', DURE_PORT: '', DURE_DATA_DIR: '', DURE_WEB_DIR: '', DURE_STORE: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const m = await waitForLine(child, /Dure listening on http:\/\/(\S+)/, 'dure-server');
+    const { m, inspector } = await waitForLine(child, /Dure listening on http:\/\/(\S+)/, 'dure-server', !!inspect);
     // taskset execs node in place, so the pid is the server's own.
     const pid = child.pid!;
     const host = m[1]!.replace(/\/+$/, '');
@@ -101,6 +153,7 @@ export const dureTarget: RelayTarget = {
         await stopChild(child);
         rmSync(dataDir, { recursive: true, force: true });
       },
+      ...(inspector ? { gc: () => inspectorGc(inspector) } : {}),
     };
   },
 };

@@ -35,8 +35,9 @@ async function withServerAndFleet<T>(
   s: Setup,
   gens: number,
   f: (server: RunningRelay, fleet: Generator[]) => Promise<T>,
+  inspect = false,
 ): Promise<T> {
-  const server = await s.target.start({ cpu: s.serverCpu });
+  const server = await s.target.start({ cpu: s.serverCpu, inspect });
   const fleet = await startFleet(gens, s.generatorCpu);
   try {
     return await f(server, fleet);
@@ -46,14 +47,18 @@ async function withServerAndFleet<T>(
   }
 }
 
-/** Resident set readings a few hundred ms apart; the median (one GC more or less moves one reading). */
-async function settledRss(pid: number, n = 5, gapMs = 300): Promise<number> {
+/**
+ * The server's memory once quiet: a full GC first where the target offers one (so the reading is live data,
+ * not GC timing), then the median of resident-set readings a few hundred ms apart.
+ */
+async function settledMemory(server: RunningRelay, n = 5, gapMs = 300): Promise<{ rss: number; heap?: number }> {
+  const heap = server.gc ? await server.gc() : undefined;
   const xs: number[] = [];
   for (let i = 0; i < n; i++) {
     if (i > 0) await sleep(gapMs);
-    xs.push(memory(pid).rss);
+    xs.push(memory(server.pid).rss);
   }
-  return steadyValue(xs);
+  return { rss: steadyValue(xs), ...(heap === undefined ? {} : { heap }) };
 }
 
 // ---- 1. fan-out: one document, N clients, W of them typing ------------------------------------------
@@ -109,14 +114,28 @@ export async function fanout(s: Setup, p: FanoutParams): Promise<FanoutRun> {
     }));
     // The first client registers the document and writes one paragraph per writer; the rest join after.
     const g0 = fleet[0]!;
-    await g0.send({ cmd: 'open', kind: s.kind, url: server.wsUrl, clients: [specs[0]!], verify: s.verify, concurrency: 1 });
+    await g0.send({
+      cmd: 'open',
+      kind: s.kind,
+      url: server.wsUrl,
+      clients: [specs[0]!],
+      verify: s.verify,
+      concurrency: 1,
+    });
     await g0.send({ cmd: 'seed', kind: s.kind, ids: ['c0'], paragraphs: p.writers, text: '', persist: false });
     // client i lives in generator i % G, so writers are spread over the generators too
     const byGen = spread(specs, fleet.length);
     byGen[0]!.shift();
     await Promise.all(
       fleet.map((g, gi) =>
-        g.send({ cmd: 'open', kind: s.kind, url: server.wsUrl, clients: byGen[gi]!, verify: s.verify, concurrency: 16 }),
+        g.send({
+          cmd: 'open',
+          kind: s.kind,
+          url: server.wsUrl,
+          clients: byGen[gi]!,
+          verify: s.verify,
+          concurrency: 16,
+        }),
       ),
     );
     const writers = specs.slice(0, p.writers).map((c, w) => ({
@@ -193,6 +212,14 @@ export async function fanout(s: Setup, p: FanoutParams): Promise<FanoutRun> {
 
 export interface IdleRun {
   readonly documents: number;
+  /** V8 used heap after a full GC at the same three points (undefined when the target offers no GC) */
+  readonly heap?: {
+    base: number;
+    oneClientEach: number;
+    twoClientsEach: number;
+    perConnection: number;
+    perDocument: number;
+  };
   readonly rssBase: number;
   readonly rssOneClientEach: number;
   readonly rssTwoClientsEach: number;
@@ -206,58 +233,87 @@ export interface IdleRun {
 export async function idle(s: Setup, documents: number): Promise<IdleRun> {
   const kind = kindOf(s.kind);
   const loadBefore = load();
-  return withServerAndFleet(s, s.generators, async (server, fleet) => {
-    const refs: DocRef[] = Array.from({ length: documents }, (_, i) => kind.newDoc(`idle-${i}`));
-    await sleep(1000);
-    const rssBase = await settledRss(server.pid);
-    const first = spread(
-      refs.map((ref, i) => ({ id: `a${i}`, ref, write: true, create: true })),
-      fleet.length,
-    );
-    await Promise.all(
-      fleet.map(async (g, gi) => {
-        await g.send({ cmd: 'open', kind: s.kind, url: server.wsUrl, clients: first[gi]!, verify: s.verify, concurrency: 32 });
-        // a few words in every document, stored by the relay
-        await g.send({
-          cmd: 'seed',
-          kind: s.kind,
-          ids: first[gi]!.map((c) => c.id),
-          paragraphs: 1,
-          text: 'idle 문서',
-          persist: false,
-        });
-      }),
-    );
-    s.log(`  ${documents} documents, one client each`);
-    await sleep(2000);
-    const rssOneClientEach = await settledRss(server.pid);
-    // the second client of each document lives in another generator than the first, like another device
-    const second = spread(
-      refs.map((ref, i) => ({ id: `b${i}`, ref, write: true })),
-      fleet.length,
-    );
-    second.push(second.shift()!);
-    await Promise.all(
-      fleet.map((g, gi) =>
-        g.send({ cmd: 'open', kind: s.kind, url: server.wsUrl, clients: second[gi]!, verify: s.verify, concurrency: 32 }),
-      ),
-    );
-    s.log(`  ${documents} documents, two clients each`);
-    await sleep(2000);
-    const rssTwoClientsEach = await settledRss(server.pid);
-    await Promise.all(fleet.map((g) => g.send({ cmd: 'closeAll' })));
-    await sleep(2000);
-    const rssAfterClose = await settledRss(server.pid);
-    return {
-      documents,
-      rssBase,
-      rssOneClientEach,
-      rssTwoClientsEach,
-      rssAfterClose,
-      ...memorySplit(rssBase, rssOneClientEach, rssTwoClientsEach, documents),
-      loadBefore,
-    };
-  });
+  return withServerAndFleet(
+    s,
+    s.generators,
+    async (server, fleet) => {
+      const refs: DocRef[] = Array.from({ length: documents }, (_, i) => kind.newDoc(`idle-${i}`));
+      await sleep(1000);
+      const m0 = await settledMemory(server);
+      const first = spread(
+        refs.map((ref, i) => ({ id: `a${i}`, ref, write: true, create: true })),
+        fleet.length,
+      );
+      await Promise.all(
+        fleet.map(async (g, gi) => {
+          await g.send({
+            cmd: 'open',
+            kind: s.kind,
+            url: server.wsUrl,
+            clients: first[gi]!,
+            verify: s.verify,
+            concurrency: 32,
+          });
+          // a few words in every document, stored by the relay
+          await g.send({
+            cmd: 'seed',
+            kind: s.kind,
+            ids: first[gi]!.map((c) => c.id),
+            paragraphs: 1,
+            text: 'idle 문서',
+            persist: false,
+          });
+        }),
+      );
+      s.log(`  ${documents} documents, one client each`);
+      await sleep(2000);
+      const m1 = await settledMemory(server);
+      // the second client of each document lives in another generator than the first, like another device
+      const second = spread(
+        refs.map((ref, i) => ({ id: `b${i}`, ref, write: true })),
+        fleet.length,
+      );
+      second.push(second.shift()!);
+      await Promise.all(
+        fleet.map((g, gi) =>
+          g.send({
+            cmd: 'open',
+            kind: s.kind,
+            url: server.wsUrl,
+            clients: second[gi]!,
+            verify: s.verify,
+            concurrency: 32,
+          }),
+        ),
+      );
+      s.log(`  ${documents} documents, two clients each`);
+      await sleep(2000);
+      const m2 = await settledMemory(server);
+      await Promise.all(fleet.map((g) => g.send({ cmd: 'closeAll' })));
+      await sleep(2000);
+      const m3 = await settledMemory(server);
+      const heap =
+        m0.heap !== undefined && m1.heap !== undefined && m2.heap !== undefined
+          ? {
+              base: m0.heap,
+              oneClientEach: m1.heap,
+              twoClientsEach: m2.heap,
+              ...memorySplit(m0.heap, m1.heap, m2.heap, documents),
+            }
+          : undefined;
+      return {
+        documents,
+        rssBase: m0.rss,
+        rssOneClientEach: m1.rss,
+        rssTwoClientsEach: m2.rss,
+        rssAfterClose: m3.rss,
+        ...memorySplit(m0.rss, m1.rss, m2.rss, documents),
+        ...(heap ? { heap } : {}),
+        loadBefore,
+      };
+    },
+    true,
+  );
 }
 
 // ---- 3. a new device joins a large document -------------------------------------------------------------
@@ -276,25 +332,22 @@ export interface JoinRun {
   readonly loadBefore: number[];
 }
 
-export async function join(
-  s: Setup,
-  fixture: { meta: FixtureMeta; v2Path: string },
-  reps: number,
-): Promise<JoinRun> {
+export async function join(s: Setup, fixture: { meta: FixtureMeta; v2Path: string }, reps: number): Promise<JoinRun> {
   const kind = kindOf(s.kind);
   const loadBefore = load();
   return withServerAndFleet(s, 2, async (server, fleet) => {
     const ref = kind.newDoc(fixture.meta.name);
     const [uploader, joiner] = fleet as [Generator, Generator];
+    const upKind = kind.uploader ?? s.kind;
     await uploader.send({
       cmd: 'open',
-      kind: s.kind,
+      kind: upKind,
       url: server.wsUrl,
       clients: [{ id: 'up', ref, write: true, create: true }],
       verify: 'each',
       concurrency: 1,
     });
-    await uploader.send({ cmd: 'load', kind: s.kind, id: 'up', file: fixture.v2Path });
+    await uploader.send({ cmd: 'load', kind: upKind, id: 'up', file: fixture.v2Path });
     await uploader.send({ cmd: 'closeAll' });
     const joinOnce = (n: number): Promise<JoinSample[]> =>
       joiner.send<JoinSample[]>({
