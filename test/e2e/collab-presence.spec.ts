@@ -1,7 +1,8 @@
 /**
  * Proves: presence shows names. A sets a name (with Hangul) in the settings page; in B's profile the
  * who-is-here list shows it, and a caret labelled with it appears in B's editor where A's caret is. B's
- * rename from the share dialog reaches A's list live, and when B leaves, A's list lets B go.
+ * rename from the share dialog reaches A's list live, and when B closes the document, A's list lets B go
+ * (sooner than the awareness timeout: the session sends its removal).
  * Names travel only inside encrypted presence envelopes (PROTOCOL.md, presence).
  */
 import type { Page } from '@playwright/test';
@@ -49,9 +50,10 @@ test('presence: the other profile sees my name in its peer list and on my caret'
     await expect(peer(a, NAME_B)).toHaveAttribute('data-self', 'false');
     await expect(peer(b, NAME_B)).toHaveAttribute('data-self', 'true');
 
-    await ctxB.close();
-    // Bounded by the awareness timeout (30 s) even if B could not say goodbye.
-    await expect(peer(a, NAME_B)).toHaveCount(0, { timeout: 45_000 });
+    // B leaves the document (back to the list): its session says goodbye, so A's list lets B go well
+    // before the awareness timeout (30 s) would have.
+    await gotoList(b);
+    await expect(peer(a, NAME_B)).toHaveCount(0, { timeout: 20_000 });
     await expect(peer(a, NAME_A)).toHaveCount(1);
   } finally {
     await ctxB.close();

@@ -87,6 +87,10 @@ test('a third profile opens the link after compaction and gets the whole documen
     expect(await waitForSameText(a, b)).toBe(expected);
     // The snapshot replaced what it covers: the relay holds fewer updates than were acknowledged.
     const held = await metric('dure_store_updates');
+    test
+      .info()
+      .annotations.push({ type: 'compaction', description: `snapshot after ${written} updates; ${held} held` });
+    console.log(`compaction: snapshot after ${written} acknowledged updates; the relay holds ${held} updates`);
     expect(held).toBeLessThan(written);
 
     const c = await ctxC.newPage();

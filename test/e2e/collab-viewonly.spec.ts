@@ -132,7 +132,22 @@ test('the view-link profile cannot edit: not by typing, not by script, not by a 
     await b.evaluate(() => {
       window.__dure!.editor.commands.insertContent('SCRIPTED');
       window.__dure!.ydoc.getMap('meta').set('title', 'HACKED TITLE');
+      // Straight into the Y.Doc, past the editor: a paragraph built from the document's own Yjs classes.
+      const frag = window.__dure!.ydoc.getXmlFragment('default') as unknown as {
+        length: number;
+        get(i: number): { get(i: number): object };
+        insert(i: number, nodes: unknown[]): void;
+      };
+      const first = frag.get(0);
+      const Element = first.constructor as new (name: string) => { insert(i: number, n: unknown[]): void };
+      const Text = first.get(0).constructor as new (text: string) => unknown;
+      const p = new Element('paragraph');
+      p.insert(0, [new Text('YJS SCRIPTED')]);
+      frag.insert(frag.length, [p]);
     });
+    // The attack did run in the viewer's own page (its local copy changed)...
+    await expect(b.getByTestId('editor')).toContainText('YJS SCRIPTED');
+    // ...and reached nobody else.
     await roundTrip(a, b, ' Live three.');
     expect(await editorText(a)).toBe('Written by the editor. Live one. Live two. Live three.');
     await expect(a.getByTestId('document-title')).not.toHaveValue('HACKED TITLE');
