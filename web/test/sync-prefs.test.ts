@@ -132,3 +132,23 @@ describe('name and colour', () => {
     expect(textColorOn('not a colour')).toBe('#111111');
   });
 });
+
+describe('images waiting for a relay', () => {
+  it('are remembered per document, once each, until uploaded', async () => {
+    const { addPendingUpload, donePendingUpload, pendingUploads } = await import('../src/sync/blob-uploads');
+    const store = memoryStore();
+    addPendingUpload('doc1', 'b1', store);
+    addPendingUpload('doc1', 'b1', store);
+    addPendingUpload('doc1', 'b2', store);
+    addPendingUpload('doc2', 'b1', store);
+    expect(pendingUploads('doc1', store)).toEqual(['b1', 'b2']);
+    donePendingUpload('doc1', 'b1', store);
+    expect(pendingUploads('doc1', store)).toEqual(['b2']);
+    expect(pendingUploads('doc2', store)).toEqual(['b1']);
+    donePendingUpload('doc1', 'b2', store);
+    donePendingUpload('doc2', 'b1', store);
+    expect(store.map.has('dure.blobUploads')).toBe(false);
+    store.map.set('dure.blobUploads', '{not json');
+    expect(pendingUploads('doc1', store)).toEqual([]);
+  });
+});

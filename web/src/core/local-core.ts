@@ -5,6 +5,7 @@
 import * as Y from 'yjs';
 import {
   alwaysLeader,
+  blobKey,
   BlobStore,
   BroadcastChannelNotifier,
   err,
@@ -176,14 +177,27 @@ class Opened implements OpenedDoc {
   async putBlob(bytes: Uint8Array, mime: string): Promise<Result<string, 'too-large' | CoreError>> {
     if (bytes.length > MAX_BLOB_BYTES) return err('too-large');
     try {
-      return ok(await this.core.blobs.put(this.secrets, bytes, mime));
+      const blobId = await this.core.blobs.put(this.secrets, bytes, mime);
+      // Stored here first; collaborators get it once a relay has it (now, or at the next sync).
+      this.sync.uploadBlob(blobId);
+      return ok(blobId);
     } catch (e) {
       return err(storageCode(e));
     }
   }
 
-  getBlob(blobId: string): Promise<Result<{ bytes: Uint8Array; mime: string }, 'missing' | 'corrupt'>> {
-    return this.core.blobs.get(this.secrets, blobId);
+  /** From this device, or else from a relay (a collaborator's image): verified before it is shown. */
+  async getBlob(blobId: string): Promise<Result<{ bytes: Uint8Array; mime: string }, 'missing' | 'corrupt'>> {
+    const here = await this.core.blobs.get(this.secrets, blobId);
+    if (here.ok || here.error !== 'missing' || this.closed) return here;
+    const sealed = await this.sync.fetchBlob(blobId);
+    if (!sealed || this.closed) return here;
+    try {
+      return await this.core.storeFetchedBlob(this.secrets, blobId, sealed);
+    } catch (e) {
+      console.error('keeping a fetched image failed', e);
+      return here;
+    }
   }
 
   flush(): Promise<void> {
@@ -335,6 +349,23 @@ export class LocalCore implements AppCore {
       });
       return ok(new Opened(this, s.value, local.value, local.value.ydoc, sync));
     });
+  }
+
+  /**
+   * @internal from Opened: a sealed blob record from a relay, stored as it came (the same record
+   * BlobStore writes, keyed by the read secret). It is kept only if it opens and its bytes match
+   * their id, so a relay cannot plant a different image.
+   */
+  async storeFetchedBlob(
+    secrets: DocSecrets,
+    blobId: string,
+    sealed: Uint8Array,
+  ): Promise<Result<{ bytes: Uint8Array; mime: string }, 'missing' | 'corrupt'>> {
+    const key = blobKey(secrets.docId, blobId);
+    await this.storage.batch([{ type: 'put', key, value: sealed }]);
+    const r = await this.blobs.get(secrets, blobId);
+    if (!r.ok) await this.storage.batch([{ type: 'del', key }]);
+    return r;
   }
 
   /** Writes only what changed; a title-only change keeps the document's "last edited" time. */

@@ -11,8 +11,9 @@
  */
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
-import type { DocKeys, Storage } from '@dure/shared';
+import { blobKey, type DocKeys, type Storage } from '@dure/shared';
 import type { DocSession, PeerInfo, SyncState, SyncStatus, Transport } from '@dure/shared/sync/types';
+import { addPendingUpload, donePendingUpload, pendingUploads } from './blob-uploads';
 import { cleanName, isColor } from './prefs';
 import { LOCAL_STATUS } from './status-text';
 
@@ -68,6 +69,16 @@ export interface SyncView {
   setUser(user: PeerInfo): void;
   /** Holds remote updates back (IME composition); a no-op in tabs that do not run the session. */
   holdRemote(): () => void;
+  /**
+   * An image stored on this device must reach the relay: uploaded now when this tab's session is
+   * synced, otherwise remembered and uploaded at the next sync (by whichever tab runs the session).
+   */
+  uploadBlob(blobId: string): void;
+  /**
+   * The sealed blob record from a relay (as BlobStore stores it), waiting for a synced session; undefined
+   * when there is no relay, the relay does not have it after a few tries, or the document closes.
+   */
+  fetchBlob(blobId: string): Promise<Uint8Array | undefined>;
   /** Closes the session (its last batch is stored first) and lets another tab take over. */
   close(): Promise<void>;
 }
@@ -77,6 +88,7 @@ export const lockName = (docId: string): string => `dure-sync:${docId}`;
 
 type Message =
   | { readonly type: 'ask'; readonly docId: string }
+  | { readonly type: 'blobs'; readonly docId: string }
   | { readonly type: 'status'; readonly docId: string; readonly status: SyncStatus; readonly peers: PeerView[] }
   | { readonly type: 'gone'; readonly docId: string };
 
@@ -87,7 +99,7 @@ function parseMessage(m: unknown): Message | undefined {
   if (typeof m !== 'object' || m === null) return undefined;
   const r = m as Record<string, unknown>;
   if (typeof r.docId !== 'string') return undefined;
-  if (r.type === 'ask' || r.type === 'gone') return { type: r.type, docId: r.docId };
+  if (r.type === 'ask' || r.type === 'gone' || r.type === 'blobs') return { type: r.type, docId: r.docId };
   if (r.type !== 'status') return undefined;
   const s = r.status as Partial<SyncStatus> | undefined;
   if (!s || !STATES.includes(s.state as SyncState) || typeof s.pending !== 'number') return undefined;
@@ -172,10 +184,18 @@ class OffView implements SyncView {
   holdRemote(): () => void {
     return () => undefined;
   }
+  uploadBlob(): void {}
+  fetchBlob(): Promise<Uint8Array | undefined> {
+    return Promise.resolve(undefined);
+  }
   close(): Promise<void> {
     return Promise.resolve();
   }
 }
+
+/** A blob may reach the relay a little after the update that references it: ask again a few times. */
+const FETCH_TRIES = 5;
+const FETCH_RETRY_MS = 2000;
 
 const CONNECTING: SyncStatus = Object.freeze({ state: 'connecting', pending: 0, transports: [], problems: [] });
 
@@ -246,9 +266,76 @@ class SharedSyncView implements SyncView {
     return this.session?.holdRemote() ?? (() => undefined);
   }
 
+  uploadBlob(blobId: string): void {
+    if (this.opts.keys.kind !== 'edit') return;
+    addPendingUpload(this.opts.docId, blobId);
+    if (this.session) void this.uploadPending();
+    else this.post({ type: 'blobs', docId: this.opts.docId });
+  }
+
+  private uploading = false;
+  /** Sends every remembered image of this document, one at a time, while the session is synced. */
+  private async uploadPending(): Promise<void> {
+    if (this.uploading) return;
+    this.uploading = true;
+    try {
+      for (const blobId of pendingUploads(this.opts.docId)) {
+        const session = this.session;
+        if (!session || session.status.state !== 'synced') return;
+        const sealed = await this.opts.storage.get(blobKey(this.opts.docId, blobId));
+        // Gone from the device (the document or image was deleted): nothing left to send.
+        if (sealed === undefined) {
+          donePendingUpload(this.opts.docId, blobId);
+          continue;
+        }
+        const r = await session.putBlob(blobId, sealed);
+        if (r.ok) donePendingUpload(this.opts.docId, blobId);
+        else if (r.error === 'offline') return;
+        else console.error('the relay refused an image; it stays on this device', r.error);
+      }
+    } catch (e) {
+      console.error('uploading images failed; retried at the next sync', e);
+    } finally {
+      this.uploading = false;
+    }
+  }
+
+  async fetchBlob(blobId: string): Promise<Uint8Array | undefined> {
+    for (let i = 0; i < FETCH_TRIES && !this.closed; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, FETCH_RETRY_MS));
+      if (!(await this.whenSynced())) return undefined;
+      const r = await this.session?.getBlob(blobId);
+      if (r?.ok) return r.value;
+    }
+    return undefined;
+  }
+
+  /** Resolves true once this tab's session is synced, false when the document closes first. */
+  private whenSynced(): Promise<boolean> {
+    return new Promise((resolve) => {
+      let off: () => void = () => undefined;
+      const done = (v: boolean): true => {
+        off();
+        this.closers.delete(onClose);
+        resolve(v);
+        return true;
+      };
+      const onClose = (): void => void done(false);
+      const check = (): boolean =>
+        this.closed ? done(false) : this.session?.status.state === 'synced' ? done(true) : false;
+      if (check()) return;
+      this.closers.add(onClose);
+      off = this.on('status', () => void check());
+    });
+  }
+
+  private readonly closers = new Set<() => void>();
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.closers.forEach((f) => f());
+    this.closers.clear();
     this.abort.abort();
     this.stops.splice(0).forEach((f) => f());
     const session = this.session;
@@ -307,14 +394,17 @@ class SharedSyncView implements SyncView {
     this.stops.push(() => awareness.off('change', onArrival));
     this.stops.push(
       session.on('status', (s) => {
+        const wasSynced = this.status.state === 'synced';
         this.setStatus(s);
         this.broadcast();
+        if (s.state === 'synced' && !wasSynced) void this.uploadPending();
       }),
     );
     this.stops.push(session.on('reload-needed', () => this.listeners['reload-needed'].forEach((cb) => cb())));
     this.listeners.awareness.forEach((cb) => cb(awareness));
     this.setStatus(session.status);
     onAwareness();
+    void this.uploadPending();
   }
 
   private readonly onMessage = (ev: MessageEvent): void => {
@@ -322,6 +412,7 @@ class SharedSyncView implements SyncView {
     if (!m || m.docId !== this.opts.docId || this.closed) return;
     if (this.role === 'leader') {
       if (m.type === 'ask') this.broadcast();
+      if (m.type === 'blobs') void this.uploadPending();
       return;
     }
     if (m.type === 'status') {
