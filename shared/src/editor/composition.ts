@@ -135,11 +135,12 @@ class Gate {
   keyDown(event: KeyboardEvent): boolean {
     const key = replayKeyOf(event);
     if (!key) return false;
-    const composing = event.isComposing || event.keyCode === 229 || this.view.composing;
-    if (composing && (HANGUL.test(this.data) || this.pendingKey)) {
-      // Korean: the key commits the syllable AND acts (a Japanese or Chinese IME uses Enter to confirm a
-      // conversion: left to the IME). keyCode 229 is the IME's own key, which it must still receive.
-      if (event.keyCode !== 229) event.preventDefault();
+    const composing = event.isComposing || this.view.composing;
+    if (composing && event.keyCode === 229) {
+      // The IME's own key (keyCode 229): it commits the syllable, and nobody acts on the key itself, or
+      // a browser splits inside the composition (tiptap#4108). Korean expects the key to act as well; a
+      // Japanese or Chinese IME uses Enter to confirm a conversion, so that is left to the IME.
+      if (!HANGUL.test(this.data) && !this.pendingKey) return false;
       this.pendingKey ??= { key, shift: event.shiftKey };
       return true;
     }
@@ -149,6 +150,8 @@ class Gate {
       this.replayed = null;
       return true;
     }
+    // A key the browser reports as itself while composing is handled by the browser (it commits and
+    // splits natively, keeping the syllable): ProseMirror ignores keys while composing, so do we.
     return false;
   }
 
