@@ -26,8 +26,9 @@ const RESULTS = fileURLToPath(new URL('../results/', import.meta.url));
 
 type Workload = 'fanout' | 'idle' | 'join';
 
-/** One client kind against the target: which client counts and workloads it runs. */
+/** One client kind against one server: which client counts and workloads it runs. */
 export interface Series {
+  readonly target: string;
   readonly kind: string;
   readonly verify: 'each' | 'process';
   readonly clients: readonly number[];
@@ -44,7 +45,6 @@ export interface RelayOptions {
   readonly joins: number;
   readonly generators: number;
   readonly pin: boolean;
-  readonly target: string;
   readonly series: readonly Series[];
 }
 
@@ -76,10 +76,12 @@ export function parseRelayArgs(argv: readonly string[]): RelayOptions {
   const verify = val('verify');
   if (verify !== undefined && verify !== 'each' && verify !== 'process') throw new Error('--verify=each|process');
   const kind = val('client');
+  const target = val('target');
   const series: Series[] =
-    kind || clients || workloads || verify
+    kind || clients || workloads || verify || target
       ? [
           {
+            target: target ?? 'dure',
             kind: kind ?? 'dure-frames',
             verify: (verify ?? 'process') as Series['verify'],
             clients: clients ?? (quick ? [10, 50] : [10, 50, 200]),
@@ -87,9 +89,24 @@ export function parseRelayArgs(argv: readonly string[]): RelayOptions {
           },
         ]
       : [
-          { kind: 'dure-frames', verify: 'process', clients: quick ? [10, 50] : [10, 50, 200], workloads: WORKLOADS },
-          { kind: 'dure-engine', verify: 'each', clients: [10], workloads: ['fanout', 'join'] },
+          {
+            target: 'dure',
+            kind: 'dure-frames',
+            verify: 'process',
+            clients: quick ? [10, 50] : [10, 50, 200],
+            workloads: WORKLOADS,
+          },
+          { target: 'dure', kind: 'dure-engine', verify: 'each', clients: [10], workloads: ['fanout', 'join'] },
+          // how much of the latency and server CPU is the durable commit (the stock servers keep nothing on disk)
+          {
+            target: 'dure-memory',
+            kind: 'dure-frames',
+            verify: 'process',
+            clients: quick ? [10] : [10, 200],
+            workloads: ['fanout'],
+          },
         ];
+  for (const x of series) if (!TARGETS[x.target]) throw new Error(`unknown target ${x.target}`);
   return {
     quick,
     reps: num('reps', quick ? 1 : 3),
@@ -101,12 +118,13 @@ export function parseRelayArgs(argv: readonly string[]): RelayOptions {
     generators: num('generators', 2),
     // opt-in: on a machine shared with other work, a pinned process cannot escape a busy core (README)
     pin: argv.includes('--pin'),
-    target: val('target') ?? 'dure',
     series,
   };
 }
 
 export interface SeriesResults {
+  readonly target: string;
+  readonly durability: string;
   readonly kind: string;
   readonly verify: 'each' | 'process';
   readonly fanout: { clients: number; runs: FanoutRun[] }[];
@@ -116,14 +134,14 @@ export interface SeriesResults {
 
 export async function main(argv: readonly string[]): Promise<void> {
   const o = parseRelayArgs(argv);
-  const target = TARGETS[o.target];
-  if (!target) throw new Error(`unknown target ${o.target}`);
   const started = Date.now();
   const log = (s: string): void => console.log(`[relay ${((Date.now() - started) / 1000).toFixed(0)}s] ${s}`);
   const loadAtStart = load();
   log(`machine load ${loadAtStart.join(' ')}; ${JSON.stringify(o)}`);
   const fixture = o.series.some((x) => x.workloads.includes('join')) ? getFixture('automerge-paper') : undefined;
   const results: SeriesResults[] = o.series.map((x) => ({
+    target: x.target,
+    durability: TARGETS[x.target]!.durability,
     kind: x.kind,
     verify: x.verify,
     fanout: x.workloads.includes('fanout') ? x.clients.map((clients) => ({ clients, runs: [] })) : [],
@@ -136,7 +154,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     for (const [i, x] of o.series.entries()) {
       const out = results[i]!;
       const setup: Setup = {
-        target,
+        target: TARGETS[x.target]!,
         kind: x.kind,
         verify: x.verify,
         serverCpu: o.pin ? '0' : undefined,
@@ -145,7 +163,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         log,
       };
       for (const f of out.fanout) {
-        log(`rep ${rep} ${x.kind}: fan-out, ${f.clients} clients, ${o.writers} typing`);
+        log(`rep ${rep} ${x.kind}@${x.target}: fan-out, ${f.clients} clients, ${o.writers} typing`);
         const r = await fanout(setup, {
           clients: f.clients,
           writers: o.writers,
@@ -164,7 +182,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         f.runs.push(r);
       }
       if (x.workloads.includes('idle')) {
-        log(`rep ${rep} ${x.kind}: ${o.idleDocs} idle documents × 2 clients`);
+        log(`rep ${rep} ${x.kind}@${x.target}: ${o.idleDocs} idle documents × 2 clients`);
         const r = await idle(setup, o.idleDocs);
         log(
           `  ${(r.perConnection / 1024).toFixed(1)} KiB/connection, ${(r.perDocument / 1024).toFixed(1)} KiB/document`,
@@ -172,7 +190,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         out.idle.push(r);
       }
       if (fixture && x.workloads.includes('join')) {
-        log(`rep ${rep} ${x.kind}: a new device joins automerge-paper (${o.joins} joins)`);
+        log(`rep ${rep} ${x.kind}@${x.target}: a new device joins automerge-paper (${o.joins} joins)`);
         const r = await joinWorkload(setup, fixture, o.joins);
         log(`  total ${summarize(r.samples.map((y) => y.totalMs)).median.toFixed(1)} ms`);
         out.join.push(r);
@@ -187,7 +205,6 @@ export async function main(argv: readonly string[]): Promise<void> {
     command: `npm run bench -- --relay ${argv.join(' ')}`.trim(),
     machine: { ...machine(), loadAtStart, loadAtEnd: load(), benchAffinity: affinity(process.pid) },
     options: o,
-    target: { name: target.name, durability: target.durability },
     pinning: o.pin
       ? 'server: taskset -c 0; generators: taskset -c 1; orchestrator unpinned (idle while measuring)'
       : 'none (see README: pinning on this shared machine starved the pinned processes)',

@@ -22,6 +22,12 @@ function clockTicks(): number {
 
 /** User + system CPU the process has used so far, in ms (its own threads; children not included). */
 export function cpuMs(pid: number): number {
+  const t = cpuTimes(pid);
+  return t.user + t.system;
+}
+
+/** User and system (kernel: sockets, fsync) CPU so far, in ms. */
+export function cpuTimes(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name (field 2) may contain spaces and parentheses: count fields after the last ')'.
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -29,7 +35,7 @@ export function cpuMs(pid: number): number {
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error(`cannot parse /proc/${pid}/stat`);
-  return ((utime + stime) * 1000) / clockTicks();
+  return { user: (utime * 1000) / clockTicks(), system: (stime * 1000) / clockTicks() };
 }
 
 /** Resident set size in bytes (VmRSS), and its peak so far (VmHWM). */

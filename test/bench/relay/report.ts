@@ -4,7 +4,7 @@ import { median, summarize, type Summary } from '../stats';
 import type { Machine } from './proc';
 import { linearFit } from './stats';
 import type { RelayOptions, SeriesResults } from './driver';
-import type { JoinRun } from './workloads';
+import type { FanoutRun, JoinRun } from './workloads';
 
 export interface RelayResults {
   readonly kind: 'relay';
@@ -13,7 +13,6 @@ export interface RelayResults {
   readonly command: string;
   readonly machine: Machine & { loadAtStart: number[]; loadAtEnd: number[]; benchAffinity: string };
   readonly options: RelayOptions;
-  readonly target: { name: string; durability: string };
   readonly pinning: string;
   readonly fixture?: FixtureMeta;
   readonly series: readonly SeriesResults[];
@@ -48,9 +47,19 @@ function fig(values: readonly number[], f: (x: number) => string): string {
   return s.n === 1 ? f(s.median) : `${f(s.median)} (${f(s.min)}–${f(s.max)})`;
 }
 
+/**
+ * A generator that used most of a core, or whose event loop ran late, delayed deliveries itself: the
+ * figure is then partly the generator's (or the machine's load), not the server's.
+ */
+export const LIMITED_UTILIZATION = 0.8;
+export const LIMITED_LOOP_DELAY_MS = 20;
+function generatorLimited(x: FanoutRun): boolean {
+  return x.generators.some((g) => g.utilization > LIMITED_UTILIZATION || g.loopDelayP99Ms > LIMITED_LOOP_DELAY_MS);
+}
+
 function fanoutTable(r: RelayResults): string[] {
   const o = r.options;
-  const rows = r.series.flatMap((x) => x.fanout.map((f) => ({ kind: x.kind, ...f })));
+  const rows = r.series.flatMap((x) => x.fanout.map((f) => ({ kind: `${x.kind} @ ${x.target}`, ...f })));
   if (rows.length === 0) return [];
   const lines = [
     `## 1. One document, ${o.writers} clients typing one character every ${o.intervalMs} ms for ${o.typingSeconds} s`,
@@ -62,8 +71,8 @@ function fanoutTable(r: RelayResults): string[] {
       'event-loop delay p99 shows when a generator was starved or saturated (then the latency is partly the ' +
       'generator’s, not the server’s).',
     '',
-    '| client | clients | p50 ms | p95 ms | p99 ms | server CPU per delivered update µs | server CPU per keystroke µs | server RSS max MiB | generator CPU (busiest) | generator loop delay p99 ms | deliveries (missing) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| client @ server | clients | p50 ms | p95 ms | p99 ms | server CPU per delivered update µs | server CPU per keystroke µs | of it in the kernel | server RSS max MiB | generator CPU (busiest) | generator loop delay p99 ms | deliveries (missing) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const { kind, clients, runs } of rows) {
     if (runs.length === 0) continue;
@@ -87,7 +96,8 @@ function fanoutTable(r: RelayResults): string[] {
             (x) => Math.max(...x.generators.map((g) => g.utilization)),
             (v) => `${(v * 100).toFixed(0)} %`,
           ),
-          col((x) => Math.max(...x.generators.map((g) => g.loopDelayP99Ms)), ms),
+          col((x) => Math.max(...x.generators.map((g) => g.loopDelayP99Ms)), ms) +
+            (runs.some(generatorLimited) ? ' ⚠' : ''),
           runs.map((x) => `${x.expected - x.missing} (${x.missing})`).join(', '),
         ].join(' | ') +
         ' |',
@@ -101,9 +111,17 @@ function fanoutTable(r: RelayResults): string[] {
     const fit = linearFit(pts);
     lines.push(
       '',
-      `Server CPU per keystroke against receivers (${x.kind}, least squares over the medians): ≈ ` +
-        `${fit.intercept.toFixed(0)} µs fixed per keystroke (decode, durable SQLite commit, ack) + ` +
+      `Server CPU per keystroke against receivers (${x.kind} @ ${x.target}, least squares over the medians): ≈ ` +
+        `${fit.intercept.toFixed(0)} µs fixed per keystroke (decode, store, ack) + ` +
         `${fit.slope.toFixed(1)} µs per receiver (fan-out of one frame).`,
+    );
+  }
+  if (rows.some((f) => f.runs.some(generatorLimited))) {
+    lines.push(
+      '',
+      `⚠: in at least one run a generator used more than ${LIMITED_UTILIZATION * 100} % of a core or its event ` +
+        `loop ran more than ${LIMITED_LOOP_DELAY_MS} ms late at p99: those latencies include the generator’s own ` +
+        'queueing (CPU-starved by the machine’s load, or busy verifying), not only the server’s.',
     );
   }
   const problems = rows.flatMap((f) => f.runs.flatMap((x) => x.problems));
@@ -112,14 +130,14 @@ function fanoutTable(r: RelayResults): string[] {
 }
 
 function idleTable(r: RelayResults): string[] {
-  return r.series.filter((x) => x.idle.length > 0).flatMap((x) => idleSeries(x));
+  return r.series.filter((x) => x.idle.length > 0).flatMap((x) => [...idleSeries(x), '']);
 }
 
 function idleSeries(x: SeriesResults): string[] {
   const r = { idle: x.idle };
   const d = r.idle[0]!.documents;
   return [
-    `## 2. ${d.toLocaleString('en')} idle documents, two clients (connections) each (${x.kind})`,
+    `## 2. ${d.toLocaleString('en')} idle documents, two clients (connections) each (${x.kind} @ ${x.target})`,
     '',
     'Server resident set (VmRSS, median of 5 readings 300 ms apart after 2 s of quiet and a full GC through the ' +
       'Node inspector): idle server, then every ' +
@@ -197,7 +215,7 @@ function joinTable(r: RelayResults): string[] {
       'run after one warm-up join, in a generator process that never held the document. The snapshot was ' +
       'uploaded once by a dure-frames client (the engine’s snapshot plaintext is the same Yjs v2 state).',
     '',
-    `| ms | ${withJoin.map((x) => x.kind).join(' | ')} |`,
+    `| ms | ${withJoin.map((x) => `${x.kind} @ ${x.target}`).join(' | ')} |`,
     `| --- | ${withJoin.map(() => '---').join(' | ')} |`,
     row('connect → synced + applied (total)', (runs) => per(runs, (s) => s.totalMs)),
     row('WebSocket connect', (runs) => per(runs, (s) => s.connectMs)),
@@ -211,7 +229,7 @@ export function markdown(r: RelayResults): string {
   const m = r.machine;
   const o = r.options;
   return [
-    `# Relay benchmark: ${r.target.name} sync server (issue #4)`,
+    '# Relay benchmark: the Dure sync server (issue #4)',
     '',
     `\`${r.command}\` — ${r.startedAt}, ${r.durationS} s. Figures: median over ${o.reps} run(s) (range in ` +
       'parentheses), every run against a fresh server process with SQLite in a fresh temporary folder.',
@@ -221,7 +239,9 @@ export function markdown(r: RelayResults): string {
       'the machine is shared with other work, so absolute figures are noisy; issue #5 compares servers side by side ' +
       'in one run.',
     '',
-    `Server: ${r.target.durability}. Pinning: ${r.pinning}. ${o.generators} generator processes (clients spread ` +
+    'Servers: ' +
+      [...new Map(r.series.map((x) => [x.target, x.durability]))].map(([t, d]) => `\`${t}\`: ${d}`).join('; ') +
+      `. Pinning: ${r.pinning}. ${o.generators} generator processes (clients spread ` +
       'round-robin, writers too), each client with its own WebSocket connection and Y.Doc. Client kinds:',
     '',
     ...r.series.map((x) => `- \`${x.kind}\`: ${KIND_NOTES[x.kind] ?? x.kind}; ${verifyNote(x.verify)}.`),

@@ -116,46 +116,61 @@ function stopChild(child: ChildProcess): Promise<void> {
  * Dure's own sync server (sync-server/src/main.ts under tsx, as `npm start` runs it) with SQLite in a
  * fresh temporary data folder that is deleted afterwards. tsx only costs at startup (transpile once).
  */
-export const dureTarget: RelayTarget = {
-  name: 'dure',
-  client: 'dure',
-  durability: 'ack after a durable SQLite commit (WAL, synchronous=FULL); fan-out after the commit',
-  async start({ cpu, inspect }) {
-    const dataDir = mkdtempSync(join(tmpdir(), 'dure-bench-relay-'));
-    const [cmd, args] = pinned(cpu, process.execPath, [
-      ...(inspect ? ['--inspect=127.0.0.1:0'] : []),
-      '--import',
-      'tsx',
-      'src/main.ts',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--store',
-      'sqlite',
-    ]);
-    const child = spawn(cmd, args, {
-      cwd: join(ROOT, 'sync-server'),
-      env: { ...process.env, DURE_HOST: '', DURE_PORT: '', DURE_DATA_DIR: '', DURE_WEB_DIR: '', DURE_STORE: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const { m, inspector } = await waitForLine(child, /Dure listening on http:\/\/(\S+)/, 'dure-server', !!inspect);
-    // taskset execs node in place, so the pid is the server's own.
-    const pid = child.pid!;
-    const host = m[1]!.replace(/\/+$/, '');
-    return {
-      pid,
-      wsUrl: `ws://${host}/sync`,
-      httpUrl: `http://${host}`,
-      async stop() {
-        await stopChild(child);
-        rmSync(dataDir, { recursive: true, force: true });
-      },
-      ...(inspector ? { gc: () => inspectorGc(inspector) } : {}),
-    };
-  },
-};
+function dureServer(name: string, store: 'sqlite' | 'memory', durability: string): RelayTarget {
+  return {
+    name,
+    client: 'dure',
+    durability,
+    async start({ cpu, inspect }) {
+      const dataDir = mkdtempSync(join(tmpdir(), 'dure-bench-relay-'));
+      const [cmd, args] = pinned(cpu, process.execPath, [
+        ...(inspect ? ['--inspect=127.0.0.1:0'] : []),
+        '--import',
+        'tsx',
+        'src/main.ts',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '0',
+        '--data-dir',
+        dataDir,
+        '--store',
+        store,
+      ]);
+      const child = spawn(cmd, args, {
+        cwd: join(ROOT, 'sync-server'),
+        env: { ...process.env, DURE_HOST: '', DURE_PORT: '', DURE_DATA_DIR: '', DURE_WEB_DIR: '', DURE_STORE: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const { m, inspector } = await waitForLine(child, /Dure listening on http:\/\/(\S+)/, 'dure-server', !!inspect);
+      // taskset execs node in place, so the pid is the server's own.
+      const pid = child.pid!;
+      const host = m[1]!.replace(/\/+$/, '');
+      return {
+        pid,
+        wsUrl: `ws://${host}/sync`,
+        httpUrl: `http://${host}`,
+        async stop() {
+          await stopChild(child);
+          rmSync(dataDir, { recursive: true, force: true });
+        },
+        ...(inspector ? { gc: () => inspectorGc(inspector) } : {}),
+      };
+    },
+  };
+}
 
-export const TARGETS: Readonly<Record<string, RelayTarget>> = { dure: dureTarget };
+export const dureTarget = dureServer(
+  'dure',
+  'sqlite',
+  'ack after a durable SQLite commit (WAL, synchronous=FULL), fan-out after the commit',
+);
+
+/** The same server keeping everything in memory: what the durable commit costs (not a deployment mode). */
+export const dureMemoryTarget = dureServer(
+  'dure-memory',
+  'memory',
+  '--store memory: nothing on disk (for comparison only: an ack then means nothing survives a crash)',
+);
+
+export const TARGETS: Readonly<Record<string, RelayTarget>> = { dure: dureTarget, 'dure-memory': dureMemoryTarget };

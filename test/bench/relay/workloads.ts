@@ -8,7 +8,7 @@ import { median } from '../stats';
 import { CLIENT_KINDS, now, type DocRef } from './clients';
 import { startFleet, stopFleet, type Generator } from './fleet';
 import type { ClientSpec, Collected, JoinSample } from './generator';
-import { cpuMs, load, memory } from './proc';
+import { cpuMs, cpuTimes, load, memory } from './proc';
 import { joinDeliveries, latencySummary, memorySplit, steadyValue, type Keystroke, type LatencySummary } from './stats';
 import type { RelayTarget, RunningRelay } from './targets';
 
@@ -86,6 +86,8 @@ export interface FanoutRun {
   readonly expected: number;
   readonly missing: number;
   readonly serverCpuMs: number;
+  /** kernel time (sockets, fsync) as a share of the server's CPU */
+  readonly serverSystemShare: number;
   readonly serverCpuPerDeliveryUs: number;
   readonly serverCpuPerKeystrokeUs: number;
   readonly serverRssMax: number;
@@ -162,7 +164,7 @@ export async function fanout(s: Setup, p: FanoutParams): Promise<FanoutRun> {
     await sleep(1000);
 
     await Promise.all(fleet.map((g) => g.send({ cmd: 'record', on: true })));
-    const cpu0 = cpuMs(server.pid);
+    const cpu0 = cpuTimes(server.pid);
     let rssMax = memory(server.pid).rss;
     const sampler = setInterval(() => {
       try {
@@ -175,7 +177,8 @@ export async function fanout(s: Setup, p: FanoutParams): Promise<FanoutRun> {
     // every delivery has had time to land; what has not by now is reported missing
     await sleep(2000);
     const collected = await Promise.all(fleet.map((g) => g.send<Collected>({ cmd: 'collect' })));
-    const serverCpuMs = cpuMs(server.pid) - cpu0;
+    const cpu1 = cpuTimes(server.pid);
+    const serverCpuMs = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
     clearInterval(sampler);
     const serverRssEnd = memory(server.pid).rss;
     await Promise.all(fleet.map((g) => g.send({ cmd: 'record', on: false })));
@@ -191,6 +194,7 @@ export async function fanout(s: Setup, p: FanoutParams): Promise<FanoutRun> {
       expected: d.expected,
       missing: d.missing,
       serverCpuMs,
+      serverSystemShare: serverCpuMs > 0 ? (cpu1.system - cpu0.system) / serverCpuMs : 0,
       serverCpuPerDeliveryUs: (serverCpuMs * 1000) / Math.max(1, d.latencies.length),
       serverCpuPerKeystrokeUs: (serverCpuMs * 1000) / Math.max(1, typed.length),
       serverRssMax: rssMax,
