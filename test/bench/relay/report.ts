@@ -71,8 +71,8 @@ function fanoutTable(r: RelayResults): string[] {
       'event-loop delay p99 shows when a generator was starved or saturated (then the latency is partly the ' +
       'generator’s, not the server’s).',
     '',
-    '| client @ server | clients | p50 ms | p95 ms | p99 ms | server CPU per delivered update µs | server CPU per keystroke µs | of it in the kernel | server RSS max MiB | generator CPU (busiest) | generator loop delay p99 ms | deliveries (missing) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| client @ server | clients | p50 ms | p95 ms | p99 ms | server CPU per delivered update µs | server CPU per keystroke µs | of it in the kernel | server RSS max MiB | generator CPU (busiest) | generator loop delay p99 ms | load avg (1 min) before | deliveries (missing) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const { kind, clients, runs } of rows) {
     if (runs.length === 0) continue;
@@ -98,6 +98,10 @@ function fanoutTable(r: RelayResults): string[] {
           ),
           col((x) => Math.max(...x.generators.map((g) => g.loopDelayP99Ms)), ms) +
             (runs.some(generatorLimited) ? ' ⚠' : ''),
+          col(
+            (x) => x.loadBefore[0] ?? NaN,
+            (v) => v.toFixed(1),
+          ),
           runs.map((x) => `${x.expected - x.missing} (${x.missing})`).join(', '),
         ].join(' | ') +
         ' |',
