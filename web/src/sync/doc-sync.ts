@@ -237,15 +237,19 @@ class SharedSyncView implements SyncView {
       opts.locks
         .request(lockName(opts.docId), { signal: this.abort.signal }, async () => {
           if (this.closed) return;
-          await this.lead();
+          this.leading = this.lead();
+          await this.leading;
           await this.lockHeld;
         })
         .catch((e: unknown) => {
           // AbortError: the page closed while another tab led; anything else leaves this tab a follower.
           if (!this.closed) console.error('waiting to run the sync session failed', e);
         });
-    } else void this.lead();
+    } else this.leading = this.lead();
   }
+
+  /** A session being started: closing waits for it, so it is closed before storage is let go. */
+  private leading: Promise<void> = Promise.resolve();
 
   get awareness(): Awareness | undefined {
     return this.session?.awareness;
@@ -338,6 +342,7 @@ class SharedSyncView implements SyncView {
     this.closers.clear();
     this.abort.abort();
     this.stops.splice(0).forEach((f) => f());
+    await this.leading;
     const session = this.session;
     this.session = undefined;
     try {
