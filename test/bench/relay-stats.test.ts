@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parseStat } from './relay/proc';
 import {
   joinDeliveries,
   latencySummary,
@@ -109,5 +111,20 @@ describe('linearFit', () => {
         [1, 2],
       ]),
     ).toThrow();
+  });
+});
+
+describe('parseStat (/proc/<pid>/stat)', () => {
+  it('reads utime and stime after a command name with spaces and parentheses', () => {
+    const stat = '4242 (node (gen) x) S 1 4242 4242 0 -1 4194560 100 0 0 0 1234 567 0 0 20 0 11 0 9 0 0';
+    expect(parseStat(stat)).toEqual({ utime: 1234, stime: 567 });
+  });
+  it('refuses what is not a stat line', () => {
+    expect(() => parseStat('garbage')).toThrow();
+    expect(() => parseStat('1 (x) S 1 2')).toThrow();
+  });
+  it('this process has used some CPU', () => {
+    const own = parseStat(readFileSync('/proc/self/stat', 'utf8'));
+    expect(own.utime + own.stime).toBeGreaterThan(0);
   });
 });

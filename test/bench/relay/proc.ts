@@ -28,14 +28,22 @@ export function cpuMs(pid: number): number {
 
 /** User and system (kernel: sockets, fsync) CPU so far, in ms. */
 export function cpuTimes(pid: number): { user: number; system: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const { utime, stime } = parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  return { user: (utime * 1000) / clockTicks(), system: (stime * 1000) / clockTicks() };
+}
+
+/** utime and stime (clock ticks) from the text of /proc/<pid>/stat. */
+export function parseStat(stat: string): { utime: number; stime: number } {
   // The command name (field 2) may contain spaces and parentheses: count fields after the last ')'.
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const close = stat.lastIndexOf(')');
+  const rest = close < 0 ? [] : stat.slice(close + 2).split(' ');
   // rest[0] is field 3 (state); utime and stime are fields 14 and 15.
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);
-  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error(`cannot parse /proc/${pid}/stat`);
-  return { user: (utime * 1000) / clockTicks(), system: (stime * 1000) / clockTicks() };
+  if (!Number.isFinite(utime) || !Number.isFinite(stime) || rest.length < 13) {
+    throw new Error('cannot parse /proc/<pid>/stat');
+  }
+  return { utime, stime };
 }
 
 /** Resident set size in bytes (VmRSS), and its peak so far (VmHWM). */
