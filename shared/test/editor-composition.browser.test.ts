@@ -11,6 +11,8 @@ import { cdp, userEvent } from 'vitest/browser';
 import * as Y from 'yjs';
 import { CompositionGate, combineHolds, type CompositionGateOptions } from '../src/editor/composition';
 import { createEditorExtensions } from '../src/editor/extensions';
+import { yCursorPlugin } from '@tiptap/y-tiptap';
+import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness';
 
 const REMOTE = 'remote-peer';
 
@@ -102,13 +104,13 @@ const setComposition = (s: string) =>
 const commit = (s: string) => ime.send('Input.insertText', { text: s });
 
 /** Composes and commits each syllable; `during(i)` runs while syllable i is still composing. */
-async function compose(word: string, during?: (i: number) => void): Promise<void> {
+async function compose(word: string, during?: (i: number) => void | Promise<void>): Promise<void> {
   let i = 0;
   for (const ch of word) {
     const steps = JAMO[ch];
     if (!steps) throw new Error(`no composition steps for ${ch}`);
     for (const s of steps.slice(0, -1)) await setComposition(s);
-    during?.(i++);
+    await during?.(i++);
     await setComposition(steps.at(-1)!);
     await commit(steps.at(-1)!);
   }
@@ -199,6 +201,49 @@ describe('remote letters landing in the paragraph being composed', () => {
     await commit('두');
     expect(editor.getHTML()).toBe('<p>from peer</p><p>first</p><p>두</p>');
     expect(ydoc.getXmlFragment('default').toString()).toBe(peer.xml());
+  });
+});
+
+describe("a collaborator's caret in the paragraph being composed", () => {
+  it('moving with their typing breaks no syllable', async () => {
+    const { ydoc, peer, editor } = await withParagraph('shared line: ');
+    const mine = new Awareness(ydoc);
+    const theirs = new Awareness(peer.doc);
+    editor.registerPlugin(yCursorPlugin(mine));
+    /** B's caret at `offset` of the first paragraph, sent to A at once (presence is not held). */
+    const caretAt = (offset: number | 'end'): void => {
+      const t = (peer.doc.getXmlFragment('default').get(0) as Y.XmlElement).get(0) as Y.XmlText;
+      const pos = Y.createRelativePositionFromTypeIndex(t, offset === 'end' ? t.length : offset, -1);
+      theirs.setLocalStateField('user', { name: 'B', color: '#aa3300' });
+      theirs.setLocalStateField('cursor', { anchor: pos, head: pos });
+      applyAwarenessUpdate(mine, encodeAwarenessUpdate(theirs, [peer.doc.clientID]), REMOTE);
+    };
+    /** y-tiptap batches caret redraws into a timeout: let it run, as between real key strokes. */
+    const tick = () => new Promise((r) => setTimeout(r, 20));
+    caretAt(3);
+    await tick();
+    expect(editor.view.dom.querySelector('.ProseMirror-yjs-cursor')).not.toBeNull();
+    editor.commands.focus('end');
+    let typed = 0;
+    const carets: number[] = [];
+    await compose('회의록두레한글', async () => {
+      // B types where its caret is (inside the text node A composes in), and the caret moves on.
+      peer.typeAfter('sha', String(typed));
+      // Right after the syllable A is composing (A's jamo reach B at once): the caret widget sits
+      // beside the composing text node and moves with it (tiptap#5250).
+      typed++;
+      caretAt('end');
+      await tick();
+      carets.push(editor.view.dom.querySelectorAll('.ProseMirror-yjs-cursor').length);
+    });
+    await tick();
+    const text = editor.getText();
+    expect(text.replace(/[0-9]/g, '')).toBe('shared line: 회의록두레한글');
+    expect(ydoc.getXmlFragment('default').toString()).toBe(peer.xml());
+    // The caret was on screen during the compositions, not just at the end.
+    expect(carets).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    mine.destroy();
+    theirs.destroy();
   });
 });
 
