@@ -155,7 +155,8 @@ export class Library {
   /** The ops that remove every trace of a document from this device. */
   async deleteOps(docId: string): Promise<StorageOp[]> {
     const ops: StorageOp[] = [];
-    for (const prefix of [docPrefix(docId), blobPrefix(docId), quarantinePrefix(docId)]) {
+    // `sync/<docId>/`: the sync session's state (outbox, positions, quarantine; shared/src/sync/sync-store.ts).
+    for (const prefix of [docPrefix(docId), blobPrefix(docId), quarantinePrefix(docId), `sync/${docId}/`]) {
       for (const key of await this.storage.keys(prefix)) ops.push({ type: 'del', key });
     }
     ops.push({ type: 'del', key: metaKey(docId) });
@@ -182,7 +183,7 @@ export class Library {
  */
 export async function sweepOrphans(storage: Storage, keyring: Keyring): Promise<number> {
   const candidates: string[] = [];
-  for (const prefix of ['doc/', 'blob/', 'quarantine/', META_PREFIX]) {
+  for (const prefix of ['doc/', 'blob/', 'quarantine/', 'sync/', META_PREFIX]) {
     for (const key of await storage.keys(prefix)) candidates.push(key);
   }
   const known = new Set(await keyring.listDocIds());
