@@ -138,7 +138,7 @@ export const PALETTE: readonly string[] = [
   '#bf360c',
   '#6d4c41',
   '#455a64',
-  '#ad1457',
+  '#6b6b00',
 ];
 
 export const MAX_NAME_LENGTH = 64;
