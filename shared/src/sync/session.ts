@@ -90,11 +90,17 @@ export interface SessionOptions {
   readonly saveDelayMs?: number;
 }
 
-/** Test hooks beyond the public contract. */
+/** Beyond the DocSession contract. */
 export interface SessionInternals {
-  /** Stops everything at once without writing anything: a crash, for tests. */
+  /** Stops everything at once without writing anything more: a crash, for tests. */
   abandon(): void;
+  /** this device's id for the document (random per device and document) */
   readonly deviceId: string;
+  /**
+   * Reconnects every transport that is waiting to retry, now (the app calls it on the browser's `online`
+   * event: after a long outage the backoff may otherwise wait up to 30 s).
+   */
+  retryNow(): void;
 }
 
 /** @deprecated DocSession has putBlob/getBlob itself now. */
@@ -204,6 +210,8 @@ class Session implements DocSessionWithBlobs, SessionInternals {
   };
   private waiters: Waiter[] = [];
   private quarantineCount = 0;
+  /** set by abandon(): a simulated crash writes nothing more */
+  private dead = false;
 
   constructor(private readonly opts: SessionOptions) {
     this.doc = opts.ydoc;
@@ -315,6 +323,11 @@ class Session implements DocSessionWithBlobs, SessionInternals {
 
   // ---- local changes and sealing ------------------------------------------------------------------------
 
+  /**
+   * Every other origin is local, LocalDoc's included (another tab's edits arrive through its records).
+   * Yjs itself makes local transactions too: after a remote update touches formatting, it cleans up
+   * redundant format markers in a transaction of its own (origin null); those are sealed like typing.
+   */
   private readonly onLocalUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin === SYNC_ORIGIN || this.closed) return;
     this.gathering.push(update);
@@ -335,7 +348,8 @@ class Session implements DocSessionWithBlobs, SessionInternals {
 
   /** Serialises every write of session state: a seal and a save never interleave. */
   private enqueue(fn: () => Promise<void>): Promise<void> {
-    const run = this.chain.then(fn);
+    // After abandon() nothing more is written, as after a real crash.
+    const run = this.chain.then(() => (this.dead ? undefined : fn()));
     this.chain = run.catch(() => {});
     return run;
   }
@@ -519,7 +533,8 @@ class Session implements DocSessionWithBlobs, SessionInternals {
     l.phase = 'synced';
     l.attempts = 0;
     l.everSynced = true;
-    if (l.trouble !== 'storage') l.trouble = undefined;
+    // A new connection starts clean; a relay still in trouble says so again on the next write.
+    l.trouble = undefined;
     if (this.gaps.size > 0) {
       if (l.gapTimer !== undefined) clearTimeout(l.gapTimer);
       l.gapTimer = setTimeout(() => {
@@ -657,7 +672,8 @@ class Session implements DocSessionWithBlobs, SessionInternals {
       const { deviceId, seq } = e.env;
       if (seq <= (l.rec.held[deviceId] ?? 0) || seq <= (l.sent.get(deviceId) ?? 0)) continue;
       if (l.inFlight >= MAX_IN_FLIGHT || l.t.buffered > MAX_BUFFERED) return;
-      const now = this.now();
+      // Real time, not the injectable clock: this paces frames against the relay's own rate limit.
+      const now = Date.now();
       while (l.sendTimes.length > 0 && l.sendTimes[0]! <= now - 1000) l.sendTimes.shift();
       if (l.sendTimes.length >= MAX_SENDS_PER_SECOND) {
         this.schedulePump(l, Math.max(10, l.sendTimes[0]! + 1000 - now));
@@ -1138,7 +1154,17 @@ class Session implements DocSessionWithBlobs, SessionInternals {
     for (const w of this.waiters.splice(0)) w.reject(error);
   }
 
+  retryNow(): void {
+    for (const l of this.links) {
+      if (l.phase !== 'waiting' || l.retryTimer === undefined || this.closed) continue;
+      clearTimeout(l.retryTimer);
+      l.attempts = 0;
+      this.connect(l);
+    }
+  }
+
   abandon(): void {
+    this.dead = true;
     this.closed = true;
     this.stopTimers();
     this.doc.off('updateV2', this.onLocalUpdate);
