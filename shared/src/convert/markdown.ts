@@ -17,7 +17,7 @@ import { MarkdownManager } from '@tiptap/markdown';
 import type { Node as PMNode } from '@tiptap/pm/model';
 import { err, ok, type Result } from '../result';
 import { normalizeDoc, type ConvertReport } from './normalize';
-import { converterSchema } from './schema';
+import { converterSchema, joinBlocks } from './schema';
 
 /** Bigger inputs are refused: 8 Mi characters of Markdown is far beyond any document the editor handles well. */
 export const MAX_MARKDOWN_CHARS = 8 * 1024 * 1024;
@@ -62,17 +62,14 @@ export function markdownToDoc(markdown: string): Result<{ doc: PMNode; report: C
     // e.g. nesting deep enough to exhaust the parser's stack
     return err('unparseable', e instanceof Error ? e.message.slice(0, 200) : undefined);
   }
-  return ok(normalizeDoc(json, converterSchema().schema, { softBreaksAsSpaces: true }));
+  return ok(normalizeDoc(json, converterSchema().schema, { markdownWhitespace: true }));
 }
 
 /** The document as GFM Markdown; the input is normalised first, so hostile JSON serialises safely. */
 export function docToMarkdown(doc: PMNode | JSONContent): string {
   const { schema } = converterSchema();
   const json = 'toJSON' in doc && typeof doc.toJSON === 'function' ? (doc as PMNode).toJSON() : doc;
-  const safe = normalizeDoc(json, schema).doc;
-  return (
-    markdownManager()
-      .serialize(safe.toJSON() as JSONContent)
-      .replace(/\s+$/, '') + '\n'
-  );
+  const safe = normalizeDoc(json, schema).doc.toJSON() as JSONContent;
+  const m = markdownManager();
+  return joinBlocks(safe.content ?? [], (block) => m.serialize({ type: 'doc', content: [block] })) + '\n';
 }

@@ -32,8 +32,12 @@ export function emptyReport(): ConvertReport {
 }
 
 export interface NormalizeOptions {
-  /** Markdown soft line breaks arrive as "\n" inside text; render them as spaces, as every Markdown viewer does. */
-  softBreaksAsSpaces?: boolean;
+  /**
+   * Markdown's whitespace rules (CommonMark 4.8, 6.7): a soft line break (a "\n" inside text) is a
+   * space, and spaces or tabs at the start or end of a line (of a paragraph, or around a hard break)
+   * are not content. Without this, a parse → serialise → parse round trip grows such whitespace.
+   */
+  markdownWhitespace?: boolean;
 }
 
 type Raw = Record<string, unknown>;
@@ -129,7 +133,7 @@ class Normalizer {
 
   private text(raw: Raw, inCode: boolean): PMNode[] {
     if (typeof raw.text !== 'string' || raw.text === '') return [];
-    const text = this.opts.softBreaksAsSpaces && !inCode ? raw.text.replace(/\r?\n/g, ' ') : raw.text;
+    const text = this.opts.markdownWhitespace && !inCode ? raw.text.replace(/\r?\n/g, ' ') : raw.text;
     return [this.schema.text(text, this.marks(raw.marks))];
   }
 
@@ -173,7 +177,9 @@ class Normalizer {
   textblock(type: NodeType, attrs: Record<string, unknown> | null, kids: readonly PMNode[]): PMNode[] {
     const out: PMNode[] = [];
     let run: PMNode[] = [];
+    const trim = this.opts.markdownWhitespace === true && type.spec.code !== true;
     const flush = () => {
+      if (trim) run = this.trimLines(run);
       if (run.length > 0) out.push(type.create(attrs, run));
       run = [];
     };
@@ -198,6 +204,32 @@ class Normalizer {
     flush();
     if (out.length === 0) out.push(type.create(attrs));
     return out;
+  }
+
+  /** Drops spaces and tabs at the start and end of each line (the block's ends and around hard breaks). */
+  private trimLines(run: PMNode[]): PMNode[] {
+    const trimmed: PMNode[] = [];
+    let lineStart = true;
+    for (const n of run) {
+      if (n.isText && lineStart) {
+        const t = n.text!.replace(/^[ \t]+/, '');
+        if (t === '') continue;
+        trimmed.push(t === n.text ? n : this.schema.text(t, n.marks));
+      } else trimmed.push(n);
+      lineStart = !n.isText;
+    }
+    const out: PMNode[] = [];
+    let lineEnd = true;
+    for (let i = trimmed.length - 1; i >= 0; i--) {
+      const n = trimmed[i]!;
+      if (n.isText && lineEnd) {
+        const t = n.text!.replace(/[ \t]+$/, '');
+        if (t === '') continue;
+        out.push(t === n.text ? n : this.schema.text(t, n.marks));
+      } else out.push(n);
+      lineEnd = !n.isText;
+    }
+    return out.reverse();
   }
 
   container(type: NodeType, attrs: Record<string, unknown> | null, kids: readonly PMNode[]): PMNode {
