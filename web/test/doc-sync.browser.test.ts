@@ -24,10 +24,13 @@ afterEach(async () => {
   for (const v of open.splice(0)) await v.close();
 });
 
+const ydocs = new WeakMap<SyncView, Y.Doc>();
+
 function tab(keys: ReturnType<typeof deriveDocKeys>, name: string): SyncView {
+  const ydoc = new Y.Doc();
   const v = openSyncView({
     docId: keys.docId,
-    ydoc: new Y.Doc(),
+    ydoc,
     keys,
     docKey: randomBytes(32),
     storage: new MemoryStorage(),
@@ -37,6 +40,7 @@ function tab(keys: ReturnType<typeof deriveDocKeys>, name: string): SyncView {
     channel: () => new BroadcastChannel(STATUS_CHANNEL),
   });
   open.push(v);
+  ydocs.set(v, ydoc);
   return v;
 }
 
@@ -72,6 +76,29 @@ describe('one session per document across tabs', () => {
     await until(() => second.role === 'leader', 'the second tab to take over');
     expect(second.awareness).toBeDefined();
     expect(second.peers.find((p) => p.self)?.name).toBe('둘째 탭');
+  });
+
+  it("a follower's own edit counts as pending until the leader has taken it in", async () => {
+    const keys = deriveDocKeys(newEditCapability());
+    const leader = tab(keys, 'L');
+    await until(() => leader.role === 'leader', 'the leader');
+    const follower = tab(keys, 'F');
+    await until(() => follower.role === 'follower', 'the follower');
+    await until(() => follower.status.pending === leader.status.pending, 'the same count');
+
+    const fdoc = ydocs.get(follower)!;
+    fdoc.getText('t').insert(0, '따라가는 탭에서 쓴 글');
+    // Not in the leader's Y.Doc yet: one more change than the leader knows of.
+    expect(follower.status.pending).toBe(leader.status.pending + 1);
+
+    // What LocalDoc records do between tabs: the edit reaches the leader's Y.Doc, its session takes it.
+    const heard: number[] = [];
+    follower.on('status', (st) => heard.push(st.pending));
+    Y.applyUpdate(ydocs.get(leader)!, Y.encodeStateAsUpdate(fdoc));
+    await until(() => leader.status.pending > 0, 'the leader to count the edit');
+    // The leader's next post carries its state vector: the follower stops counting the edit twice.
+    await until(() => heard.length > 0, 'the leader to post its status');
+    expect(heard.at(-1)).toBe(leader.status.pending);
   });
 
   it('another document has its own leader', async () => {

@@ -10,7 +10,7 @@
  * that resends what another already sent gets `duplicate`, which counts as acknowledged.
  */
 import type { Awareness } from 'y-protocols/awareness';
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
 import { blobKey, type DocKeys, type Storage } from '@dure/shared';
 import type { DocSession, PeerInfo, SyncState, SyncStatus, Transport } from '@dure/shared/sync/types';
 import { addPendingUpload, donePendingUpload, pendingUploads } from './blob-uploads';
@@ -89,7 +89,14 @@ export const lockName = (docId: string): string => `dure-sync:${docId}`;
 type Message =
   | { readonly type: 'ask'; readonly docId: string }
   | { readonly type: 'blobs'; readonly docId: string }
-  | { readonly type: 'status'; readonly docId: string; readonly status: SyncStatus; readonly peers: PeerView[] }
+  | {
+      readonly type: 'status';
+      readonly docId: string;
+      readonly status: SyncStatus;
+      readonly peers: PeerView[];
+      /** the leader's Y.Doc state vector: which of a follower's own edits it has taken in */
+      readonly sv?: Uint8Array;
+    }
   | { readonly type: 'gone'; readonly docId: string };
 
 const STATES: readonly SyncState[] = ['local', 'offline', 'connecting', 'synced', 'error'];
@@ -110,7 +117,7 @@ function parseMessage(m: unknown): Message | undefined {
     problems: Array.isArray(s.problems) ? s.problems : [],
   };
   const peers = Array.isArray(r.peers) ? r.peers.flatMap((p) => sanitizePeer(p, undefined)) : [];
-  return { type: 'status', docId: r.docId, status, peers };
+  return { type: 'status', docId: r.docId, status, peers, ...(r.sv instanceof Uint8Array ? { sv: r.sv } : {}) };
 }
 
 function sanitizePeer(p: unknown, selfId: number | undefined): PeerView[] {
@@ -232,6 +239,7 @@ class SharedSyncView implements SyncView {
       this.channel = undefined;
     }
     this.channel?.addEventListener('message', this.onMessage);
+    opts.ydoc.on('update', this.onOwnUpdate);
     this.post({ type: 'ask', docId: opts.docId });
     if (opts.locks) {
       opts.locks
@@ -340,6 +348,7 @@ class SharedSyncView implements SyncView {
     this.closed = true;
     this.closers.forEach((f) => f());
     this.closers.clear();
+    this.opts.ydoc.off('update', this.onOwnUpdate);
     this.abort.abort();
     this.stops.splice(0).forEach((f) => f());
     await this.leading;
@@ -422,8 +431,17 @@ class SharedSyncView implements SyncView {
     }
     if (m.type === 'status') {
       this.role = 'follower';
+      this.leaderHas = undefined;
+      if (m.sv) {
+        try {
+          this.leaderHas = Y.decodeStateVector(m.sv).get(this.opts.ydoc.clientID) ?? 0;
+        } catch {
+          // A garbled vector: count this tab's edits as not yet taken in, the cautious side.
+        }
+      }
+      this.leaderStatus = m.status;
       this.setPeers(m.peers);
-      this.setStatus(m.status);
+      this.setStatus(this.followerStatus());
     } else if (m.type === 'gone') {
       // The lock passes to a waiting tab (maybe this one) which reports once its session runs.
       this.role = 'waiting';
@@ -433,8 +451,36 @@ class SharedSyncView implements SyncView {
 
   private broadcast(): void {
     if (this.role !== 'leader') return;
-    this.post({ type: 'status', docId: this.opts.docId, status: this.status, peers: [...this.peers] });
+    this.post({
+      type: 'status',
+      docId: this.opts.docId,
+      status: this.status,
+      peers: [...this.peers],
+      sv: Y.encodeStateVector(this.opts.ydoc),
+    });
   }
+
+  /** The leader's status, as of the last message; how far it has taken in this tab's edits. */
+  private leaderStatus: SyncStatus | undefined;
+  private leaderHas: number | undefined;
+
+  /**
+   * In a tab that does not run the session, the leader's status counts only what reached the leader.
+   * This tab's own edits still on their way (in its local records, not yet in the leader's Y.Doc) are
+   * one more pending change, so the status never says all is sent while they travel.
+   */
+  private followerStatus(): SyncStatus {
+    const s = this.leaderStatus ?? this.status;
+    const own = Y.getState(this.opts.ydoc.store, this.opts.ydoc.clientID);
+    return own > (this.leaderHas ?? 0) ? { ...s, pending: s.pending + 1 } : s;
+  }
+
+  /** This tab's edits change what it has not yet handed to the leader. */
+  private readonly onOwnUpdate = (): void => {
+    if (this.role !== 'follower' || this.closed) return;
+    const next = this.followerStatus();
+    if (next.pending !== this.status.pending) this.setStatus(next);
+  };
 
   private post(m: Message): void {
     try {
