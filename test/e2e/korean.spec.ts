@@ -57,6 +57,25 @@ async function compose(cdp: CDPSession, word: string): Promise<void> {
 const visible = (page: Page): Promise<string> => editorContent(page).innerText();
 
 /**
+ * Puts the caret at text offset `offset` of the first paragraph and waits until the editor really has
+ * the focus (TipTap's focus() is deferred: keys typed before it lands go to the title field).
+ */
+async function caretAtOffset(page: Page, offset: number): Promise<void> {
+  await editorContent(page).click();
+  await page.evaluate((at) => {
+    const ed = window.__dure!.editor;
+    ed.commands.setTextSelection(1 + at);
+    ed.commands.focus();
+  }, offset);
+  await page.waitForFunction(
+    (at) =>
+      document.activeElement?.classList.contains('ProseMirror') &&
+      window.__dure!.editor.state.selection.from === 1 + at,
+    offset,
+  );
+}
+
+/**
  * Counts the relay's `update` frames (PROTOCOL.md: byte 1 = 0x05) this page's WebSockets deliver. The
  * counting listener is added in the constructor, before the app's own, and the session handles a frame
  * synchronously: once the count has moved, the collaborator's update is in the page (held or applied).
@@ -241,11 +260,7 @@ test.describe('Korean IME next to a collaborator', () => {
     // The collaborator types inside the same text node while "하" is still composing, which defeats
     // ProseMirror's composition protection in the stock binding (BINDING.md, IME).
     // One step (not arrow keys, which race this tab's own records arriving there and redrawing).
-    await other.evaluate((offset) => {
-      const ed = window.__dure!.editor;
-      ed.commands.setTextSelection(1 + offset);
-      ed.commands.focus();
-    }, 'shared'.length);
+    await caretAtOffset(other, 'shared'.length);
     const read = await watchRecordReads(page, docId);
     await other.keyboard.type('B');
     // The other tab's record has reached this tab (read from IndexedDB) while "하" is composing; it is
@@ -283,11 +298,7 @@ test.describe('Korean IME next to a collaborator in another profile, over the re
 
   /** B puts its caret at text offset `at` of the first paragraph and types `s`. */
   async function typeInB(b: Page, at: number, s: string): Promise<void> {
-    await b.evaluate((offset) => {
-      const ed = window.__dure!.editor;
-      ed.commands.setTextSelection(1 + offset);
-      ed.commands.focus();
-    }, at);
+    await caretAtOffset(b, at);
     await b.keyboard.type(s);
   }
 
