@@ -13,6 +13,7 @@ import {
   writeDocToYDoc,
   type ConvertReport,
 } from '../src/convert';
+import { checkSchema } from '../src/editor';
 import { MAX_INVITE_TOKEN_BYTES } from '../src/protocol/limits';
 import { linkFor, parseDocLink, serverAddress, type ServerAddress } from './link';
 import { openRemote, type RemoteError } from './remote';
@@ -124,6 +125,8 @@ export async function exportCommand(a: ExportArgs, io: Io): Promise<number> {
       io.err(
         `warning: some changes on the server could not be verified and are not in the export (${problems.map((p) => p.kind).join(', ')})`,
       );
+    if (!checkSchema(remote.ydoc).ok)
+      io.err('note: a newer Dure wrote this document: what this version does not know is left out of the export');
     const read = docFromYDoc(remote.ydoc);
     if (!read.ok) throw new CliError(EXIT.refused, 'the document on the server cannot be read (it is damaged)');
     warnReport(io, read.value.report);

@@ -11,10 +11,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docFromYDoc, markdownToDoc } from '@dure/shared/convert/index';
-import { deriveDocKeys, parseFragment } from '@dure/shared/crypto/capability';
+import { deriveDocKeys, formatFragment, parseFragment } from '@dure/shared/crypto/capability';
+import * as Y from 'yjs';
 import { GOLDEN_MD, normalizeMarkdown } from '../../shared/test/convert-helpers';
 import { startTestServer, type TestServer } from './server';
-import { Device, until } from './sessions';
+import { Device, newDocKeys, until } from './sessions';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -136,6 +137,45 @@ describe('CLI against the real relay', { timeout: 60_000 }, () => {
     expect(html).toContain('<h1>두레 회의록 Meeting notes</h1>');
     expect(html).toContain('<img data-blob-id="Abcdefghijklmnop_-0123" alt="A diagram [draft]">');
     expect((await stat(out)).mode & 0o777).toBe(0o600);
+  });
+
+  it("a hostile editor's document (javascript: link, remote image, 1 MB attribute, newer schema) exports inert", async () => {
+    const { edit, view } = newDocKeys();
+    const d = new Device(server.url, edit);
+    devices.push(d);
+    const s = await d.start();
+    await s.whenSynced();
+    d.ydoc.transact(() => {
+      const f = d.ydoc.getXmlFragment('default');
+      const p = new Y.XmlElement('paragraph');
+      const t = new Y.XmlText();
+      t.insert(0, 'click me', { link: { href: 'javascript:alert(1)' } });
+      t.insert(8, ' and ');
+      t.insert(13, 'big', { link: { href: `https://example.com/${'A'.repeat(1024 * 1024)}` } });
+      p.insert(0, [t]);
+      const img = new Y.XmlElement('image');
+      img.setAttribute('src', 'https://tracker.example/pixel.png');
+      img.setAttribute('onerror', 'alert(1)');
+      const script = new Y.XmlElement('script');
+      script.insert(0, [new Y.XmlText('alert(2)')]);
+      f.insert(0, [p, img, script]);
+      d.ydoc.getMap('meta').set('schemaVersion', 99);
+      d.ydoc.getMap('meta').set('title', '<img src=x onerror=alert(3)>');
+    });
+    await s.whenAcknowledged();
+    const link = `${httpOrigin}/#${formatFragment(view.capability)}`;
+    const md = await cli(['export', link]);
+    expect(md.code).toBe(0);
+    expect(md.out).toBe('---\ntitle: "<img src=x onerror=alert(3)>"\n---\n\nclick me and big\n\nalert(2)\n');
+    expect(md.err).toMatch(/newer Dure wrote this document/);
+    expect(md.err).toMatch(/1 image\(s\) left out/);
+    expect(md.err).toMatch(/2 link\(s\) kept as plain text/);
+    const html = await cli(['export', link, '--format', 'html']);
+    expect(html.code).toBe(0);
+    expect(html.out).toContain('<title>&lt;img src=x onerror=alert(3)&gt;</title>');
+    expect(html.out).toContain('<body>\n<p>click me and big</p><p>alert(2)</p>\n</body>');
+    expect(html.out).not.toMatch(/<script|javascript:|tracker\.example|<img/);
+    await d.close();
   });
 
   it('a damaged link: a clear message, exit 2, and the link is not echoed', async () => {
