@@ -53,20 +53,30 @@ function edit(doc: Y.Doc, r: () => number, tag: string): void {
     const p = ps[pi]!;
     const t = textOf(p);
     if (!(t instanceof Y.XmlText)) return;
+    // Plain text (toString() would render formatting as markup).
+    const str = (t.toDelta() as { insert: unknown }[])
+      .map((d) => (typeof d.insert === 'string' ? d.insert : ''))
+      .join('');
     const len = t.length;
+    // Positions never fall inside a surrogate pair (an editor never splits '😀'; Yjs would turn the halves
+    // into U+FFFD on the wire while the local copy keeps the lone half).
+    const at = (i: number): number => (i > 0 && i < len && /[\udc00-\udfff]/.test(str[i]!) ? i - 1 : i);
     if (op < 0.55) {
-      t.insert(Math.floor(r() * (len + 1)), WORDS[Math.floor(r() * WORDS.length)]! + tag);
+      t.insert(at(Math.floor(r() * (len + 1))), WORDS[Math.floor(r() * WORDS.length)]! + tag);
     } else if (op < 0.75 && len > 0) {
-      const at = Math.floor(r() * len);
-      t.delete(at, Math.min(len - at, 1 + Math.floor(r() * 4)));
+      const from = at(Math.floor(r() * len));
+      const to = at(Math.min(len, from + 1 + Math.floor(r() * 4)));
+      if (to > from) t.delete(from, to - from);
     } else if (op < 0.85 && len > 0) {
-      const at = Math.floor(r() * len);
-      t.format(at, Math.min(len - at, 1 + Math.floor(r() * 5)), r() < 0.7 ? { bold: true } : { bold: null });
+      const from = at(Math.floor(r() * len));
+      const to = at(Math.min(len, from + 1 + Math.floor(r() * 5)));
+      if (to > from) t.format(from, to - from, r() < 0.7 ? { bold: true } : { bold: null });
     } else if (op < 0.95 && len > 1) {
       // Split the paragraph the way an editor's Enter does: the tail moves into a new paragraph after it.
-      const at = 1 + Math.floor(r() * (len - 1));
-      const tail = t.toString().slice(at);
-      t.delete(at, len - at);
+      const cut = at(1 + Math.floor(r() * (len - 1)));
+      if (cut === 0) return;
+      const tail = str.slice(cut);
+      t.delete(cut, len - cut);
       const np = new Y.XmlElement('paragraph');
       np.insert(0, [new Y.XmlText(tail)]);
       frag.insert(pi + 1, [np]);
