@@ -97,18 +97,17 @@ test('offline merge: A edits offline, reloads offline, reconnects; both converge
 });
 
 /**
- * Proves (known bug, hence test.fail): when the browser itself says it is offline (navigator.onLine false,
+ * Proves: when the browser itself says it is offline (navigator.onLine false,
  * the 'offline' event) but the open WebSocket was not closed, as Chromium's offline mode does and as a
  * dropped Wi-Fi or a dead NAT mapping does, the status must not keep saying synced. Seen on 2026-11-23:
  * data-state stayed "synced" with "Sending 4 changes…" for the whole 40 s observed; only going online
- * again delivered them. Fix: react to 'offline'/'online' and time out unacknowledged sends (heartbeat).
- * Remove test.fail() once it passes.
+ * again delivered them. Fixed in the web app: the window's 'offline' event ends the relay connections
+ * (web/src/sync/offline-watch.ts), and the session reconnects as usual.
  */
 test('the status says offline when the browser goes offline with its socket still open', async ({
   page: a,
   context,
 }) => {
-  test.fail();
   test.setTimeout(90_000);
   await createDocument(a);
   await caretIn(a, 0, 'start');

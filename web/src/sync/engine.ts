@@ -2,8 +2,9 @@
 import { startSession } from '@dure/shared/sync/session';
 import { createWebSocketTransport } from '@dure/shared/sync/ws-transport';
 import type { SyncEngine } from './doc-sync';
+import { disconnectWhenOffline } from './offline-watch';
 
 export const syncEngine: SyncEngine | undefined = {
   startSession: (opts) => startSession(opts),
-  createTransport: (url) => createWebSocketTransport({ url }),
+  createTransport: (url) => disconnectWhenOffline(createWebSocketTransport({ url })),
 };
