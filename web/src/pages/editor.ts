@@ -20,7 +20,7 @@ import { createDocActions } from '../editor/doc-actions';
 import { promptLink } from '../editor/link-dialog';
 import { pickAndInsertImage, storeImageFile } from '../editor/image-insert';
 import { attachCarets } from '../editor/carets';
-import { onUserChange } from '../sync/user';
+import { currentUser, onUserChange } from '../sync/user';
 
 declare global {
   interface Window {
@@ -221,7 +221,14 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
       void doc.flush().catch(() => undefined);
       void meta.flush().catch(() => undefined);
     };
-    disposer.listen(window, 'pagehide', flushNow);
+    disposer.listen(window, 'pagehide', () => {
+      flushNow();
+      doc.sync.leave();
+    });
+    // Back from the back/forward cache: present again.
+    disposer.listen(window, 'pageshow', (e) => {
+      if (e.persisted) doc.sync.setUser(currentUser());
+    });
     disposer.listen(document, 'visibilitychange', () => {
       if (document.visibilityState === 'hidden') flushNow();
     });

@@ -67,6 +67,11 @@ export interface SyncView {
   readonly awareness: Awareness | undefined;
   on<K extends keyof SyncViewEvents>(event: K, cb: SyncViewEvents[K]): () => void;
   setUser(user: PeerInfo): void;
+  /**
+   * The page is going away (pagehide): say goodbye to collaborators now, so their lists drop this
+   * person without waiting for the awareness timeout. `setUser` (on pageshow) says hello again.
+   */
+  leave(): void;
   /** Holds remote updates back (IME composition); a no-op in tabs that do not run the session. */
   holdRemote(): () => void;
   /**
@@ -192,6 +197,7 @@ class OffView implements SyncView {
     return () => undefined;
   }
   uploadBlob(): void {}
+  leave(): void {}
   fetchBlob(): Promise<Uint8Array | undefined> {
     return Promise.resolve(undefined);
   }
@@ -270,8 +276,18 @@ class SharedSyncView implements SyncView {
 
   setUser(user: PeerInfo): void {
     this.user = user;
+    const a = this.session?.awareness;
+    // After leave() the local state is null, which setLocalStateField would leave as it is.
+    if (a && a.getLocalState() === null) a.setLocalState({ user: { name: user.name, color: user.color } });
     if (this.session) this.session.setUser(user);
     else this.setPeers(this.peers.map((p) => (p.self ? { ...p, ...user } : p)));
+  }
+
+  leave(): void {
+    // A null local state is y-protocols' removal; the presence channel sends it at once (pagehide
+    // leaves no time for anything asynchronous).
+    const a = this.session?.awareness;
+    if (a && a.getLocalState() !== null) a.setLocalState(null);
   }
 
   holdRemote(): () => void {
