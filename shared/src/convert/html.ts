@@ -111,6 +111,17 @@ export function docToHtml(doc: PMNode | JSONContent): string {
 }
 
 /**
+ * Shown as in the editor: spaces kept (the editor is white-space: pre-wrap), task items with their
+ * box beside the text, tables with borders.
+ */
+const STYLE =
+  'p,h1,h2,h3,h4,th,td{white-space:pre-wrap}' +
+  'ul[data-type=taskList]{list-style:none;padding-left:0}' +
+  'li[data-type=taskItem]{display:flex;gap:.5em}' +
+  'table{border-collapse:collapse}th,td{border:1px solid #999;padding:.2em .4em;vertical-align:top}' +
+  'li p,td p,th p{margin:.2em 0}';
+
+/**
  * A standalone HTML file. Its Content-Security-Policy forbids every fetch and script, so even a
  * reader that opens it from disk in a browser loads nothing.
  */
@@ -118,7 +129,7 @@ export function htmlDocument(title: string, bodyHtml: string): string {
   return (
     '<!doctype html>\n<html>\n<head>\n<meta charset="utf-8">\n' +
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">\n` +
-    `<title>${escapeText(title)}</title>\n</head>\n<body>\n${bodyHtml}\n</body>\n</html>\n`
+    `<title>${escapeText(title)}</title>\n<style>${STYLE}</style>\n</head>\n<body>\n${bodyHtml}\n</body>\n</html>\n`
   );
 }
 
