@@ -431,6 +431,12 @@ class SharedSyncView implements SyncView {
       }),
     );
     this.stops.push(session.on('reload-needed', () => this.listeners['reload-needed'].forEach((cb) => cb())));
+    // Back online after a long outage: reconnect now rather than when the backoff says (up to 30 s).
+    const retryNow = (session as { retryNow?: () => void }).retryNow?.bind(session);
+    if (retryNow && typeof window !== 'undefined') {
+      window.addEventListener('online', retryNow);
+      this.stops.push(() => window.removeEventListener('online', retryNow));
+    }
     this.listeners.awareness.forEach((cb) => cb(awareness));
     this.setStatus(session.status);
     onAwareness();
