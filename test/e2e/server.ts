@@ -142,11 +142,17 @@ export interface CuttableProxy {
   readonly port: number;
   cut(): void;
   restore(): void;
+  /**
+   * The connections open now go silent for good: nothing passes either way and nothing is closed, as
+   * with a dead NAT mapping or a hung relay. New connections pass as usual.
+   */
+  stall(): void;
   close(): Promise<void>;
 }
 
 export async function startProxy(targetPort: number): Promise<CuttableProxy> {
   const pairs = new Set<net.Socket>();
+  const stalled = new Set<net.Socket>();
   let cutNow = false;
   const server = net.createServer((client) => {
     if (cutNow) return void client.destroy();
@@ -170,8 +176,9 @@ export async function startProxy(targetPort: number): Promise<CuttableProxy> {
   });
   const port = (server.address() as net.AddressInfo).port;
   const cutAll = (): void => {
-    for (const s of [...pairs]) s.destroy();
+    for (const s of [...pairs, ...stalled]) s.destroy();
     pairs.clear();
+    stalled.clear();
   };
   return {
     url: `http://127.0.0.1:${port}/`,
@@ -182,6 +189,17 @@ export async function startProxy(targetPort: number): Promise<CuttableProxy> {
     },
     restore: () => {
       cutNow = false;
+    },
+    stall: () => {
+      for (const s of pairs) {
+        s.unpipe();
+        s.pause();
+        s.removeAllListeners('close');
+        s.removeAllListeners('error');
+        s.on('error', () => undefined);
+        stalled.add(s);
+      }
+      pairs.clear();
     },
     close: async () => {
       cutNow = true;
