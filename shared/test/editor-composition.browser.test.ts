@@ -334,6 +334,26 @@ describe('Enter and Tab pressed mid-composition', () => {
     expect(document.activeElement).toBe(editor.view.dom);
   });
 
+  it('Tab mid-composition outside a list changes nothing, and the Tab the IME passes on keeps its default', async () => {
+    const { editor } = await withParagraph('');
+    await setComposition('ㄷ');
+    await setComposition('두');
+    await press('Tab', true);
+    let prevented: boolean | undefined;
+    editor.view.dom.addEventListener(
+      'compositionend',
+      () => {
+        const echo = new KeyboardEvent('keydown', { key: 'Tab', code: 'Tab', bubbles: true, cancelable: true });
+        editor.view.dom.dispatchEvent(echo);
+        prevented = echo.defaultPrevented;
+      },
+      { once: true },
+    );
+    await commit('두');
+    expect(editor.getHTML()).toBe('<p>두</p>');
+    expect(prevented).toBe(false);
+  });
+
   it('a Japanese conversion confirmed with Enter is left to the IME: no new paragraph', async () => {
     const { editor } = await withParagraph('');
     await setComposition('か');

@@ -128,8 +128,10 @@ class Gate {
       keyCode: key.key === 'Enter' ? 13 : 9,
       shiftKey: key.shift,
     } as KeyboardEventInit);
-    this.view.someProp('handleKeyDown', (f) => f(this.view, event));
-    this.replayed = { key: key.key, at: Date.now() };
+    const handled = this.view.someProp('handleKeyDown', (f) => f(this.view, event)) ?? false;
+    // Only a key the editor acted on makes a following copy of it an echo (Tab outside a list does
+    // nothing here, so the IME's own Tab keeps its default).
+    this.replayed = handled ? { key: key.key, at: Date.now() } : null;
   }
 
   keyDown(event: KeyboardEvent): boolean {
