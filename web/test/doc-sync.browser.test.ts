@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { applyAwarenessUpdate, Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import { randomBytes } from '@dure/shared/bytes';
 import { deriveDocKeys, newEditCapability } from '@dure/shared/crypto/capability';
 import { MemoryStorage } from '@dure/shared/storage/memory';
@@ -99,6 +100,32 @@ describe('one session per document across tabs', () => {
     // The leader's next post carries its state vector: the follower stops counting the edit twice.
     await until(() => heard.length > 0, 'the leader to post its status');
     expect(heard.at(-1)).toBe(leader.status.pending);
+  });
+
+  it("collaborators' carets reach a tab that does not run the session", async () => {
+    const keys = deriveDocKeys(newEditCapability());
+    const leader = tab(keys, 'L');
+    await until(() => leader.role === 'leader', 'the leader');
+    const follower = tab(keys, 'F');
+    await until(() => follower.role === 'follower', 'the follower');
+
+    // Someone on another device, as the leader's presence channel would apply them.
+    const remote = new Awareness(new Y.Doc());
+    remote.setLocalState({ user: { name: '다른 기기', color: '#00796b' }, cursor: null });
+    applyAwarenessUpdate(leader.awareness!, encodeAwarenessUpdate(remote, [remote.clientID]), 'remote');
+
+    await until(() => follower.awareness?.getStates().has(remote.clientID), 'the caret state in the follower');
+    const state = follower.awareness!.getStates().get(remote.clientID) as { user: { name: string } };
+    expect(state.user.name).toBe('다른 기기');
+    // The follower publishes nothing of its own, and the leader's own state is not mirrored as a caret.
+    expect(follower.awareness!.getLocalState()).toBeNull();
+    expect(follower.awareness!.getStates().has(leader.awareness!.clientID)).toBe(false);
+
+    // They leave: gone in the follower too.
+    remote.setLocalState(null);
+    applyAwarenessUpdate(leader.awareness!, encodeAwarenessUpdate(remote, [remote.clientID]), 'remote');
+    await until(() => !follower.awareness!.getStates().has(remote.clientID), 'the caret to go');
+    remote.destroy();
   });
 
   it('another document has its own leader', async () => {

@@ -9,7 +9,7 @@
  * (a plain-http LAN page) each tab still runs one: the engine's outbox is per device, and a tab
  * that resends what another already sent gets `duplicate`, which counts as acknowledged.
  */
-import type { Awareness } from 'y-protocols/awareness';
+import { applyAwarenessUpdate, Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { blobKey, type DocKeys, type Storage } from '@dure/shared';
 import type { DocSession, PeerInfo, SyncState, SyncStatus, Transport } from '@dure/shared/sync/types';
@@ -94,6 +94,8 @@ export const lockName = (docId: string): string => `dure-sync:${docId}`;
 type Message =
   | { readonly type: 'ask'; readonly docId: string }
   | { readonly type: 'blobs'; readonly docId: string }
+  /** collaborators' awareness states (carets), y-protocols encoding, for tabs that do not run the session */
+  | { readonly type: 'carets'; readonly docId: string; readonly update: Uint8Array }
   | {
       readonly type: 'status';
       readonly docId: string;
@@ -112,6 +114,8 @@ function parseMessage(m: unknown): Message | undefined {
   const r = m as Record<string, unknown>;
   if (typeof r.docId !== 'string') return undefined;
   if (r.type === 'ask' || r.type === 'gone' || r.type === 'blobs') return { type: r.type, docId: r.docId };
+  if (r.type === 'carets')
+    return r.update instanceof Uint8Array ? { type: 'carets', docId: r.docId, update: r.update } : undefined;
   if (r.type !== 'status') return undefined;
   const s = r.status as Partial<SyncStatus> | undefined;
   if (!s || !STATES.includes(s.state as SyncState) || typeof s.pending !== 'number') return undefined;
@@ -266,7 +270,24 @@ class SharedSyncView implements SyncView {
   private leading: Promise<void> = Promise.resolve();
 
   get awareness(): Awareness | undefined {
-    return this.session?.awareness;
+    return this.session?.awareness ?? this.mirror;
+  }
+
+  /**
+   * In a tab that does not run the session: collaborators' states as the leader tab posts them, so
+   * their carets show here too. Its own local state stays null (this tab's caret is not published).
+   */
+  private mirror: Awareness | undefined;
+
+  private dropMirror(): void {
+    this.mirror?.destroy();
+    this.mirror = undefined;
+  }
+
+  private postCarets(awareness: Awareness, ids: readonly number[]): void {
+    const remote = ids.filter((id) => id !== awareness.clientID);
+    if (remote.length > 0)
+      this.post({ type: 'carets', docId: this.opts.docId, update: encodeAwarenessUpdate(awareness, remote) });
   }
 
   on<K extends keyof SyncViewEvents>(event: K, cb: SyncViewEvents[K]): () => void {
@@ -364,6 +385,7 @@ class SharedSyncView implements SyncView {
     this.closed = true;
     this.closers.forEach((f) => f());
     this.closers.clear();
+    this.dropMirror();
     this.opts.ydoc.off('update', this.onOwnUpdate);
     this.abort.abort();
     this.stops.splice(0).forEach((f) => f());
@@ -418,10 +440,15 @@ class SharedSyncView implements SyncView {
       if (origin !== 'local' && added.some((id) => id !== awareness.clientID) && awareness.getLocalState() !== null)
         awareness.setLocalState(awareness.getLocalState());
     };
+    // Every change of a collaborator's state (renewals too: the other tabs' copies must not time out).
+    const onUpdate = ({ added, updated, removed }: Record<'added' | 'updated' | 'removed', number[]>): void =>
+      this.postCarets(awareness, [...added, ...updated, ...removed]);
     awareness.on('change', onAwareness);
     awareness.on('change', onArrival);
+    awareness.on('update', onUpdate);
     this.stops.push(() => awareness.off('change', onAwareness));
     this.stops.push(() => awareness.off('change', onArrival));
+    this.stops.push(() => awareness.off('update', onUpdate));
     this.stops.push(
       session.on('status', (s) => {
         const wasSynced = this.status.state === 'synced';
@@ -437,6 +464,7 @@ class SharedSyncView implements SyncView {
       window.addEventListener('online', retryNow);
       this.stops.push(() => window.removeEventListener('online', retryNow));
     }
+    this.dropMirror();
     this.listeners.awareness.forEach((cb) => cb(awareness));
     this.setStatus(session.status);
     onAwareness();
@@ -447,8 +475,26 @@ class SharedSyncView implements SyncView {
     const m = parseMessage(ev.data);
     if (!m || m.docId !== this.opts.docId || this.closed) return;
     if (this.role === 'leader') {
-      if (m.type === 'ask') this.broadcast();
+      if (m.type === 'ask') {
+        this.broadcast();
+        const a = this.session?.awareness;
+        if (a) this.postCarets(a, [...a.getStates().keys()]);
+      }
       if (m.type === 'blobs') void this.uploadPending();
+      return;
+    }
+    if (m.type === 'carets') {
+      if (!this.mirror) {
+        this.mirror = new Awareness(this.opts.ydoc);
+        this.mirror.setLocalState(null);
+        const mirror = this.mirror;
+        this.listeners.awareness.forEach((cb) => cb(mirror));
+      }
+      try {
+        applyAwarenessUpdate(this.mirror, m.update, 'leader-tab');
+      } catch (e) {
+        console.error('a caret update from the other tab did not decode', e);
+      }
       return;
     }
     if (m.type === 'status') {
