@@ -30,6 +30,8 @@ export interface DureHandle {
     getMap(name: string): { get(key: string): unknown; set(key: string, value: unknown): void };
   };
   docId: string;
+  /** the page's SyncView (issue #4): which tab runs the session */
+  sync?: { role: 'off' | 'waiting' | 'follower' | 'leader' };
 }
 
 declare global {
@@ -284,3 +286,6 @@ export async function waitForSameText(a: Page, b: Page, timeout = SYNC_TIMEOUT):
 /** The names in the who-is-here list (peer items), in order. */
 export const peerNames = (page: Page): Promise<string[]> =>
   page.getByTestId('peer-list').getByTestId('peer').allInnerTexts();
+
+/** Which role this tab plays for its document's sync session (window.__dure.sync.role). */
+export const syncRole = (page: Page): Promise<string | undefined> => page.evaluate(() => window.__dure?.sync?.role);
