@@ -11,6 +11,8 @@ export interface TestServer {
   current(): Running;
   /** SIGKILL, then start again on the same port and data folder. */
   killAndRestart(): Promise<void>;
+  /** SIGKILL, delete the data folder, start again: a relay that lost everything. */
+  wipeAndRestart(): Promise<void>;
   /** SIGKILL only (start() brings it back). */
   kill(): Promise<void>;
   start(): Promise<void>;
@@ -65,6 +67,11 @@ export async function startTestServer(extraArgs: readonly string[] = []): Promis
     start,
     async killAndRestart() {
       await kill();
+      await start();
+    },
+    async wipeAndRestart() {
+      await kill();
+      await rm(dataDir, { recursive: true, force: true });
       await start();
     },
     async stop() {

@@ -271,4 +271,33 @@ describe('sync session against the real relay', () => {
     expect(await sv.getBlob('AAAAAAAAAAAAAAAAAAAAAg')).toMatchObject({ ok: false, error: 'not-found' });
     expect(await sv.putBlob(blobId, data)).toMatchObject({ ok: false, error: 'offline' });
   });
+
+  it('a relay that lost the document (data deleted) gets the whole document back; nothing is lost', async () => {
+    const { edit } = newDocKeys();
+    const a = device(edit);
+    const b = device(edit);
+    const sa = await a.start();
+    const sb = await b.start();
+    await Promise.all([sa.whenSynced(), sb.whenSynced()]);
+    a.ydoc.getText('t').insert(0, 'acknowledged-a ');
+    await sa.whenAcknowledged();
+    await until(() => b.text === 'acknowledged-a ', 'b to receive');
+    b.ydoc.getText('t').insert(b.text.length, 'acknowledged-b ');
+    await sb.whenAcknowledged();
+    await until(() => a.text === 'acknowledged-a acknowledged-b ', 'a to receive');
+
+    await server.wipeAndRestart();
+    a.ydoc.getText('t').insert(a.text.length, 'after-a ');
+    b.ydoc.getText('t').insert(b.text.length, 'after-b ');
+    sa.retryNow();
+    sb.retryNow();
+    await Promise.all([sa.whenAcknowledged(), sb.whenAcknowledged()]);
+    await until(() => a.text === b.text && a.text.includes('after-a') && a.text.includes('after-b'), 'convergence');
+
+    const c = device(edit);
+    const sc = await c.start();
+    await sc.whenSynced();
+    await until(() => c.text === a.text, 'a fresh device to get everything from the recreated document');
+    for (const w of ['acknowledged-a', 'acknowledged-b', 'after-a', 'after-b']) expect(c.text).toContain(w);
+  }, 60_000);
 });

@@ -144,6 +144,8 @@ interface Link {
   snapTimer: ReturnType<typeof setTimeout> | undefined;
   snapInFlight: { env: SnapshotEnvelope; covers: Record<string, number> } | undefined;
   everSynced: boolean;
+  /** the relay lost the document; after create, the whole state goes up again */
+  recreate: boolean;
   blobPuts: Map<string, ((r: Result<void, 'offline' | 'rejected'>) => void)[]>;
   blobGets: Map<string, ((r: Result<Uint8Array, 'not-found' | 'offline'>) => void)[]>;
 }
@@ -212,6 +214,7 @@ class Session implements DocSessionWithBlobs, SessionInternals {
   private quarantineCount = 0;
   /** set by abandon(): a simulated crash writes nothing more */
   private dead = false;
+  private rotating = false;
 
   constructor(private readonly opts: SessionOptions) {
     this.doc = opts.ydoc;
@@ -247,6 +250,7 @@ class Session implements DocSessionWithBlobs, SessionInternals {
       snapTimer: undefined,
       snapInFlight: undefined,
       everSynced: false,
+      recreate: false,
       blobPuts: new Map(),
       blobGets: new Map(),
     }));
@@ -562,6 +566,11 @@ class Session implements DocSessionWithBlobs, SessionInternals {
   private onDone(l: Link, f: Extract<Frame, { type: 'done' }>): void {
     switch (f.op) {
       case 'create':
+        if (l.recreate) {
+          l.recreate = false;
+          // Our acknowledged history is gone from this relay: put the whole document back.
+          this.recoverLostHistory(l);
+        }
         this.hello(l);
         return;
       case 'prove':
@@ -596,6 +605,11 @@ class Session implements DocSessionWithBlobs, SessionInternals {
         return;
       case 'unknown-doc':
         if (this.kind === 'edit') {
+          if (l.rec.relaySeq > 0 || l.rec.snap || Object.keys(l.rec.held).length > 0) {
+            // The relay held this document and lost it (deleted, expired): start over there.
+            l.rec = emptyTransportRecord();
+            l.recreate = true;
+          }
           this.sendFrame(l, {
             type: 'create',
             docId: this.docId,
@@ -625,8 +639,14 @@ class Session implements DocSessionWithBlobs, SessionInternals {
         for (const r of list) r(err('not-found'));
         return;
       }
-      case 'storage-unavailable':
       case 'seq-gap':
+        if (f.deviceId && this.isOwnDevice(f.deviceId) && f.seq === this.firstUnconfirmed(l, f.deviceId)) {
+          // Not behind a refused frame: the relay lacks seqs it once acknowledged.
+          this.recoverLostHistory(l);
+          return;
+        }
+      // falls through: behind a refused update, like it
+      case 'storage-unavailable':
       case 'not-proven':
       case 'rate-limited':
       case 'internal':
@@ -656,6 +676,62 @@ class Session implements DocSessionWithBlobs, SessionInternals {
 
   // ---- sending --------------------------------------------------------------------------------------------
 
+  /** This relay holds the entry, or will never need it (superseded after it lost its data). */
+  private confirmed(l: Link, deviceId: string, seq: number): boolean {
+    return seq <= (l.rec.held[deviceId] ?? 0) || seq <= (l.rec.superseded[deviceId] ?? 0);
+  }
+
+  /** The first entry of deviceId this relay has not confirmed. */
+  private firstUnconfirmed(l: Link, deviceId: string): number | undefined {
+    for (const e of this.outbox) {
+      if (e.env.deviceId === deviceId && !this.confirmed(l, deviceId, e.env.seq)) return e.env.seq;
+    }
+    return undefined;
+  }
+
+  /**
+   * The relay lost updates it had acknowledged (its data was deleted: retention expiry, a restore from an
+   * old backup) and refuses our next seq as a gap. Everything we ever wrote is in the Y.Doc, so it goes up
+   * again as ONE full-state update under a new device id (a fresh seq space); older entries are marked
+   * superseded for this relay only.
+   */
+  private recoverLostHistory(l: Link): void {
+    if (this.rotating || this.closed) return;
+    this.rotating = true;
+    this.addProblem('rejected', l.t.id, 'history-lost');
+    void this.enqueue(async () => {
+      try {
+        const dev = newId();
+        const state = Y.encodeStateAsUpdateV2(this.doc);
+        const covered = Y.encodeSnapshotV2(Y.snapshot(this.doc));
+        const env = sealUpdate(this.keys, { epoch: 0, deviceId: dev, seq: 1 }, state);
+        const key = outboxKey(this.docId, dev, 1);
+        await this.opts.storage.batch([
+          this.store.put(deviceKey(this.docId), new TextEncoder().encode(dev)),
+          this.store.putJson(seqKey(this.docId), 2),
+          this.store.put(key, env.bytes),
+          this.store.put(coveredKey(this.docId), covered),
+        ]);
+        for (const e of this.outbox) {
+          const { deviceId, seq } = e.env;
+          if (seq > (l.rec.superseded[deviceId] ?? 0)) l.rec.superseded[deviceId] = seq;
+        }
+        this.myDevice = dev;
+        this.nextSeq = 2;
+        this.outbox.push({ key, env });
+        l.sent.clear();
+        l.inFlight = 0;
+        this.noteConsistent();
+        this.pump(l);
+        this.emitStatus();
+      } catch (e) {
+        this.addProblem('rejected', l.t.id, `resend failed: ${e instanceof Error ? e.message : String(e)}`);
+      } finally {
+        this.rotating = false;
+      }
+    });
+  }
+
   private schedulePump(l: Link, delay: number): void {
     if (l.pumpTimer !== undefined) return;
     l.pumpTimer = setTimeout(() => {
@@ -670,7 +746,7 @@ class Session implements DocSessionWithBlobs, SessionInternals {
     if (l.pumpTimer !== undefined) return;
     for (const e of this.outbox) {
       const { deviceId, seq } = e.env;
-      if (seq <= (l.rec.held[deviceId] ?? 0) || seq <= (l.sent.get(deviceId) ?? 0)) continue;
+      if (this.confirmed(l, deviceId, seq) || seq <= (l.sent.get(deviceId) ?? 0)) continue;
       if (l.inFlight >= MAX_IN_FLIGHT || l.t.buffered > MAX_BUFFERED) return;
       // Real time, not the injectable clock: this paces frames against the relay's own rate limit.
       const now = Date.now();
@@ -913,7 +989,7 @@ class Session implements DocSessionWithBlobs, SessionInternals {
         // An entry every relay confirmed is no longer needed.
         const relays = this.links.filter((l) => l.t.kind === 'relay');
         const done = relays.length
-          ? this.outbox.filter((e) => relays.every((l) => (l.rec.held[e.env.deviceId] ?? 0) >= e.env.seq))
+          ? this.outbox.filter((e) => relays.every((l) => this.confirmed(l, e.env.deviceId, e.env.seq)))
           : [];
         for (const e of done) ops.push({ type: 'del', key: e.key });
         if (
@@ -962,13 +1038,15 @@ class Session implements DocSessionWithBlobs, SessionInternals {
     if (this.closed || this.broken || l.phase !== 'synced' || !l.proven || l.snapInFlight) return;
     // Coverage must describe the state exactly: nothing verified may be waiting outside the Y.Doc.
     if (this.gaps.size > 0 || this.heldQueue.length > 0 || this.holds > 0) return;
-    const covers: Record<string, number> = {};
+    // The current snapshot's coverage is always safe to claim (the relay folded it in, and its state is in
+    // the Y.Doc), and a snapshot may never cover less than its parent.
+    const covers: Record<string, number> = { ...(l.rec.snap?.covers ?? {}) };
     const all = new Set([...this.devices, ...Object.keys(l.rec.held)]);
     for (const d of all) {
       const held = l.rec.held[d] ?? 0;
       // Never claim an update the relay has not confirmed holding, nor one not applied here.
       const through = this.isOwnDevice(d) ? held : Math.min(held, this.seqs.lastSeq(d));
-      if (through >= 1) covers[d] = through;
+      if (through > (covers[d] ?? 0)) covers[d] = through;
     }
     const list = Object.entries(covers).map(([deviceId, through]) => ({ deviceId, through }));
     if (list.length > MAX_SNAPSHOT_DEVICES) return;
@@ -1028,7 +1106,7 @@ class Session implements DocSessionWithBlobs, SessionInternals {
     const relays = this.links.filter((l) => l.t.kind === 'relay');
     let n = 0;
     for (const e of this.outbox) {
-      if (!relays.some((l) => (l.rec.held[e.env.deviceId] ?? 0) >= e.env.seq)) n++;
+      if (!relays.some((l) => this.confirmed(l, e.env.deviceId, e.env.seq))) n++;
     }
     return n + (this.gathering.length > 0 ? 1 : 0);
   }

@@ -39,6 +39,11 @@ export interface TransportRecord {
   held: Record<string, number>;
   /** updates and their bytes this relay held since its last snapshot (compaction trigger) */
   sinceSnap: { count: number; bytes: number };
+  /**
+   * per own (older) device, seqs this relay will never hold because it lost them (its data was deleted)
+   * and a full-state update under a new device id replaced them: not sent, not claimed in snapshots
+   */
+  superseded: Record<string, number>;
 }
 
 export interface RecvRecord {
@@ -53,6 +58,7 @@ export const emptyTransportRecord = (): TransportRecord => ({
   older: [],
   held: {},
   sinceSnap: { count: 0, bytes: 0 },
+  superseded: {},
 });
 
 export interface OutboxEntry {
@@ -166,6 +172,7 @@ function sanitizeRecv(r: RecvRecord | undefined): RecvRecord {
           count: isCount(t.sinceSnap?.count) ? t.sinceSnap.count : 0,
           bytes: isCount(t.sinceSnap?.bytes) ? t.sinceSnap.bytes : 0,
         },
+        superseded: counts(t.superseded),
       };
     }
   }
