@@ -3,8 +3,8 @@
  * separate process on a free port for every run, drives it from generator processes, samples the server's
  * CPU and memory from /proc, and writes results/relay-latest.json + .md (relay-quick.* with --quick).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import { getFixture } from '../fixture';
@@ -132,7 +132,21 @@ export interface SeriesResults {
   readonly join: JoinRun[];
 }
 
+/** Writes the Markdown table for a results file (after a change to the report, without measuring again). */
+async function writeMarkdown(all: RelayResults, base: string): Promise<void> {
+  const mdPath = join(RESULTS, `${base}.md`);
+  const md = await format(markdown(all), { ...(await resolveConfig(mdPath)), filepath: mdPath });
+  writeFileSync(mdPath, md);
+}
+
 export async function main(argv: readonly string[]): Promise<void> {
+  const from = argv.find((a) => a.startsWith('--report-from='))?.slice('--report-from='.length);
+  if (from) {
+    const base = basename(from).replace(/\.json$/, '');
+    await writeMarkdown(JSON.parse(readFileSync(join(RESULTS, `${base}.json`), 'utf8')) as RelayResults, base);
+    console.log(`wrote results/${base}.md from results/${base}.json`);
+    return;
+  }
   const o = parseRelayArgs(argv);
   const started = Date.now();
   const log = (s: string): void => console.log(`[relay ${((Date.now() - started) / 1000).toFixed(0)}s] ${s}`);
@@ -214,8 +228,6 @@ export async function main(argv: readonly string[]): Promise<void> {
   mkdirSync(RESULTS, { recursive: true });
   const base = o.quick ? 'relay-quick' : 'relay-latest';
   writeFileSync(join(RESULTS, `${base}.json`), JSON.stringify(all, null, 2) + '\n');
-  const mdPath = join(RESULTS, `${base}.md`);
-  const md = await format(markdown(all), { ...(await resolveConfig(mdPath)), filepath: mdPath });
-  writeFileSync(mdPath, md);
+  await writeMarkdown(all, base);
   log(`wrote results/${base}.json and .md`);
 }

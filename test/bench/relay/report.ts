@@ -91,6 +91,10 @@ function fanoutTable(r: RelayResults): string[] {
             (x) => x.serverCpuPerKeystrokeUs,
             (v) => v.toFixed(0),
           ),
+          col(
+            (x) => x.serverSystemShare,
+            (v) => `${(v * 100).toFixed(0)} %`,
+          ),
           col((x) => x.serverRssMax, mib),
           col(
             (x) => Math.max(...x.generators.map((g) => g.utilization)),
@@ -146,7 +150,10 @@ function idleSeries(x: SeriesResults): string[] {
     'Server resident set (VmRSS, median of 5 readings 300 ms apart after 2 s of quiet and a full GC through the ' +
       'Node inspector): idle server, then every ' +
       'document opened and written by one client, then a second client on each. Per connection = the second step ' +
-      'divided by the documents; per document = the first step per document minus one connection.',
+      'divided by the documents; per document = the first step per document minus one connection. The RSS steps ' +
+      'of a few MiB are within the noise of page reuse (V8 and malloc keep freed pages, so memory freed after the ' +
+      'first step is reused by the second, which can even come out negative); the V8 heap after a full GC is the ' +
+      'stable per-connection and per-document figure, and the all-in RSS per 2-client document spans both steps.',
     '',
     '| figure | value |',
     '| --- | --- |',
@@ -248,7 +255,9 @@ export function markdown(r: RelayResults): string {
       `. Pinning: ${r.pinning}. ${o.generators} generator processes (clients spread ` +
       'round-robin, writers too), each client with its own WebSocket connection and Y.Doc. Client kinds:',
     '',
-    ...r.series.map((x) => `- \`${x.kind}\`: ${KIND_NOTES[x.kind] ?? x.kind}; ${verifyNote(x.verify)}.`),
+    ...[...new Map(r.series.map((x) => [`${x.kind}/${x.verify}`, x]))].map(
+      ([, x]) => `- \`${x.kind}\`: ${KIND_NOTES[x.kind] ?? x.kind}; ${verifyNote(x.verify)}.`,
+    ),
     '',
     ...fanoutTable(r),
     '',
