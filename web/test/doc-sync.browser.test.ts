@@ -27,7 +27,7 @@ afterEach(async () => {
 
 const ydocs = new WeakMap<SyncView, Y.Doc>();
 
-function tab(keys: ReturnType<typeof deriveDocKeys>, name: string): SyncView {
+function tab(keys: ReturnType<typeof deriveDocKeys>, name: string, locks: boolean = true): SyncView {
   const ydoc = new Y.Doc();
   const v = openSyncView({
     docId: keys.docId,
@@ -37,7 +37,7 @@ function tab(keys: ReturnType<typeof deriveDocKeys>, name: string): SyncView {
     storage: new MemoryStorage(),
     engine,
     config: { url: NO_RELAY, user: { name, color: '#3949ab' } },
-    locks: navigator.locks,
+    ...(locks ? { locks: navigator.locks } : {}),
     channel: () => new BroadcastChannel(STATUS_CHANNEL),
   });
   open.push(v);
@@ -114,7 +114,7 @@ describe('one session per document across tabs', () => {
     remote.setLocalState({ user: { name: '다른 기기', color: '#00796b' }, cursor: null });
     applyAwarenessUpdate(leader.awareness!, encodeAwarenessUpdate(remote, [remote.clientID]), 'remote');
 
-    await until(() => follower.awareness?.getStates().has(remote.clientID), 'the caret state in the follower');
+    await until(() => follower.awareness?.getStates().has(remote.clientID) === true, 'the caret state in the follower');
     const state = follower.awareness!.getStates().get(remote.clientID) as { user: { name: string } };
     expect(state.user.name).toBe('다른 기기');
     // The follower publishes nothing of its own, and the leader's own state is not mirrored as a caret.
@@ -126,6 +126,22 @@ describe('one session per document across tabs', () => {
     applyAwarenessUpdate(leader.awareness!, encodeAwarenessUpdate(remote, [remote.clientID]), 'remote');
     await until(() => !follower.awareness!.getStates().has(remote.clientID), 'the caret to go');
     remote.destroy();
+  });
+
+  it('without Web Locks (plain http) one tab runs the session, also when tabs open at once', async () => {
+    const keys = deriveDocKeys(newEditCapability());
+    const tabs = [tab(keys, 'A', false), tab(keys, 'B', false), tab(keys, 'C', false)];
+    const settled = (): boolean =>
+      tabs.filter((t) => t.role === 'leader').length === 1 && tabs.filter((t) => t.role === 'follower').length === 2;
+    await until(settled, 'one leader and two followers');
+    const leader = tabs.find((t) => t.role === 'leader')!;
+    await leader.close();
+    open.splice(open.indexOf(leader), 1);
+    const rest = tabs.filter((t) => t !== leader);
+    await until(
+      () => rest.filter((t) => t.role === 'leader').length === 1 && rest.some((t) => t.role === 'follower'),
+      'a new single leader',
+    );
   });
 
   it('another document has its own leader', async () => {

@@ -5,9 +5,9 @@
  * through LocalDoc records, which reach the leader's Y.Doc and from there the relay. When the leader
  * closes the document its lock is released and a waiting tab starts its own session.
  *
- * Two sessions on one document's storage would each think they own the outbox, so without Web Locks
- * (a plain-http LAN page) each tab still runs one: the engine's outbox is per device, and a tab
- * that resends what another already sent gets `duplicate`, which counts as acknowledged.
+ * Two sessions on one document's storage would each think they own the outbox (and could seal one
+ * seq twice with different bytes), so without Web Locks (a plain-http LAN page) a tab runs the
+ * session only when no other tab answers on the channel, and of two that claimed at once one yields.
  */
 import { applyAwarenessUpdate, Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
@@ -103,6 +103,8 @@ type Message =
       readonly peers: PeerView[];
       /** the leader's Y.Doc state vector: which of a follower's own edits it has taken in */
       readonly sv?: Uint8Array;
+      /** the posting tab (random): without Web Locks two tabs may both lead; the larger one yields */
+      readonly from?: number;
     }
   | { readonly type: 'gone'; readonly docId: string };
 
@@ -126,7 +128,14 @@ function parseMessage(m: unknown): Message | undefined {
     problems: Array.isArray(s.problems) ? s.problems : [],
   };
   const peers = Array.isArray(r.peers) ? r.peers.flatMap((p) => sanitizePeer(p, undefined)) : [];
-  return { type: 'status', docId: r.docId, status, peers, ...(r.sv instanceof Uint8Array ? { sv: r.sv } : {}) };
+  return {
+    type: 'status',
+    docId: r.docId,
+    status,
+    peers,
+    ...(r.sv instanceof Uint8Array ? { sv: r.sv } : {}),
+    ...(typeof r.from === 'number' ? { from: r.from } : {}),
+  };
 }
 
 function sanitizePeer(p: unknown, selfId: number | undefined): PeerView[] {
@@ -215,6 +224,9 @@ const FETCH_TRIES = 5;
 const FETCH_RETRY_MS = 2000;
 
 const CONNECTING: SyncStatus = Object.freeze({ state: 'connecting', pending: 0, transports: [], problems: [] });
+/** Without Web Locks: how long a tab waits for another tab's answer before it runs the session. */
+const CLAIM_MS = 300;
+const CLAIM_JITTER_MS = 300;
 
 class SharedSyncView implements SyncView {
   role: SyncRole = 'waiting';
@@ -263,7 +275,38 @@ class SharedSyncView implements SyncView {
           // AbortError: the page closed while another tab led; anything else leaves this tab a follower.
           if (!this.closed) console.error('waiting to run the sync session failed', e);
         });
-    } else this.leading = this.lead();
+    } else if (this.channel) this.claim();
+    else this.leading = this.lead();
+  }
+
+  private readonly tabId = Math.random();
+  private claimTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * Without Web Locks (a plain-http page): lead only when no tab answers for this document within a
+   * moment. Two sessions on one device's outbox could seal the same seq with different bytes, and
+   * the relay would take the second for a duplicate: at most one tab may run it.
+   */
+  private claim(): void {
+    clearTimeout(this.claimTimer);
+    this.post({ type: 'ask', docId: this.opts.docId });
+    this.claimTimer = setTimeout(
+      () => {
+        if (!this.closed && this.role === 'waiting') this.leading = this.lead();
+      },
+      CLAIM_MS + Math.random() * CLAIM_JITTER_MS,
+    );
+  }
+
+  /** Another tab leads too (both claimed at once, no Web Locks): close this session, follow that tab. */
+  private async yieldLead(): Promise<void> {
+    const session = this.session;
+    if (!session) return;
+    this.session = undefined;
+    this.role = 'follower';
+    this.stops.splice(0).forEach((f) => f());
+    this.listeners.awareness.forEach((cb) => cb(undefined));
+    await session.close().catch((e: unknown) => console.error('closing the second session failed', e));
   }
 
   /** A session being started: closing waits for it, so it is closed before storage is let go. */
@@ -383,6 +426,7 @@ class SharedSyncView implements SyncView {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.claimTimer);
     this.closers.forEach((f) => f());
     this.closers.clear();
     this.dropMirror();
@@ -475,6 +519,7 @@ class SharedSyncView implements SyncView {
     const m = parseMessage(ev.data);
     if (!m || m.docId !== this.opts.docId || this.closed) return;
     if (this.role === 'leader') {
+      if (m.type === 'status' && !this.opts.locks && (m.from ?? 0) < this.tabId) void this.yieldLead();
       if (m.type === 'ask') {
         this.broadcast();
         const a = this.session?.awareness;
@@ -514,6 +559,7 @@ class SharedSyncView implements SyncView {
       // The lock passes to a waiting tab (maybe this one) which reports once its session runs.
       this.role = 'waiting';
       this.setStatus({ ...CONNECTING, pending: this.status.pending });
+      if (!this.opts.locks) this.claim();
     }
   };
 
@@ -525,6 +571,7 @@ class SharedSyncView implements SyncView {
       status: this.status,
       peers: [...this.peers],
       sv: Y.encodeStateVector(this.opts.ydoc),
+      from: this.tabId,
     });
   }
 
