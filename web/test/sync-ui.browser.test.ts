@@ -188,3 +188,46 @@ describe('who is here, sharing, viewing', () => {
     expect(byId('toolbar')).not.toBeNull();
   });
 });
+
+describe('a remote update that cannot be applied', () => {
+  it('closes the document, reopens it from this device with a new session and says so; nothing typed is lost', async () => {
+    // The real engine; the test only takes hold of the session's 'reload-needed' signal, which a
+    // relay-delivered update that throws inside Yjs would raise (shared/test covers when).
+    const reloads: (() => void)[] = [];
+    let started = 0;
+    const engine = {
+      startSession: async (opts: Parameters<NonNullable<typeof syncEngine>['startSession']>[0]) => {
+        const session = await syncEngine!.startSession(opts);
+        started++;
+        const on = session.on.bind(session);
+        session.on = ((event, cb) => {
+          if (event === 'reload-needed') reloads.push(cb as () => void);
+          return on(event, cb);
+        }) as typeof session.on;
+        return session;
+      },
+      createTransport: syncEngine!.createTransport,
+    };
+    history.replaceState(null, '', '#/');
+    localStorage.setItem('dure.syncMode', 'custom');
+    localStorage.setItem('dure.syncUrl', 'ws://127.0.0.1:9/sync');
+    core = await LocalCore.open({ sync: { engine, config: () => syncConfig() } });
+    app = new App(root, core);
+    app.start();
+    const docId = await newDocument();
+    window.__dure!.editor.commands.insertContent('다시 열어도 남는 글');
+    await until(() => reloads.length === 1, 'the session to listen');
+    const firstEditor = window.__dure!.editor;
+
+    reloads[0]!();
+    await until(() => byId('document-reloaded'), 'the notice');
+    const again = await until(
+      () => (window.__dure?.editor !== firstEditor ? window.__dure : null),
+      'the reopened editor',
+    );
+    expect(again.docId).toBe(docId);
+    expect(again.editor.getText()).toBe('다시 열어도 남는 글');
+    expect(firstEditor.isDestroyed).toBe(true);
+    await until(() => started === 2, 'a new session');
+  });
+});
