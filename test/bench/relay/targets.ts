@@ -125,6 +125,10 @@ function dureServer(name: string, store: 'sqlite' | 'memory', durability: string
       const dataDir = mkdtempSync(join(tmpdir(), 'dure-bench-relay-'));
       const [cmd, args] = pinned(cpu, process.execPath, [
         ...(inspect ? ['--inspect=127.0.0.1:0'] : []),
+        // DURE_BENCH_SERVER_PROF=<dir>: a V8 CPU profile of the server, written when it stops
+        ...(process.env.DURE_BENCH_SERVER_PROF
+          ? ['--cpu-prof', `--cpu-prof-dir=${process.env.DURE_BENCH_SERVER_PROF}`]
+          : []),
         '--import',
         'tsx',
         'src/main.ts',
