@@ -3,7 +3,7 @@
  * (at least one envelope per word: the test waits for the relay's ack count to grow after every word, so
  * words never merge into one batch) until the relay holds a snapshot; the relay then holds fewer update
  * envelopes than were written (the covered ones are hard-deleted), so a third profile that opens the link afterwards can only have the full text from the
- * snapshot, and it shows it. A private server keeps the relay's /metrics about this document alone.
+ * snapshot, and it shows it; so does a viewer joining through the view link. A private server keeps the relay's /metrics about this document alone.
  */
 import type { Page } from '@playwright/test';
 import {
@@ -48,6 +48,7 @@ test('a third profile opens the link after compaction and gets the whole documen
   const ctxA = await browser.newContext();
   const ctxB = await browser.newContext();
   const ctxC = await browser.newContext();
+  const ctxD = await browser.newContext();
   try {
     const a = await ctxA.newPage();
     const b = await ctxB.newPage();
@@ -57,7 +58,7 @@ test('a third profile opens the link after compaction and gets the whole documen
     await a.keyboard.press('Enter');
     await a.keyboard.type('B:');
     await waitForSynced(a);
-    const { edit } = await shareLinks(a);
+    const { edit, view } = await shareLinks(a);
     expect(await openLink(b, linkOn(edit!, server.url))).toBe(docId);
     await expect(b.getByTestId('editor')).toContainText('B:');
     await waitForSynced(b);
@@ -98,9 +99,15 @@ test('a third profile opens the link after compaction and gets the whole documen
     expect(await openLink(c, linkOn(edit!, server.url))).toBe(docId);
     await waitForSynced(c);
     await expect.poll(() => editorText(c), { timeout: 30_000 }).toBe(expected);
+    // A viewer joining now reads the same snapshot.
+    const d = await ctxD.newPage();
+    expect(await openLink(d, linkOn(view, server.url))).toBe(docId);
+    await waitForSynced(d);
+    await expect.poll(() => editorText(d), { timeout: 30_000 }).toBe(expected);
   } finally {
     await ctxA.close();
     await ctxB.close();
     await ctxC.close();
+    await ctxD.close();
   }
 });
