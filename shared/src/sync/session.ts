@@ -146,6 +146,8 @@ interface Link {
   everSynced: boolean;
   /** the relay lost the document; after create, the whole state goes up again */
   recreate: boolean;
+  /** asked once again from the safe position because of a hole; reset when no hole is left */
+  refetched: boolean;
   blobPuts: Map<string, ((r: Result<void, 'offline' | 'rejected'>) => void)[]>;
   blobGets: Map<string, ((r: Result<Uint8Array, 'not-found' | 'offline'>) => void)[]>;
 }
@@ -251,6 +253,7 @@ class Session implements DocSessionWithBlobs, SessionInternals {
       snapInFlight: undefined,
       everSynced: false,
       recreate: false,
+      refetched: false,
       blobPuts: new Map(),
       blobGets: new Map(),
     }));
@@ -539,13 +542,7 @@ class Session implements DocSessionWithBlobs, SessionInternals {
     l.everSynced = true;
     // A new connection starts clean; a relay still in trouble says so again on the next write.
     l.trouble = undefined;
-    if (this.gaps.size > 0) {
-      if (l.gapTimer !== undefined) clearTimeout(l.gapTimer);
-      l.gapTimer = setTimeout(() => {
-        l.gapTimer = undefined;
-        for (const d of this.gaps.devices()) this.addProblem('missing-updates', l.t.id, d);
-      }, GAP_GRACE_MS);
-    }
+    if (this.gaps.size > 0) this.armGapTimer(l, true);
     // A gathered batch was waiting for the longer offline window: send it now.
     if (this.gathering.length > 0) this.scheduleSeal(0);
     this.noteConsistent();
@@ -561,6 +558,29 @@ class Session implements DocSessionWithBlobs, SessionInternals {
     if (!env.ok || env.value.kind !== 'presence') return;
     const frame = encodeFrame({ type: 'presence', docId: this.docId, envelope: env.value });
     for (const l of this.links) if (l.phase === 'synced') l.t.send(frame);
+  }
+
+  /**
+   * A hole still open GAP_GRACE_MS from now is reported as missing updates. The first time, the relay is
+   * also asked again from the last position where nothing was missing (a reconnect with that
+   * sinceRelaySeq): an honest relay that merely dropped a frame fills the hole, a withholding one does not.
+   */
+  private armGapTimer(l: Link, restart: boolean): void {
+    if (l.gapTimer !== undefined) {
+      if (!restart) return;
+      clearTimeout(l.gapTimer);
+    }
+    l.gapTimer = setTimeout(() => {
+      l.gapTimer = undefined;
+      if (this.gaps.size === 0 || this.closed) return;
+      for (const d of this.gaps.devices()) this.addProblem('missing-updates', l.t.id, d);
+      const safe = this.safeRecv?.transports[l.t.id]?.relaySeq ?? 0;
+      if (!l.refetched && safe < l.rec.relaySeq) {
+        l.refetched = true;
+        l.rec.relaySeq = safe;
+        l.t.disconnect();
+      }
+    }, GAP_GRACE_MS);
   }
 
   private onDone(l: Link, f: Extract<Frame, { type: 'done' }>): void {
@@ -809,6 +829,8 @@ class Session implements DocSessionWithBlobs, SessionInternals {
     this.devices.add(deviceId);
     if (this.seqs.check(deviceId, seq) === 'gap') {
       if (!this.gaps.add(deviceId, seq, opened.value)) this.addProblem('missing-updates', l.t.id, deviceId);
+      // A hole in live delivery (catch-up holes are judged at `synced`).
+      if (l.phase === 'synced') this.armGapTimer(l, false);
       return;
     }
     this.acceptNext(l.t.id, deviceId, seq, opened.value, env.bytes);
@@ -957,6 +979,7 @@ class Session implements DocSessionWithBlobs, SessionInternals {
   /** Everything delivered so far is applied (no gap, nothing held): this is a safe point to save. */
   private noteConsistent(): void {
     if (this.gaps.size > 0 || this.heldQueue.length > 0 || this.holds > 0) return;
+    for (const l of this.links) l.refetched = false;
     const transports: Record<string, TransportRecord> = {};
     for (const l of this.links) transports[l.t.id] = structuredClone(l.rec);
     const seqs: Record<string, number> = {};

@@ -291,6 +291,30 @@ describe('session: receiving', () => {
     await session.close();
   });
 
+  it('a hole in live delivery is reported, and the relay is asked once more from before the hole', async () => {
+    const { edit } = keysFor();
+    const { relay, session, ydoc } = await open(edit);
+    await syncUp(relay, edit, 5);
+    const dev = newId();
+    const p = peer();
+    const u1 = updateFrame(edit, dev, 1, p('1'));
+    const u2 = updateFrame(edit, dev, 2, p('2'));
+    const u3 = updateFrame(edit, dev, 3, p('3'));
+    relay.deliver(u1);
+    relay.deliver(u3); // the relay withholds u2
+    await tick(2200);
+    expect(session.status.problems.map((x) => [x.kind, x.detail])).toEqual([['missing-updates', dev]]);
+    await tick(700); // reconnects after a backoff (≤ 500 ms on the first retry)
+    expect(relay.connects).toBe(2);
+    const hellos = relay.take('hello');
+    expect(hellos.at(-1)?.sinceRelaySeq).toBe(u1.type === 'update' ? u1.relaySeq : -1);
+    await syncUp(relay, edit, 5);
+    relay.deliver(u2);
+    relay.deliver(u3);
+    expect(text(ydoc)).toBe('123');
+    await session.close();
+  });
+
   it('holdRemote queues verified updates and applies them in order when the last hold is released', async () => {
     const { edit } = keysFor();
     const { relay, session, ydoc } = await open(edit);
