@@ -71,8 +71,8 @@ export async function createDocument(page: Page, base: string = appUrl()): Promi
   return waitForEditor(page);
 }
 
-export async function openDocument(page: Page, docId: string): Promise<void> {
-  await page.goto(`${appUrl()}#/d/${docId}`);
+export async function openDocument(page: Page, docId: string, base: string = appUrl()): Promise<void> {
+  await page.goto(`${base}#/d/${docId}`);
   await waitForEditor(page, docId);
 }
 

@@ -35,7 +35,7 @@ interface Proc {
   url: string;
 }
 
-function spawnServer(port: number, dataDir: string, webDir: string): Promise<Proc> {
+function spawnServer(port: number, dataDir: string, webDir: string, extra: readonly string[]): Promise<Proc> {
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -50,6 +50,7 @@ function spawnServer(port: number, dataDir: string, webDir: string): Promise<Pro
       dataDir,
       '--web-dir',
       webDir,
+      ...extra,
     ],
     // Without the developer's own DURE_* settings, which would override the flags' neighbours.
     {
@@ -90,13 +91,15 @@ export async function fetchMetrics(baseUrl: string): Promise<Map<string, number>
   return parseMetrics(await res.text());
 }
 
-export async function startPrivateServer(): Promise<PrivateServer> {
+/** `args`: more server flags (e.g. `--invite-token`), kept across restart(). */
+export async function startPrivateServer(opts: { args?: readonly string[] } = {}): Promise<PrivateServer> {
+  const extra = opts.args ?? [];
   const dir = mkdtempSync(path.join(tmpdir(), 'dure-e2e-server-'));
   const webDir = path.join(dir, 'web');
   const dataDir = path.join(dir, 'data');
   // The same snapshot the main webServer serves (see playwright.config.ts), not the live web/dist.
   cpSync(e2eWebDir(), webDir, { recursive: true });
-  let proc: Proc | undefined = await spawnServer(0, dataDir, webDir);
+  let proc: Proc | undefined = await spawnServer(0, dataDir, webDir, extra);
   const url = proc.url;
   const port = Number(new URL(url).port);
   const kill = async (): Promise<void> => {
@@ -114,7 +117,7 @@ export async function startPrivateServer(): Promise<PrivateServer> {
     kill,
     restart: async () => {
       if (proc) throw new Error('restart() needs kill() first');
-      proc = await spawnServer(port, dataDir, webDir);
+      proc = await spawnServer(port, dataDir, webDir, extra);
     },
     metrics: () => fetchMetrics(url),
     stop: async () => {
