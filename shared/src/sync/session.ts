@@ -199,7 +199,7 @@ class Session implements DocSessionWithBlobs, SessionInternals {
   private closed = false;
   private chain: Promise<void> = Promise.resolve();
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
-  private saving = false;
+  private saving: Promise<void> | undefined;
   private saveAgain = false;
   /** the last consistent receive state (everything delivered up to it applied), waiting to be saved */
   private safeRecv: RecvRecord | undefined;
@@ -996,12 +996,16 @@ class Session implements DocSessionWithBlobs, SessionInternals {
     }, this.saveDelayMs);
   }
 
-  private async save(): Promise<void> {
+  private save(): Promise<void> {
     if (this.saving) {
       this.saveAgain = true;
-      return;
+      return this.saving;
     }
-    this.saving = true;
+    this.saving = this.saveOnce();
+    return this.saving;
+  }
+
+  private async saveOnce(): Promise<void> {
     try {
       const recv = this.safeRecv;
       // Positions only after LocalDoc stored what they stand for.
@@ -1033,7 +1037,7 @@ class Session implements DocSessionWithBlobs, SessionInternals {
     } catch {
       // Storage refused: the same state is saved on the next change or at close.
     } finally {
-      this.saving = false;
+      this.saving = undefined;
       if (this.saveAgain) {
         this.saveAgain = false;
         this.scheduleSave();
@@ -1249,6 +1253,8 @@ class Session implements DocSessionWithBlobs, SessionInternals {
     for (const l of this.links) l.t.disconnect();
     this.awareness.destroy();
     if (this.gaps.size === 0 && this.heldQueue.length === 0) this.noteConsistent();
+    // A save already running took its state earlier: wait for it, then save the final state.
+    await this.saving;
     await this.save();
     this.stopTimers();
     const error = new Error('session closed');
