@@ -217,6 +217,7 @@ class Session implements DocSessionWithBlobs, SessionInternals {
   /** set by abandon(): a simulated crash writes nothing more */
   private dead = false;
   private rotating = false;
+  private snapshotFailed = false;
 
   constructor(private readonly opts: SessionOptions) {
     this.doc = opts.ydoc;
@@ -472,7 +473,9 @@ class Session implements DocSessionWithBlobs, SessionInternals {
       l.trouble = `close ${info.code}`;
       this.addProblem('rejected', l.t.id, `closed ${info.code}${info.reason ? ` ${info.reason}` : ''}`);
     }
-    const delay = info.fatal || l.trouble === 'unknown-doc' ? BACKOFF_MAX_MS : backoffDelay(l.attempts, this.random);
+    // Refused (fatal close, unknown document for a view, invite required, ...): retrying soon cannot help.
+    const refused = info.fatal || (l.trouble !== undefined && l.trouble !== 'storage');
+    const delay = refused ? BACKOFF_MAX_MS : backoffDelay(l.attempts, this.random);
     l.attempts++;
     l.retryAt = this.now() + delay;
     l.retryTimer = setTimeout(() => this.connect(l), delay);
@@ -1082,7 +1085,11 @@ class Session implements DocSessionWithBlobs, SessionInternals {
     try {
       env = sealSnapshot(this.keys, { epoch: 0, parent, covers: list }, Y.encodeStateAsUpdateV2(this.doc));
     } catch (e) {
-      this.addProblem('rejected', l.t.id, `snapshot: ${e instanceof Error ? e.message : String(e)}`);
+      // Too large for one envelope: it will not fit next time either (until the document shrinks), so say
+      // it once per session rather than on every ack.
+      if (!this.snapshotFailed)
+        this.addProblem('rejected', l.t.id, `snapshot: ${e instanceof Error ? e.message : String(e)}`);
+      this.snapshotFailed = true;
       return;
     }
     if (this.sendFrame(l, { type: 'snapshot', docId: this.docId, relaySeq: 0, envelope: env })) {
