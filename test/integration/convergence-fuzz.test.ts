@@ -1,8 +1,9 @@
 /**
  * Convergence fuzz: three devices (LocalDoc + session) edit one document over the real relay with seeded
  * random edits (text inserts and deletes with Korean, bold formatting, paragraph splits), random network
- * cuts, session crashes and restarts, and compactions. At the end every document must equal every other and
- * equal the merge of all edits each side made (nothing lost, nothing invented).
+ * cuts, session crashes and restarts, compactions, and (every fifth seed) the relay killed with SIGKILL and
+ * restarted. At the end every document must equal every other and contain every edit each side made
+ * (nothing lost), with nothing left unacknowledged.
  *
  * A seed that ever fails goes into FAILED_SEEDS, so it runs on every CI run from then on.
  */
@@ -130,6 +131,8 @@ async function runSeed(seed: number): Promise<void> {
         await start(d);
         if (cut[i]) d.transport!.setCut(true);
       } else await sleep(Math.floor(r() * 40));
+      // Every fifth seed also kills the relay (SIGKILL) halfway and starts it again on the same data.
+      if (seed % 5 === 0 && step === STEPS / 2) await server.killAndRestart();
       if (r() < 0.3) await sleep(Math.floor(r() * 10));
     }
     for (const d of devices) {
