@@ -187,6 +187,13 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
     // A document added from a link gets its list title once its content is here. An empty title is
     // never copied over: the records holding it may just have been quarantined.
     if (getDocTitle(doc.ydoc) !== '') doc.setMeta({ title: getDocTitle(doc.ydoc) }).catch(() => undefined);
+    // A collaborator (or another tab) renamed it: the list's copy follows, like a rename made here.
+    const metaMap = doc.ydoc.getMap('meta');
+    const onRemoteMeta = (_e: unknown, tr: { local: boolean }): void => {
+      if (!tr.local) meta.mark({ title: getDocTitle(doc.ydoc) });
+    };
+    metaMap.observe(onRemoteMeta);
+    disposer.add(() => metaMap.unobserve(onRemoteMeta));
     const status = trackSaveState(doc, ctx.banners, disposer, () => meta.mark({ updatedAt: Date.now() }));
     disposer.add(attachCarets(editor, doc.sync));
     disposer.add(onUserChange((u) => doc.sync.setUser(u)));
