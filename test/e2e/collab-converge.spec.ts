@@ -78,13 +78,11 @@ test('two profiles edit one document through the edit link and converge', async 
 });
 
 /**
- * Proves (known bug, hence test.fail): a document renamed on another device shows its new title in this
- * device's document list. Seen on 2026-11-23: A's title field showed B's new title, but A's list kept
- * "Untitled" (the list copy is written only on a local rename, web/src/pages/editor.ts MetaSync, or when
- * the document is opened again). Remove test.fail() once it passes.
+ * Proves: a document renamed on another device shows its new title in this device's document list.
+ * Seen on 2026-11-23: A's title field showed B's new title, but A's list kept "Untitled"; fixed in
+ * web/src/pages/editor.ts (a remote change of the title marks the list's copy, as a local rename does).
  */
 test("a title renamed on another device shows in this device's document list", async ({ page: a, browser }) => {
-  test.fail();
   test.setTimeout(90_000);
   const docId = await createDocument(a);
   await waitForSynced(a);
