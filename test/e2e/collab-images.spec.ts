@@ -1,11 +1,13 @@
 /**
- * Proves: an image inserted by one profile shows in the others. The image travels as an encrypted blob
- * through the relay (blob-put / blob-get), so a collaborator with the edit link and a reader with the view
- * link both see it decoded (a real picture, not a broken icon), and no image address leaves the device.
+ * Proves: an image inserted by one profile shows in the others, also when it was inserted offline. The
+ * image travels as an encrypted blob through the relay (blob-put / blob-get), so a collaborator with the
+ * edit link and a reader with the view link both see it decoded (a real picture, not a broken icon), and
+ * no image address leaves the device.
  */
 import type { Page } from '@playwright/test';
-import { caretIn, createDocument, linkOn, openLink, shareLinks, waitForSynced } from './app';
+import { caretIn, createDocument, linkOn, openLink, readSyncStatus, shareLinks, waitForSynced } from './app';
 import { appUrl, expect, test } from './fixtures';
+import { startProxy } from './server';
 
 // A 2×3 PNG, so the decoded size proves the right picture arrived.
 const PNG_2X3 =
@@ -58,5 +60,47 @@ test('an image inserted by one profile shows for an editor and a viewer in other
   } finally {
     await ctxB.close();
     await ctxC.close();
+  }
+});
+
+/**
+ * Known bug, hence test.fail. Seen on 2026-11-23: after reconnecting, A's text and image node reached B,
+ * but the relay held no blob (/metrics dure_store_blobs 0) and B showed the "missing" placeholder for good.
+ * Likely cause: web/src/sync/doc-sync.ts uploads pending images on the first 'synced' status, before the
+ * session has proved write access (session.putBlob needs a proven link, else 'offline'), and nothing
+ * retries until the next reconnect. Remove test.fail() once it passes.
+ */
+test('an image inserted while offline reaches the other profile after reconnecting', async ({ browser }) => {
+  test.fail();
+  test.setTimeout(120_000);
+  const proxy = await startProxy(Number(new URL(appUrl()).port));
+  const ctxA = await browser.newContext();
+  const ctxB = await browser.newContext();
+  try {
+    const a = await ctxA.newPage();
+    const b = await ctxB.newPage();
+    const docId = await createDocument(a, proxy.url);
+    await caretIn(a, 0, 'start');
+    await a.keyboard.type('Offline picture:');
+    await waitForSynced(a);
+    const { edit } = await shareLinks(a);
+    expect(await openLink(b, linkOn(edit!, appUrl()))).toBe(docId);
+    await waitForSynced(b);
+
+    proxy.cut();
+    await expect.poll(async () => (await readSyncStatus(a)).state).not.toBe('synced');
+    await caretIn(a, 0, 'end');
+    const chooser = a.waitForEvent('filechooser');
+    await a.getByTestId('toolbar').locator('[data-command="image"]').click();
+    await (await chooser).setFiles({ name: 'pic.png', mimeType: 'image/png', buffer: Buffer.from(PNG_2X3, 'base64') });
+    await expect.poll(() => imageSizes(a)).toEqual([[2, 3]]);
+
+    proxy.restore();
+    await waitForSynced(a);
+    await expect.poll(() => imageSizes(b), { timeout: 45_000 }).toEqual([[2, 3]]);
+  } finally {
+    await ctxA.close();
+    await ctxB.close();
+    await proxy.close();
   }
 });
