@@ -287,6 +287,8 @@ class Session implements DocSessionWithBlobs, SessionInternals {
       this.seqs.advance(d, n);
     }
     for (const l of this.links) l.rec = loaded.recv.transports[l.t.id] ?? emptyTransportRecord();
+    // What was saved is a consistent point by construction.
+    this.safeRecv = loaded.recv;
     this.outbox = loaded.outbox.sort(
       (a, b) =>
         (a.env.deviceId < b.env.deviceId ? -1 : a.env.deviceId > b.env.deviceId ? 1 : 0) || a.env.seq - b.env.seq,
@@ -441,12 +443,15 @@ class Session implements DocSessionWithBlobs, SessionInternals {
   }
 
   private hello(l: Link): void {
+    // While a hole is open, ask from the last position without one: the missing update comes again if the
+    // relay has it (the ones after it are replays then, dropped cheaply).
+    const safe = this.safeRecv?.transports[l.t.id]?.relaySeq ?? 0;
     this.sendFrame(l, {
       type: 'hello',
       docId: this.docId,
       write: this.kind === 'edit',
       knownSnapId: l.rec.snap?.snapId ?? null,
-      sinceRelaySeq: l.rec.relaySeq,
+      sinceRelaySeq: this.gaps.size > 0 ? Math.min(safe, l.rec.relaySeq) : l.rec.relaySeq,
     });
   }
 
@@ -565,8 +570,8 @@ class Session implements DocSessionWithBlobs, SessionInternals {
 
   /**
    * A hole still open GAP_GRACE_MS from now is reported as missing updates. The first time, the relay is
-   * also asked again from the last position where nothing was missing (a reconnect with that
-   * sinceRelaySeq): an honest relay that merely dropped a frame fills the hole, a withholding one does not.
+   * also asked again from the last position where nothing was missing (hello uses it while a hole is
+   * open): an honest relay that merely dropped a frame fills the hole, a withholding one does not.
    */
   private armGapTimer(l: Link, restart: boolean): void {
     if (l.gapTimer !== undefined) {
@@ -577,10 +582,9 @@ class Session implements DocSessionWithBlobs, SessionInternals {
       l.gapTimer = undefined;
       if (this.gaps.size === 0 || this.closed) return;
       for (const d of this.gaps.devices()) this.addProblem('missing-updates', l.t.id, d);
-      const safe = this.safeRecv?.transports[l.t.id]?.relaySeq ?? 0;
-      if (!l.refetched && safe < l.rec.relaySeq) {
+      // Ask once more (hello goes back to before the hole); a relay that still withholds keeps the report.
+      if (!l.refetched) {
         l.refetched = true;
-        l.rec.relaySeq = safe;
         l.t.disconnect();
       }
     }, GAP_GRACE_MS);
@@ -809,14 +813,10 @@ class Session implements DocSessionWithBlobs, SessionInternals {
   }
 
   private onRemoteUpdate(l: Link, relaySeq: number, env: UpdateEnvelope): void {
-    l.rec.relaySeq = Math.max(l.rec.relaySeq, relaySeq);
-    const { deviceId, seq } = env;
-    if (seq > (l.rec.held[deviceId] ?? 0)) l.rec.held[deviceId] = seq;
-    l.rec.sinceSnap.count++;
-    l.rec.sinceSnap.bytes += env.bytes.length;
     if (this.broken) return;
+    const { deviceId, seq } = env;
     const own = this.isOwnDevice(deviceId);
-    // Cheapest check first: a replay is dropped without verifying it.
+    // Cheapest check first: a replay is dropped without verifying it (and moves no position).
     if (!own && this.seqs.check(deviceId, seq) === 'replay') return;
     const opened = openUpdate(this.keys, env);
     if (!opened.ok || env.epoch !== 0) {
@@ -824,6 +824,12 @@ class Session implements DocSessionWithBlobs, SessionInternals {
       void this.quarantine(env.bytes);
       return;
     }
+    // Positions move only for envelopes that verified: a forged frame with a far-ahead relaySeq (or our own
+    // device id) must not make the next catch-up skip anything, nor count as an acknowledgement.
+    l.rec.relaySeq = Math.max(l.rec.relaySeq, relaySeq);
+    if (seq > (l.rec.held[deviceId] ?? 0)) l.rec.held[deviceId] = seq;
+    l.rec.sinceSnap.count++;
+    l.rec.sinceSnap.bytes += env.bytes.length;
     if (own) {
       // Our own edit coming back on catch-up: already in the Y.Doc (applying again is a no-op).
       if (checkUpdate(opened.value).ok) this.deliver(opened.value);
@@ -863,7 +869,6 @@ class Session implements DocSessionWithBlobs, SessionInternals {
   }
 
   private onRemoteSnapshot(l: Link, relaySeq: number, env: SnapshotEnvelope): void {
-    l.rec.relaySeq = Math.max(l.rec.relaySeq, relaySeq);
     if (this.broken) return;
     const opened = openSnapshot(this.keys, env);
     if (!opened.ok || env.epoch !== 0) {
@@ -871,6 +876,7 @@ class Session implements DocSessionWithBlobs, SessionInternals {
       void this.quarantine(env.bytes);
       return;
     }
+    l.rec.relaySeq = Math.max(l.rec.relaySeq, relaySeq);
     if (this.isRollback(l.rec, env)) this.addProblem('rollback', l.t.id, env.snapId);
     if (!checkUpdate(opened.value).ok) {
       this.addProblem('bad-update', l.t.id, env.snapId);
