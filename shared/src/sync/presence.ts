@@ -324,7 +324,10 @@ export class PresenceChannel {
   private readonly onUpdate = (changes: AwarenessChanges, origin: unknown): void => {
     if (this.renewing || origin === REMOTE_PRESENCE_ORIGIN) return;
     const id = this.awareness.clientID;
-    if (changes.added.includes(id) || changes.updated.includes(id) || changes.removed.includes(id)) {
+    // A goodbye (local state set to null, e.g. on pagehide) goes out at once: a page that is closing
+    // has no 100 ms left for a throttled send, and nothing can follow a removal that it would batch.
+    if (changes.removed.includes(id) && this.awareness.getLocalState() === null) this.sendNow();
+    else if (changes.added.includes(id) || changes.updated.includes(id) || changes.removed.includes(id)) {
       this.schedule();
     }
     if (origin !== 'local') this.forget(changes.removed);

@@ -329,6 +329,23 @@ describe('PresenceChannel', () => {
     expect(a.sent).toHaveLength(0);
   });
 
+  it('a goodbye (local state null) goes out at once, even while a throttled send waits', () => {
+    vi.useFakeTimers();
+    const d = newDoc();
+    const a = peer(d.edit, { now: () => Date.now(), minIntervalMs: 100 });
+    const b = peer(d.edit);
+    a.awareness.setLocalStateField('user', { name: 'leaving', color: '#000000' });
+    deliver(a, b);
+    expect(b.awareness.getStates().has(a.doc.clientID)).toBe(true);
+    vi.advanceTimersByTime(10);
+    a.awareness.setLocalStateField('user', { name: 'leaving soon', color: '#000000' });
+    expect(a.sent).toHaveLength(0); // throttled: the trailing send waits
+    a.awareness.setLocalState(null); // pagehide: no time left for the trailing edge
+    expect(a.sent).toHaveLength(1);
+    deliver(a, b);
+    expect(b.awareness.getStates().has(a.doc.clientID)).toBe(false);
+  });
+
   it('re-announces every 15 s with a renewed clock, so receivers do not time the peer out', () => {
     vi.useFakeTimers();
     const d = newDoc();
