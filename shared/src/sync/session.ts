@@ -103,9 +103,6 @@ export interface SessionInternals {
   retryNow(): void;
 }
 
-/** @deprecated DocSession has putBlob/getBlob itself now. */
-export type DocSessionWithBlobs = DocSession;
-
 const DEFAULT_BATCH_MS = 40;
 const DEFAULT_OFFLINE_BATCH_MS = 1000;
 const DEFAULT_SNAPSHOT_EVERY = { updates: 100, bytes: 256 * 1024 };
@@ -160,13 +157,13 @@ interface Waiter {
   reject(e: unknown): void;
 }
 
-export async function startSession(opts: SessionOptions): Promise<DocSessionWithBlobs & SessionInternals> {
+export async function startSession(opts: SessionOptions): Promise<DocSession & SessionInternals> {
   const s = new Session(opts);
   await s.start();
   return s;
 }
 
-class Session implements DocSessionWithBlobs, SessionInternals {
+class Session implements DocSession, SessionInternals {
   readonly docId: string;
   readonly kind: 'edit' | 'view';
   readonly awareness: Awareness;
