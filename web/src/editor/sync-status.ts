@@ -62,19 +62,36 @@ export class SyncStatus {
 
   /** The session's status (or the leader tab's): data-state and data-pending follow it at once. */
   setSync(s: EngineStatus): void {
+    const wasQuietSync = this.sync.state === 'synced';
     this.sync = s;
     this.el.dataset.state = s.state;
     this.el.dataset.pending = String(s.pending);
     this.el.dataset.problems = String(s.problems.length);
     this.details.hidden = s.state === 'local';
     this.details.dataset.problems = String(s.problems.length);
+    // While typing online every batch is sent and acknowledged within moments: "Sending 1 change…"
+    // appears only when that takes longer, as "Saving…" does, so the live region does not chatter.
+    if (s.state === 'synced' && s.pending > 0 && wasQuietSync && this.label.textContent === t('sync.synced')) {
+      if (this.syncTimer === undefined)
+        this.syncTimer = setTimeout(() => {
+          this.syncTimer = undefined;
+          this.show(this.shown);
+        }, SAVING_LABEL_DELAY_MS);
+      return;
+    }
+    clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
     this.show(this.shown);
   }
+
+  private syncTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Stops the pending label change (the page is closing). */
   dispose(): void {
     clearTimeout(this.labelTimer);
     this.labelTimer = undefined;
+    clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
   }
 
   private show(state: LocalSaveState): void {
@@ -92,6 +109,8 @@ export class SyncStatus {
       hint = t(state === 'saved' ? 'sync.savedLocalHint' : 'sync.savingHint');
     } else {
       ({ label: text, hint } = statusText(this.sync));
+      // A batch on its way for less than the delay: the label waits (the attributes and hint do not).
+      if (this.syncTimer !== undefined) text = this.label.textContent ?? text;
     }
     if (this.label.textContent !== text) this.label.textContent = text;
     this.el.title = hint;
