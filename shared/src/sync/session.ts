@@ -143,8 +143,8 @@ interface Link {
   everSynced: boolean;
   /** the relay lost the document; after create, the whole state goes up again */
   recreate: boolean;
-  /** asked once again from the safe position because of a hole; reset when no hole is left */
-  refetched: boolean;
+  /** times asked again because of a hole (from the safe position, then from 0); reset when no hole is left */
+  refetches: number;
   blobPuts: Map<string, ((r: Result<void, 'offline' | 'rejected'>) => void)[]>;
   blobGets: Map<string, ((r: Result<Uint8Array, 'not-found' | 'offline'>) => void)[]>;
 }
@@ -251,7 +251,7 @@ class Session implements DocSession, SessionInternals {
       snapInFlight: undefined,
       everSynced: false,
       recreate: false,
-      refetched: false,
+      refetches: 0,
       blobPuts: new Map(),
       blobGets: new Map(),
     }));
@@ -443,12 +443,15 @@ class Session implements DocSession, SessionInternals {
     // While a hole is open, ask from the last position without one: the missing update comes again if the
     // relay has it (the ones after it are replays then, dropped cheaply).
     const safe = this.safeRecv?.transports[l.t.id]?.relaySeq ?? 0;
+    // After a hole survived one re-ask, everything is asked for again: the relay's log may no longer be the
+    // one our positions refer to (it lost data and was refilled by other devices).
+    const all = l.refetches >= 2 && this.gaps.size > 0;
     this.sendFrame(l, {
       type: 'hello',
       docId: this.docId,
       write: this.kind === 'edit',
-      knownSnapId: l.rec.snap?.snapId ?? null,
-      sinceRelaySeq: this.gaps.size > 0 ? Math.min(safe, l.rec.relaySeq) : l.rec.relaySeq,
+      knownSnapId: all ? null : (l.rec.snap?.snapId ?? null),
+      sinceRelaySeq: all ? 0 : this.gaps.size > 0 ? Math.min(safe, l.rec.relaySeq) : l.rec.relaySeq,
     });
   }
 
@@ -541,6 +544,16 @@ class Session implements DocSession, SessionInternals {
   }
 
   private onSynced(l: Link, relaySeq: number): void {
+    if (relaySeq < l.rec.relaySeq) {
+      // The relay's log is shorter than what it once delivered: it lost data (wiped and recreated by
+      // another device, restored from an old backup). Start over there from position 0, at once.
+      l.rec = emptyTransportRecord();
+      l.recreate = this.kind === 'edit';
+      l.attempts = 0;
+      this.addProblem('rejected', l.t.id, 'relay-regressed');
+      l.t.disconnect();
+      return;
+    }
     l.rec.relaySeq = Math.max(l.rec.relaySeq, relaySeq);
     l.phase = 'synced';
     l.attempts = 0;
@@ -579,9 +592,10 @@ class Session implements DocSession, SessionInternals {
       l.gapTimer = undefined;
       if (this.gaps.size === 0 || this.closed) return;
       for (const d of this.gaps.devices()) this.addProblem('missing-updates', l.t.id, d);
-      // Ask once more (hello goes back to before the hole); a relay that still withholds keeps the report.
-      if (!l.refetched) {
-        l.refetched = true;
+      // Ask again: first from before the hole, then (if it survives that) from the very start. A relay that
+      // still withholds keeps the report.
+      if (l.refetches < 2) {
+        l.refetches++;
         l.t.disconnect();
       }
     }, GAP_GRACE_MS);
@@ -590,15 +604,15 @@ class Session implements DocSession, SessionInternals {
   private onDone(l: Link, f: Extract<Frame, { type: 'done' }>): void {
     switch (f.op) {
       case 'create':
+        this.hello(l);
+        return;
+      case 'prove':
+        l.proven = true;
         if (l.recreate) {
           l.recreate = false;
           // Our acknowledged history is gone from this relay: put the whole document back.
           this.recoverLostHistory(l);
         }
-        this.hello(l);
-        return;
-      case 'prove':
-        l.proven = true;
         this.pump(l);
         this.emitStatus();
         return;
@@ -628,12 +642,13 @@ class Session implements DocSession, SessionInternals {
         if (f.deviceId) this.onAck(l, f.deviceId, f.seq, false);
         return;
       case 'unknown-doc':
+        if (l.rec.relaySeq > 0 || l.rec.snap || Object.keys(l.rec.held).length > 0) {
+          // The relay held this document and lost it (deleted, expired): start over there, from position 0
+          // (a view link too, so it reads the document again once an editor has put it back).
+          l.rec = emptyTransportRecord();
+          l.recreate = this.kind === 'edit';
+        }
         if (this.kind === 'edit') {
-          if (l.rec.relaySeq > 0 || l.rec.snap || Object.keys(l.rec.held).length > 0) {
-            // The relay held this document and lost it (deleted, expired): start over there.
-            l.rec = emptyTransportRecord();
-            l.recreate = true;
-          }
           this.sendFrame(l, {
             type: 'create',
             docId: this.docId,
@@ -648,8 +663,12 @@ class Session implements DocSession, SessionInternals {
         }
         return;
       case 'doc-exists':
+        // Another device created it first (or put a lost document back: `recreate` stays set, so ours goes
+        // up too once proven; it may hold what the other never saw).
+        this.hello(l);
+        return;
       case 'stale-challenge':
-        // Someone created it meanwhile / our challenge was superseded: ask again.
+        // Our challenge was superseded: ask again.
         this.hello(l);
         return;
       case 'snapshot-stale':
@@ -985,7 +1004,7 @@ class Session implements DocSession, SessionInternals {
   /** Everything delivered so far is applied (no gap, nothing held): this is a safe point to save. */
   private noteConsistent(): void {
     if (this.gaps.size > 0 || this.heldQueue.length > 0 || this.holds > 0) return;
-    for (const l of this.links) l.refetched = false;
+    for (const l of this.links) l.refetches = 0;
     const transports: Record<string, TransportRecord> = {};
     for (const l of this.links) transports[l.t.id] = structuredClone(l.rec);
     const seqs: Record<string, number> = {};

@@ -20,6 +20,8 @@ import { MemoryStorage } from '../../src/storage/memory';
 import { startSession, SYNC_ORIGIN, type SessionOptions } from '../../src/sync/session';
 import { ScriptedRelay, tick } from './scripted-relay';
 
+let relaySeqs = 100;
+
 function keysFor(): { edit: DocKeys; view: DocKeys } {
   const cap = newEditCapability();
   return { edit: deriveDocKeys(cap), view: deriveDocKeys(viewCapabilityOf(cap)) };
@@ -43,8 +45,9 @@ async function open(keys: DocKeys, opts: Partial<SessionOptions> = {}) {
   return { relay, storage, ydoc, session };
 }
 
-/** The relay's side of catch-up and, for an edit session, the prove handshake. */
-async function syncUp(relay: ScriptedRelay, keys: DocKeys, relaySeq = 0): Promise<void> {
+/** The relay's side of catch-up (its head is the newest relaySeq handed out so far) and, for an edit
+ * session, the prove handshake. */
+async function syncUp(relay: ScriptedRelay, keys: DocKeys, relaySeq = relaySeqs): Promise<void> {
   relay.deliver({ type: 'synced', docId: keys.docId, relaySeq });
   if (keys.kind === 'edit') {
     relay.deliver({ type: 'challenge', docId: keys.docId, connectionId: newId(), nonce: randomBytes(32) });
@@ -66,7 +69,6 @@ function peer() {
   };
 }
 
-let relaySeqs = 100;
 function updateFrame(keys: DocKeys, deviceId: string, seq: number, body: Uint8Array): Frame {
   return {
     type: 'update',
@@ -294,7 +296,7 @@ describe('session: receiving', () => {
   it('a hole in live delivery is reported, and the relay is asked once more from before the hole', async () => {
     const { edit } = keysFor();
     const { relay, session, ydoc } = await open(edit);
-    await syncUp(relay, edit, 5);
+    await syncUp(relay, edit);
     const dev = newId();
     const p = peer();
     const u1 = updateFrame(edit, dev, 1, p('1'));
@@ -308,10 +310,24 @@ describe('session: receiving', () => {
     expect(relay.connects).toBe(2);
     const hellos = relay.take('hello');
     expect(hellos.at(-1)?.sinceRelaySeq).toBe(u1.type === 'update' ? u1.relaySeq : -1);
-    await syncUp(relay, edit, 5);
+    await syncUp(relay, edit);
     relay.deliver(u2);
     relay.deliver(u3);
     expect(text(ydoc)).toBe('123');
+    await session.close();
+  });
+
+  it('a relay whose log went backwards (it lost data) is read again from the start', async () => {
+    const { view } = keysFor();
+    const { relay, session } = await open(view, { random: () => 0 });
+    await syncUp(relay, view, 40);
+    relay.drop();
+    await tick(5);
+    await syncUp(relay, view, 3); // the relay came back with a shorter log
+    expect(session.status.problems.map((p) => p.detail)).toEqual(['relay-regressed']);
+    await tick(5);
+    const hellos = relay.take('hello');
+    expect(hellos.map((h) => h.sinceRelaySeq)).toEqual([0, 40, 0]);
     await session.close();
   });
 
