@@ -64,14 +64,11 @@ test('an image inserted by one profile shows for an editor and a viewer in other
 });
 
 /**
- * Known bug, hence test.fail. Seen on 2026-11-23: after reconnecting, A's text and image node reached B,
- * but the relay held no blob (/metrics dure_store_blobs 0) and B showed the "missing" placeholder for good.
- * Likely cause: web/src/sync/doc-sync.ts uploads pending images on the first 'synced' status, before the
- * session has proved write access (session.putBlob needs a proven link, else 'offline'), and nothing
- * retries until the next reconnect. Remove test.fail() once it passes.
+ * Proves: an image inserted while offline reaches the other profile after reconnecting. Seen failing on
+ * 2026-11-23 (the relay held no blob): the web app uploaded pending images only on the first 'synced'
+ * status, before write access was proven; it now tries on every synced status (web/src/sync/doc-sync.ts).
  */
 test('an image inserted while offline reaches the other profile after reconnecting', async ({ browser }) => {
-  test.fail();
   test.setTimeout(120_000);
   const proxy = await startProxy(Number(new URL(appUrl()).port));
   const ctxA = await browser.newContext();

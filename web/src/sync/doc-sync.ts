@@ -495,10 +495,11 @@ class SharedSyncView implements SyncView {
     this.stops.push(() => awareness.off('update', onUpdate));
     this.stops.push(
       session.on('status', (s) => {
-        const wasSynced = this.status.state === 'synced';
         this.setStatus(s);
         this.broadcast();
-        if (s.state === 'synced' && !wasSynced) void this.uploadPending();
+        // Not only on becoming synced: the relay takes blobs once write access is proven, which the
+        // session reports as a later status while already synced.
+        if (s.state === 'synced') void this.uploadPending();
       }),
     );
     this.stops.push(session.on('reload-needed', () => this.listeners['reload-needed'].forEach((cb) => cb())));
