@@ -467,6 +467,8 @@ class Session implements DocSession, SessionInternals {
     l.proven = false;
     l.sent.clear();
     l.inFlight = 0;
+    // A putBlob waiting for this connection's prove gives up ('offline').
+    this.settleWaiters();
     this.clearLinkTimers(l);
     l.snapInFlight = undefined;
     for (const list of l.blobPuts.values()) for (const r of list) r(err('offline'));
@@ -608,6 +610,7 @@ class Session implements DocSession, SessionInternals {
         return;
       case 'prove':
         l.proven = true;
+        this.settleWaiters();
         if (l.recreate) {
           l.recreate = false;
           // Our acknowledged history is gone from this relay: put the whole document back.
@@ -1121,15 +1124,23 @@ class Session implements DocSession, SessionInternals {
 
   // ---- blobs ----------------------------------------------------------------------------------------------
 
-  putBlob(blobId: string, ciphertext: Uint8Array): Promise<Result<void, 'offline' | 'rejected'>> {
-    const l = this.links.find((x) => x.phase === 'synced' && x.proven && x.t.kind === 'relay');
-    if (!l || this.kind !== 'edit') return Promise.resolve(err('offline'));
+  async putBlob(blobId: string, ciphertext: Uint8Array): Promise<Result<void, 'offline' | 'rejected'>> {
+    if (this.kind !== 'edit') return err('offline');
+    let l = this.links.find((x) => x.phase === 'synced' && x.proven && x.t.kind === 'relay');
+    const proving = this.links.find((x) => x.phase === 'synced' && x.t.kind === 'relay');
+    if (!l && proving) {
+      // Synced but the prove answer is still on its way (it follows `synced`): wait for it, not 'offline'.
+      await this.wait(() => proving.proven || proving.phase !== 'synced' || this.closed).catch(() => {});
+      if (proving.proven && proving.phase === 'synced') l = proving;
+    }
+    if (!l || this.closed) return err('offline');
+    const link = l;
     return new Promise((resolve) => {
-      const list = l.blobPuts.get(blobId) ?? [];
+      const list = link.blobPuts.get(blobId) ?? [];
       list.push(resolve);
-      l.blobPuts.set(blobId, list);
-      if (!this.sendFrame(l, { type: 'blob-put', docId: this.docId, blobId, data: ciphertext })) {
-        l.blobPuts.delete(blobId);
+      link.blobPuts.set(blobId, list);
+      if (!this.sendFrame(link, { type: 'blob-put', docId: this.docId, blobId, data: ciphertext })) {
+        link.blobPuts.delete(blobId);
         resolve(err('offline'));
       }
     });
