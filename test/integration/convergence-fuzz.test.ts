@@ -1,7 +1,7 @@
 /**
  * Convergence fuzz: three devices (LocalDoc + session) edit one document over the real relay with seeded
  * random edits (text inserts and deletes with Korean, bold formatting, paragraph splits), random network
- * cuts, session crashes and restarts, compactions, and (every fifth seed) the relay killed with SIGKILL and
+ * cuts, session crashes and restarts, remote updates held (as during an IME composition), compactions, and (every fifth seed) the relay killed with SIGKILL and
  * restarted. At the end every document must equal every other and contain every edit each side made
  * (nothing lost), with nothing left unacknowledged.
  *
@@ -118,23 +118,30 @@ async function runSeed(seed: number): Promise<void> {
   try {
     for (const d of devices) await start(d);
     const cut = [false, false, false];
+    /** an open holdRemote() per device (the editor holds remote updates while an IME composition is open) */
+    const holds: ((() => void) | undefined)[] = [undefined, undefined, undefined];
     for (let step = 0; step < STEPS; step++) {
       const i = Math.floor(r() * 3);
       const d = devices[i]!;
       const x = r();
-      if (x < 0.75) edit(d.ydoc, r, `·${i}`);
-      else if (x < 0.85) {
+      if (x < 0.72) edit(d.ydoc, r, `·${i}`);
+      else if (x < 0.82) {
         cut[i] = !cut[i];
         d.transport!.setCut(cut[i]!);
-      } else if (x < 0.9) {
+      } else if (x < 0.87) {
         await d.crash();
+        holds[i] = undefined;
         await start(d);
         if (cut[i]) d.transport!.setCut(true);
+      } else if (x < 0.93) {
+        const h = holds[i];
+        holds[i] = h ? (h(), undefined) : d.session!.holdRemote();
       } else await sleep(Math.floor(r() * 40));
       // Every fifth seed also kills the relay (SIGKILL) halfway and starts it again on the same data.
       if (seed % 5 === 0 && step === STEPS / 2) await server.killAndRestart();
       if (r() < 0.3) await sleep(Math.floor(r() * 10));
     }
+    for (const h of holds) h?.();
     for (const d of devices) {
       d.transport!.setCut(false);
       // The network is back (the app calls this on `online`): no waiting out a long backoff.
