@@ -1,9 +1,9 @@
 /**
  * Convergence fuzz: three devices (LocalDoc + session) edit one document over the real relay with seeded
  * random edits (text inserts and deletes with Korean, bold formatting, paragraph splits), random network
- * cuts, session crashes and restarts, remote updates held (as during an IME composition), compactions, and (every fifth seed) the relay killed with SIGKILL and
- * restarted. At the end every document must equal every other and contain every edit each side made
- * (nothing lost), with nothing left unacknowledged.
+ * cuts, session crashes and restarts, remote updates held (as during an IME composition), compactions,
+ * and (every fifth seed) the relay killed with SIGKILL and restarted. At the end every document must equal
+ * every other and contain every edit each side made (nothing lost), with nothing left unacknowledged.
  *
  * A seed that ever fails goes into FAILED_SEEDS, so it runs on every CI run from then on.
  */
