@@ -63,8 +63,10 @@ test('two profiles edit one document through the edit link and converge', async 
     ]);
 
     const expected = '[B1 두레] First paragraph. [A1 alpha] [A2 beta]\n\nSecond paragraph. [B2 gamma]';
-    await expect.poll(() => editorText(a), { timeout: 30_000 }).toBe(expected);
-    await expect.poll(() => editorText(b), { timeout: 30_000 }).toBe(expected);
+    // Both texts in one poll, so a failure shows what each profile had.
+    await expect
+      .poll(() => Promise.all([editorText(a), editorText(b)]), { timeout: 30_000, message: 'A and B texts' })
+      .toEqual([expected, expected]);
     // And both say so truthfully: nothing of theirs waits for the relay.
     await waitForSynced(a);
     await waitForSynced(b);
