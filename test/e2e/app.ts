@@ -275,11 +275,12 @@ export async function waitForSameText(a: Page, b: Page, timeout = SYNC_TIMEOUT):
       async () => {
         const [ta, tb] = await Promise.all([editorText(a), editorText(b)]);
         text = ta;
-        return ta === tb;
+        // On failure the message shows both texts.
+        return ta === tb ? 'same' : `A: ${JSON.stringify(ta)} B: ${JSON.stringify(tb)}`;
       },
       { timeout, message: 'both profiles show the same text' },
     )
-    .toBe(true);
+    .toBe('same');
   return text;
 }
 
