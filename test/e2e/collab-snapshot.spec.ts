@@ -111,3 +111,45 @@ test('a third profile opens the link after compaction and gets the whole documen
     await ctxD.close();
   }
 });
+
+/**
+ * Proves: one large paste (over the 256 KiB compaction threshold) is compacted too, and a profile that
+ * joins afterwards gets all of it. The paste goes through the editor's real paste handling (a paste
+ * event with text/plain), as a user pasting a long document would.
+ */
+test('a large paste is compacted and a later profile gets all of it', async ({ browser }) => {
+  test.setTimeout(180_000);
+  const ctxA = await browser.newContext();
+  const ctxB = await browser.newContext();
+  try {
+    const a = await ctxA.newPage();
+    const docId = await createDocument(a, server.url);
+    await caretIn(a, 0, 'start');
+    const lines = Array.from(
+      { length: 4000 },
+      (_, i) => `Line ${i}: 두레 cooperative minutes, ${'x'.repeat(i % 50)} and the rest of the sentence.`,
+    );
+    await a.evaluate((text) => {
+      const dt = new DataTransfer();
+      dt.setData('text/plain', text);
+      const target = document.querySelector('[data-testid="editor"] .ProseMirror')!;
+      target.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    }, lines.join('\n'));
+    await expect.poll(async () => (await editorText(a)).length).toBeGreaterThan(256 * 1024);
+    await waitForSynced(a);
+    await expect
+      .poll(() => metric('dure_store_snapshots'), { timeout: 60_000, message: 'a snapshot on the relay' })
+      .toBeGreaterThan(0);
+    const expected = await editorText(a);
+    for (const line of [lines[0]!, lines[1234]!, lines[3999]!]) expect(expected).toContain(line);
+
+    const { edit } = await shareLinks(a);
+    const b = await ctxB.newPage();
+    expect(await openLink(b, linkOn(edit!, server.url))).toBe(docId);
+    await waitForSynced(b);
+    await expect.poll(() => editorText(b), { timeout: 60_000 }).toBe(expected);
+  } finally {
+    await ctxA.close();
+    await ctxB.close();
+  }
+});
