@@ -88,6 +88,13 @@ export interface SessionOptions {
   readonly durable?: () => Promise<void>;
   /** how long receive positions are gathered before they are saved (default 500 ms) */
   readonly saveDelayMs?: number;
+  /**
+   * Liveness: a synced relay silent for this long is asked for its head (a read-only hello, answered by
+   * `synced`) ... (default 25 s)
+   */
+  readonly probeIdleMs?: number;
+  /** ... and a connection that stays silent this long after the question is dropped (default 10 s) */
+  readonly probeTimeoutMs?: number;
 }
 
 /** Beyond the DocSession contract. */
@@ -147,6 +154,10 @@ interface Link {
   refetches: number;
   blobPuts: Map<string, ((r: Result<void, 'offline' | 'rejected'>) => void)[]>;
   blobGets: Map<string, ((r: Result<Uint8Array, 'not-found' | 'offline'>) => void)[]>;
+  /** when the last frame arrived on the current connection */
+  lastRx: number;
+  probeTimer: ReturnType<typeof setTimeout> | undefined;
+  probeDeadline: ReturnType<typeof setTimeout> | undefined;
 }
 
 type Queued = { update: Uint8Array };
@@ -179,6 +190,8 @@ class Session implements DocSession, SessionInternals {
   private readonly offlineBatchMs: number;
   private readonly snapshotEvery: { updates: number; bytes: number };
   private readonly saveDelayMs: number;
+  private readonly probeIdleMs: number;
+  private readonly probeTimeoutMs: number;
 
   private myDevice = '';
   private nextSeq = 1;
@@ -228,6 +241,8 @@ class Session implements DocSession, SessionInternals {
     this.offlineBatchMs = opts.offlineBatchMs ?? DEFAULT_OFFLINE_BATCH_MS;
     this.snapshotEvery = opts.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
     this.saveDelayMs = opts.saveDelayMs ?? 500;
+    this.probeIdleMs = opts.probeIdleMs ?? 25_000;
+    this.probeTimeoutMs = opts.probeTimeoutMs ?? 10_000;
     const ids = new Set<string>();
     for (const t of opts.transports) {
       if (ids.has(t.id)) throw new TypeError(`two transports share the id ${t.id}`);
@@ -254,6 +269,9 @@ class Session implements DocSession, SessionInternals {
       refetches: 0,
       blobPuts: new Map(),
       blobGets: new Map(),
+      lastRx: 0,
+      probeTimer: undefined,
+      probeDeadline: undefined,
     }));
     this.awareness = new Awareness(this.doc);
     this.presence = new PresenceChannel({
@@ -439,7 +457,8 @@ class Session implements DocSession, SessionInternals {
     return l.t.send(encodeFrame(f));
   }
 
-  private hello(l: Link): void {
+  /** `probe`: a read-only hello that only asks for the head (and anything missed), to check the link is alive. */
+  private hello(l: Link, probe = false): void {
     // While a hole is open, ask from the last position without one: the missing update comes again if the
     // relay has it (the ones after it are replays then, dropped cheaply).
     const safe = this.safeRecv?.transports[l.t.id]?.relaySeq ?? 0;
@@ -449,7 +468,7 @@ class Session implements DocSession, SessionInternals {
     this.sendFrame(l, {
       type: 'hello',
       docId: this.docId,
-      write: this.kind === 'edit',
+      write: !probe && this.kind === 'edit',
       knownSnapId: all ? null : (l.rec.snap?.snapId ?? null),
       sinceRelaySeq: all ? 0 : this.gaps.size > 0 ? Math.min(safe, l.rec.relaySeq) : l.rec.relaySeq,
     });
@@ -458,6 +477,7 @@ class Session implements DocSession, SessionInternals {
   private onOpen(l: Link): void {
     if (this.closed) return;
     l.phase = 'open';
+    l.lastRx = this.now();
     this.hello(l);
     this.emitStatus();
   }
@@ -490,12 +510,43 @@ class Session implements DocSession, SessionInternals {
   }
 
   private clearLinkTimers(l: Link): void {
-    for (const t of [l.pumpTimer, l.gapTimer, l.snapTimer]) if (t !== undefined) clearTimeout(t);
-    l.pumpTimer = l.gapTimer = l.snapTimer = undefined;
+    for (const t of [l.pumpTimer, l.gapTimer, l.snapTimer, l.probeTimer, l.probeDeadline]) {
+      if (t !== undefined) clearTimeout(t);
+    }
+    l.pumpTimer = l.gapTimer = l.snapTimer = l.probeTimer = l.probeDeadline = undefined;
+  }
+
+  /**
+   * A socket can stay "open" with nothing behind it (a dropped Wi-Fi or NAT entry, a hung relay) and the
+   * browser may never say so; the status would then claim synced forever. So a synced relay that has been
+   * silent for probeIdleMs gets a read-only hello, which an alive relay answers with `synced` at once; if
+   * nothing at all arrives within probeTimeoutMs the connection is dropped and the usual reconnect starts.
+   */
+  private armProbe(l: Link): void {
+    if (l.probeTimer !== undefined) clearTimeout(l.probeTimer);
+    const wait = Math.max(0, l.lastRx + this.probeIdleMs - this.now());
+    l.probeTimer = setTimeout(() => {
+      l.probeTimer = undefined;
+      if (this.closed || l.phase !== 'synced') return;
+      if (this.now() - l.lastRx < this.probeIdleMs) return this.armProbe(l);
+      this.hello(l, true);
+      if (l.probeDeadline === undefined) {
+        l.probeDeadline = setTimeout(() => {
+          l.probeDeadline = undefined;
+          if (!this.closed && l.phase !== 'waiting') l.t.disconnect();
+        }, this.probeTimeoutMs);
+      }
+      this.armProbe(l);
+    }, wait);
   }
 
   private onFrame(l: Link, bytes: Uint8Array): void {
     if (this.closed) return;
+    l.lastRx = this.now();
+    if (l.probeDeadline !== undefined) {
+      clearTimeout(l.probeDeadline);
+      l.probeDeadline = undefined;
+    }
     const d = decodeFrame(bytes);
     if (!d.ok) {
       // A relay speaking nonsense: drop the connection, retry later.
@@ -560,6 +611,7 @@ class Session implements DocSession, SessionInternals {
     l.phase = 'synced';
     l.attempts = 0;
     l.everSynced = true;
+    if (l.probeTimer === undefined) this.armProbe(l);
     // A new connection starts clean; a relay still in trouble says so again on the next write.
     l.trouble = undefined;
     if (this.gaps.size > 0) this.armGapTimer(l, true);
