@@ -126,16 +126,14 @@ test('the status says offline when the browser goes offline with its socket stil
 });
 
 /**
- * Proves (known gap, hence test.fail): a connection that goes silent without closing (a dead NAT mapping,
- * a hung relay; the browser is not told it is offline) is noticed, and the changes made since reach the
- * other profile over a new connection. Seen on 2026-11-23: the status stayed "synced" with changes
- * "sending" and nothing reconnected, so B never got them. Fix: a deadline for acks (or a ping) after which
- * the session drops the connection and reconnects. Remove test.fail() once it passes.
+ * Proves: a connection that goes silent without closing (a dead NAT mapping, a hung relay; the browser is
+ * not told it is offline) is noticed, and the changes made since reach the other profile over a new
+ * connection. The session drops a connection that does not answer a write (or a liveness probe) within
+ * 10 s (shared/src/sync/README.md, "Liveness").
  */
 test('a connection that goes silent without closing is replaced, and the edits made meanwhile arrive', async ({
   browser,
 }) => {
-  test.fail();
   test.setTimeout(120_000);
   const proxy = await startProxy(Number(new URL(appUrl()).port));
   const ctxA = await browser.newContext();

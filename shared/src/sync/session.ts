@@ -516,6 +516,15 @@ class Session implements DocSession, SessionInternals {
     l.pumpTimer = l.gapTimer = l.snapTimer = l.probeTimer = l.probeDeadline = undefined;
   }
 
+  /** A relay acks an update within milliseconds; silence for probeTimeoutMs after a write means a dead path. */
+  private expectReply(l: Link): void {
+    if (l.probeDeadline !== undefined) return;
+    l.probeDeadline = setTimeout(() => {
+      l.probeDeadline = undefined;
+      if (!this.closed && l.phase !== 'waiting') l.t.disconnect();
+    }, this.probeTimeoutMs);
+  }
+
   /**
    * A socket can stay "open" with nothing behind it (a dropped Wi-Fi or NAT entry, a hung relay) and the
    * browser may never say so; the status would then claim synced forever. So a synced relay that has been
@@ -530,12 +539,7 @@ class Session implements DocSession, SessionInternals {
       if (this.closed || l.phase !== 'synced') return;
       if (this.now() - l.lastRx < this.probeIdleMs) return this.armProbe(l);
       this.hello(l, true);
-      if (l.probeDeadline === undefined) {
-        l.probeDeadline = setTimeout(() => {
-          l.probeDeadline = undefined;
-          if (!this.closed && l.phase !== 'waiting') l.t.disconnect();
-        }, this.probeTimeoutMs);
-      }
+      this.expectReply(l);
       this.armProbe(l);
     }, wait);
   }
@@ -857,6 +861,7 @@ class Session implements DocSession, SessionInternals {
       l.sendTimes.push(now);
       l.sent.set(deviceId, seq);
       l.inFlight++;
+      this.expectReply(l);
     }
   }
 
