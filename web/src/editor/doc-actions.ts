@@ -1,10 +1,13 @@
-/** The small buttons beside the title: print (or save as PDF, on the device) and the shortcut list. */
+/** The small buttons beside the title: export, print (or save as PDF, on the device) and the shortcut list. */
 import type { Editor } from '@tiptap/core';
+import type * as Y from 'yjs';
 import { h } from '../ui/dom';
+import type { Banners } from '../ui/banners';
 import { infoDialog } from '../ui/dialogs';
 import { t } from '../i18n/i18n';
 import { formatShortcut } from './commands';
 import { shortcutList } from './kit';
+import { downloadFile, exportDocument, type ExportFormat } from './export';
 
 const isApple = (): boolean => /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
 
@@ -21,10 +24,74 @@ function shortcutsTable(): HTMLElement {
   );
 }
 
-export function createDocActions(editor: Editor): HTMLElement {
+const FORMATS: readonly { format: ExportFormat; labelKey: string; testid: string }[] = [
+  { format: 'markdown', labelKey: 'export.markdown', testid: 'export-markdown' },
+  { format: 'html', labelKey: 'export.html', testid: 'export-html' },
+  { format: 'json', labelKey: 'export.json', testid: 'export-json' },
+];
+
+/** "Export" and its menu of formats; the file is made in this page from the open Y.Doc. */
+function createExportMenu(ydoc: Y.Doc, onError: (text: string) => void): HTMLElement {
+  const button = h('button', {
+    class: 'btn small',
+    text: t('export.button'),
+    testid: 'export-document',
+    attrs: { type: 'button', 'aria-haspopup': 'menu', 'aria-expanded': 'false', title: t('export.hint') },
+  });
+  const menu = h('div', { class: 'export-menu', testid: 'export-menu', attrs: { role: 'menu' } });
+  menu.hidden = true;
+  const setOpen = (open: boolean): void => {
+    menu.hidden = !open;
+    button.setAttribute('aria-expanded', String(open));
+  };
+  for (const f of FORMATS) {
+    menu.append(
+      h('button', {
+        class: 'btn small',
+        text: t(f.labelKey),
+        testid: f.testid,
+        attrs: { type: 'button', role: 'menuitem' },
+        on: {
+          click: () => {
+            setOpen(false);
+            button.focus();
+            void exportDocument(ydoc, f.format, t('editor.untitled')).then(
+              (r) => (r.ok ? downloadFile(r.value) : onError(t('export.failed'))),
+              () => onError(t('export.failed')),
+            );
+          },
+        },
+      }),
+    );
+  }
+  button.addEventListener('click', () => {
+    setOpen(menu.hidden);
+    if (!menu.hidden) menu.querySelector('button')?.focus();
+  });
+  const wrap = h('div', { class: 'export-wrap' }, button, menu);
+  wrap.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && !menu.hidden) {
+      setOpen(false);
+      button.focus();
+    }
+  });
+  wrap.addEventListener('focusout', (e) => {
+    if (!wrap.contains(e.relatedTarget as Node | null)) setOpen(false);
+  });
+  return wrap;
+}
+
+/**
+ * `ydoc` is the open document (the export reads it, never the editor's view of it); without it
+ * there is no export button.
+ */
+export function createDocActions(editor: Editor, ydoc?: Y.Doc, banners?: Banners): HTMLElement {
+  const onError = (text: string): void =>
+    banners?.show('export', { kind: 'error', text, testid: 'export-error', dismissLabel: t('common.dismiss') });
   return h(
     'div',
     { class: 'doc-actions-bar' },
+    ydoc ? createExportMenu(ydoc, onError) : null,
     h('button', {
       class: 'btn small',
       text: t('doc.print'),

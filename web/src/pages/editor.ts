@@ -250,7 +250,7 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
         status.details,
         peers.el,
         createShareButton(doc),
-        createDocActions(editor),
+        createDocActions(editor, doc.ydoc, ctx.banners),
       ),
       readOnlyNote,
       // A viewer has nothing to format: the toolbar is not shown at all.

@@ -11,6 +11,7 @@ import { t } from '../i18n/i18n';
 import { absoluteTime, relativeTime } from '../i18n/relative-time';
 import { matchesTitle } from '../search';
 import { MAX_TITLE_LENGTH, normalizeTitle } from '../title';
+import { createImportControl } from './import';
 
 /** How often "3 minutes ago" is refreshed while the list is on screen. */
 const CLOCK_TICK_MS = 30_000;
@@ -41,7 +42,14 @@ export function renderListPage(ctx: AppContext): Page {
   const el = h(
     'section',
     { class: 'list-page', attrs: { 'aria-labelledby': 'list-heading' } },
-    h('div', { class: 'list-head' }, h('h1', { text: t('list.title'), attrs: { id: 'list-heading' } }), newBtn, search),
+    h(
+      'div',
+      { class: 'list-head' },
+      h('h1', { text: t('list.title'), attrs: { id: 'list-heading' } }),
+      newBtn,
+      createImportControl(ctx),
+      search,
+    ),
     status,
     list,
   );

@@ -1,0 +1,73 @@
+/**
+ * Export of the open document as a file made on this device (nothing is uploaded). The converters
+ * are loaded on first use, so the editor's startup bundle does not carry them.
+ */
+import type * as Y from 'yjs';
+import { err, ok, type Result } from '@dure/shared';
+
+export type ExportFormat = 'markdown' | 'html' | 'json';
+
+export interface ExportFile {
+  readonly name: string;
+  readonly mime: string;
+  readonly text: string;
+}
+
+const EXTENSION: Record<ExportFormat, string> = { markdown: 'md', html: 'html', json: 'json' };
+const MIME: Record<ExportFormat, string> = {
+  markdown: 'text/markdown;charset=utf-8',
+  html: 'text/html;charset=utf-8',
+  json: 'application/json;charset=utf-8',
+};
+
+/** Longest file name stem, in UTF-16 units: file systems cap names at about 255 bytes, Hangul is 3 bytes in UTF-8. */
+const MAX_STEM = 80;
+
+// eslint-disable-next-line no-control-regex -- controls are not allowed in file names
+const NOT_IN_FILE_NAMES = /[\u0000-\u001f\u007f<>:"/\\|?*]+/g;
+
+/**
+ * A file name from the title: characters no file system accepts (and controls) become `_`, Hangul and
+ * other letters stay; a name that is empty or only dots falls back to `fallback`.
+ */
+export function fileNameFor(title: string, format: ExportFormat, fallback = 'document'): string {
+  let stem = title.normalize('NFC').replace(NOT_IN_FILE_NAMES, '_').trim();
+  stem = stem.replace(/^[.\s]+|[.\s]+$/g, '');
+  if (stem.length > MAX_STEM) {
+    stem = stem.slice(0, MAX_STEM);
+    if (/[\ud800-\udbff]$/.test(stem)) stem = stem.slice(0, -1);
+  }
+  if (stem === '' || /^(con|prn|aux|nul|com\d|lpt\d)$/i.test(stem)) stem = fallback;
+  return `${stem}.${EXTENSION[format]}`;
+}
+
+/** The document held by `ydoc` as a file of `format`; `unreadable` when its structure cannot be read. */
+export async function exportDocument(
+  ydoc: Y.Doc,
+  format: ExportFormat,
+  fallbackName?: string,
+): Promise<Result<ExportFile, 'unreadable'>> {
+  const c = await import('@dure/shared/convert/index');
+  const r = c.docFromYDoc(ydoc);
+  if (!r.ok) return err('unreadable');
+  const { doc, title } = r.value;
+  let text: string;
+  if (format === 'markdown') text = c.exportMarkdownFile(doc, title);
+  else if (format === 'html') text = c.htmlDocument(title || fallbackName || '', c.docToHtml(doc));
+  else text = JSON.stringify({ title, doc: doc.toJSON() }, null, 2) + '\n';
+  return ok({ name: fileNameFor(title, format, fallbackName), mime: MIME[format], text });
+}
+
+/** Saves `file` through the browser's download (a Blob URL and `<a download>`). */
+export function downloadFile(file: ExportFile): void {
+  const url = URL.createObjectURL(new Blob([file.text], { type: file.mime }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = file.name;
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  // the download has taken its copy once click() returns; a later revoke only frees memory
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}

@@ -1,0 +1,186 @@
+/**
+ * Import of a Markdown, HTML or text file as a NEW document, converted on this device (nothing is
+ * uploaded). The converters are loaded on first use, so the list page's bundle does not carry them.
+ *
+ * The conversion runs on the main thread: the HTML path needs DOMParser, which workers lack. It is
+ * bounded instead: files over MAX_IMPORT_BYTES are refused before being read, and the button shows a
+ * busy state (painted before the conversion starts) until the new document opens.
+ */
+import type { Node as PMNode } from '@tiptap/pm/model';
+import { err, ok, type Result } from '@dure/shared';
+import type { ConvertReport } from '@dure/shared/convert/index';
+import type { AppContext } from '../app';
+import type { AppCore, CoreError } from '../core/types';
+import { h } from '../ui/dom';
+import { t } from '../i18n/i18n';
+
+export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
+export const IMPORT_ACCEPT = '.md,.markdown,.html,.htm,.txt';
+
+export type ImportError = 'too-large' | 'unsupported' | 'unreadable' | CoreError;
+
+export interface Converted {
+  readonly doc: PMNode;
+  readonly title: string;
+  readonly report: ConvertReport;
+}
+
+const kindOf = (name: string): 'markdown' | 'html' | undefined => {
+  const ext = /\.([^.]+)$/.exec(name.toLowerCase())?.[1];
+  if (ext === 'md' || ext === 'markdown' || ext === 'txt') return 'markdown';
+  if (ext === 'html' || ext === 'htm') return 'html';
+  return undefined;
+};
+
+/** The file as a document of our schema, its title and what was left out. */
+export async function convertFile(file: File): Promise<Result<Converted, 'too-large' | 'unsupported' | 'unreadable'>> {
+  if (file.size > MAX_IMPORT_BYTES) return err('too-large');
+  const kind = kindOf(file.name);
+  if (!kind) return err('unsupported');
+  let text: string;
+  try {
+    text = await file.text();
+  } catch {
+    return err('unreadable');
+  }
+  const c = await import('@dure/shared/convert/index');
+  if (kind === 'markdown') {
+    const r = c.importMarkdownFile(text, file.name);
+    return r.ok ? ok(r.value) : err(r.error === 'too-large' ? 'too-large' : 'unreadable');
+  }
+  // parsed once: for the <title> here and for the body by htmlToDoc (an inert document: nothing runs or loads)
+  const dom = new DOMParser().parseFromString(text, 'text/html');
+  const r = c.htmlToDoc(text, { parseFromString: () => dom });
+  if (!r.ok) return err(r.error === 'too-large' ? 'too-large' : 'unreadable');
+  const title = c.cleanTitle(dom.title) || c.firstHeadingText(r.value.doc) || c.titleFromFileName(file.name);
+  return ok({ doc: r.value.doc, title, report: r.value.report });
+}
+
+/**
+ * Creates a document holding `converted`: the body, title and schema stamp are written in one Y.Doc
+ * transaction, saved, and listed under its title. A document that could not be filled is removed.
+ */
+export async function createDocFrom(core: AppCore, converted: Converted): Promise<Result<string, CoreError>> {
+  const created = await core.createDoc();
+  if (!created.ok) return created;
+  const docId = created.value;
+  const opened = await core.openDoc(docId);
+  if (!opened.ok) {
+    await core.deleteDoc(docId);
+    return opened;
+  }
+  const doc = opened.value;
+  try {
+    const { writeDocToYDoc, cleanTitle } = await import('@dure/shared/convert/index');
+    writeDocToYDoc(doc.ydoc, converted.doc, converted.title);
+    await doc.setMeta({ title: cleanTitle(converted.title), updatedAt: Date.now() });
+    await doc.flush();
+  } finally {
+    await doc.close();
+  }
+  return ok(docId);
+}
+
+export async function importFile(
+  core: AppCore,
+  file: File,
+): Promise<Result<{ docId: string; report: ConvertReport }, ImportError>> {
+  const c = await convertFile(file);
+  if (!c.ok) return c;
+  const d = await createDocFrom(core, c.value);
+  return d.ok ? ok({ docId: d.value, report: c.value.report }) : d;
+}
+
+/** One sentence naming what the converter left out, or undefined when nothing was. */
+export function leftOutSentence(report: ConvertReport): string | undefined {
+  const parts: string[] = [];
+  if (report.droppedImages > 0) parts.push(t('import.part.images', { count: report.droppedImages }));
+  if (report.droppedLinks > 0) parts.push(t('import.part.links', { count: report.droppedLinks }));
+  if (report.droppedNodes > 0) parts.push(t('import.part.nodes', { count: report.droppedNodes }));
+  if (report.flattened > 0) parts.push(t('import.part.flattened', { count: report.flattened }));
+  return parts.length === 0 ? undefined : t('import.leftOut', { items: parts.join(t('import.separator')) });
+}
+
+export function importErrorText(e: ImportError): string {
+  switch (e) {
+    case 'too-large':
+      return t('import.tooLarge', { mb: MAX_IMPORT_BYTES / 1024 / 1024 });
+    case 'unsupported':
+      return t('import.unsupported');
+    case 'unreadable':
+      return t('import.unreadable');
+    case 'quota':
+      return t('errors.quota');
+    case 'locked':
+      return t('errors.locked');
+    default:
+      return t('errors.storage');
+  }
+}
+
+const nextPaint = (): Promise<void> => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+
+/** The list's "Import" button and its hidden file picker. */
+export function createImportControl(ctx: AppContext): HTMLElement {
+  const input = h('input', {
+    testid: 'import-file',
+    attrs: { type: 'file', accept: IMPORT_ACCEPT, hidden: true, 'aria-label': t('import.button') },
+  });
+  const label = h('span', { text: t('import.button') });
+  const button = h(
+    'button',
+    {
+      class: 'btn',
+      testid: 'import-document',
+      attrs: { type: 'button', title: t('import.hint') },
+      on: { click: () => input.click() },
+    },
+    label,
+  );
+
+  async function run(file: File): Promise<void> {
+    button.disabled = true;
+    button.setAttribute('aria-busy', 'true');
+    label.textContent = t('import.working');
+    ctx.banners.hide('import');
+    await nextPaint();
+    let r: Awaited<ReturnType<typeof importFile>>;
+    try {
+      r = await importFile(ctx.core, file);
+    } catch (e) {
+      console.error('import failed', e);
+      r = err('unreadable');
+    } finally {
+      button.disabled = false;
+      button.removeAttribute('aria-busy');
+      label.textContent = t('import.button');
+    }
+    if (!r.ok) {
+      ctx.banners.show('import', {
+        kind: 'error',
+        testid: 'import-error',
+        text: importErrorText(r.error),
+        dismissLabel: t('common.dismiss'),
+      });
+      return;
+    }
+    const note = leftOutSentence(r.value.report);
+    if (note) {
+      ctx.banners.show('import', {
+        kind: 'info',
+        testid: 'import-report',
+        text: note,
+        dismissLabel: t('common.dismiss'),
+      });
+    }
+    ctx.navigate({ name: 'doc', docId: r.value.docId });
+  }
+
+  input.addEventListener('change', () => {
+    const file = input.files?.[0];
+    // cleared so that choosing the same file again still fires 'change'
+    input.value = '';
+    if (file) void run(file);
+  });
+  return h('span', { class: 'import-control' }, button, input);
+}
