@@ -8,6 +8,7 @@
  */
 import type { Node as PMNode } from '@tiptap/pm/model';
 import { err, ok, type Result } from '@dure/shared';
+import { safeHref } from '@dure/shared/editor/safe-href';
 import type { ConvertReport } from '@dure/shared/convert/index';
 import type { AppContext } from '../app';
 import type { AppCore, CoreError } from '../core/types';
@@ -53,7 +54,22 @@ export async function convertFile(file: File): Promise<Result<Converted, 'too-la
   const r = c.htmlToDoc(text, { parseFromString: () => dom });
   if (!r.ok) return err(r.error === 'too-large' ? 'too-large' : 'unreadable');
   const title = c.cleanTitle(dom.title) || c.firstHeadingText(r.value.doc) || c.titleFromFileName(file.name);
-  return ok({ doc: r.value.doc, title, report: r.value.report });
+  return ok({ doc: r.value.doc, title, report: withHtmlLeftOut(r.value.report, dom) });
+}
+
+/**
+ * The HTML parser's rules skip an image that is not one of ours and a link whose target is not
+ * allowed without counting them (only normalize.ts counts, and they never reach it), so they are
+ * counted here from the parsed page; the larger count wins, so nothing is told twice.
+ */
+function withHtmlLeftOut(report: ConvertReport, dom: Document): ConvertReport {
+  const images = dom.body.querySelectorAll('img:not([data-blob-id])').length;
+  const links = [...dom.body.querySelectorAll('a[href]')].filter((a) => safeHref(a.getAttribute('href')) === null);
+  return {
+    ...report,
+    droppedImages: Math.max(report.droppedImages, images),
+    droppedLinks: Math.max(report.droppedLinks, links.length),
+  };
 }
 
 /**
