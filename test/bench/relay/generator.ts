@@ -32,6 +32,8 @@ export type Command =
       startAt: number;
     }
   | { cmd: 'collect' }
+  /** how many state advances all clients have logged so far (the orchestrator waits until it stops growing) */
+  | { cmd: 'advances' }
   | { cmd: 'join'; kind: string; url: string; ref: DocRef; reps: number; textSha256: string; write: boolean }
   | { cmd: 'closeAll' }
   | { cmd: 'exit' };
@@ -183,6 +185,11 @@ async function run(c: Command): Promise<unknown> {
     case 'type': {
       const all = await Promise.all(c.writers.map((w) => typeOn(w, c)));
       return all.flat();
+    }
+    case 'advances': {
+      let n = 0;
+      for (const h of held.values()) n += h.advances.length;
+      return n;
     }
     case 'collect': {
       const cpu = process.cpuUsage(cpuMark);

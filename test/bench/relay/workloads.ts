@@ -103,6 +103,22 @@ function spread<T>(items: readonly T[], n: number): T[][] {
   return out;
 }
 
+const DRAIN_MAX_MS = 30_000;
+
+async function drain(fleet: readonly Generator[]): Promise<void> {
+  const count = async (): Promise<number> =>
+    (await Promise.all(fleet.map((g) => g.send<number>({ cmd: 'advances' })))).reduce((a, b) => a + b, 0);
+  const until = now() + DRAIN_MAX_MS;
+  await sleep(1000);
+  let last = await count();
+  while (now() < until) {
+    await sleep(1000);
+    const n = await count();
+    if (n === last) return;
+    last = n;
+  }
+}
+
 export async function fanout(s: Setup, p: FanoutParams): Promise<FanoutRun> {
   const kind = kindOf(s.kind);
   const loadBefore = load();
@@ -174,8 +190,9 @@ export async function fanout(s: Setup, p: FanoutParams): Promise<FanoutRun> {
       }
     }, 500);
     const typed = (await typeAll(p.keystrokesPerWriter, now() + 200)).flat();
-    // every delivery has had time to land; what has not by now is reported missing
-    await sleep(2000);
+    // Let every delivery land: wait until no client's document has moved for a second (a starved generator
+    // may be seconds behind), at most DRAIN_MAX_MS; what has not landed by then is reported missing.
+    await drain(fleet);
     const collected = await Promise.all(fleet.map((g) => g.send<Collected>({ cmd: 'collect' })));
     const cpu1 = cpuTimes(server.pid);
     const serverCpuMs = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
