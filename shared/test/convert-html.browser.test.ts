@@ -120,10 +120,22 @@ describe('HTML in the browser', () => {
     expect(html).not.toMatch(/<script|onerror|onclick|onload|javascript:|<svg|<iframe|<style|__convert_evil/i);
     expect(html).toContain('<img data-blob-id="Abcdefghijklmnop_-0123" alt="kept">');
     expect(html).toContain('href="https://ok.example/"');
-    expect(report.droppedImages).toBe(0); // the schema's parse rules never turn the other <img> into an image
+    // the <img> with only a src, and the javascript: link and the 1 MB one, are left out and counted
+    expect(report.droppedImages).toBe(1);
+    expect(report.droppedLinks).toBe(2);
   });
 
   // HTML import collapses runs of spaces outside code, as HTML itself does (white-space: normal)
+  it('reports the external images and unsafe links it left out (the parse rules drop them before normalising)', () => {
+    const r = htmlToDoc(
+      '<p>a<img src="https://tracker.example/p.png"><a href="javascript:alert(1)">b</a>' +
+        '<a href="https://ok.example/">c</a><img data-blob-id="AAAAAAAAAAAAAAAAAAAAAA"></p>',
+    );
+    if (!r.ok) throw new Error(r.error);
+    expect(r.value.report.droppedImages).toBe(1);
+    expect(r.value.report.droppedLinks).toBe(1);
+  });
+
   it('export → import gives the same document for 150 random documents', () => {
     const { schema } = converterSchema();
     const failures: string[] = [];

@@ -10,6 +10,7 @@
  */
 import type { JSONContent } from '@tiptap/core';
 import { DOMParser as PMDOMParser, type DOMOutputSpec, type Mark, type Node as PMNode } from '@tiptap/pm/model';
+import { safeHref } from '../editor/safe-href';
 import { err, ok, type Result } from '../result';
 import { normalizeDoc, type ConvertReport } from './normalize';
 import { converterSchema } from './schema';
@@ -155,5 +156,18 @@ export function htmlToDoc(
   // a document made by DOMParser has no browsing context: its scripts never run, its images never load
   const dom = p.parseFromString(html, 'text/html');
   const parsed = PMDOMParser.fromSchema(schema).parse(dom.body);
-  return ok(normalizeDoc(parsed.toJSON(), schema));
+  const normalized = normalizeDoc(parsed.toJSON(), schema);
+  // The schema's parse rules already skip external images and unsafe links, so normalizeDoc never sees
+  // them; count them from the page so the user is told what was left out.
+  const images = dom.body.querySelectorAll('img:not([data-blob-id])').length;
+  const links = [...dom.body.querySelectorAll('a[href]')].filter((a) => safeHref(a.getAttribute('href')) === null);
+  const { report } = normalized;
+  return ok({
+    doc: normalized.doc,
+    report: {
+      ...report,
+      droppedImages: Math.max(report.droppedImages, images),
+      droppedLinks: Math.max(report.droppedLinks, links.length),
+    },
+  });
 }
