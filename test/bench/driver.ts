@@ -3,7 +3,7 @@
  * alternating stacks repetition by repetition. Entry point: run.mjs (`npm run bench [-- --quick]`).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -16,7 +16,7 @@ import { getFixture, type Fixture } from './fixture';
 import { formatHot, formatInclusive, OPEN_FUNCTIONS, profiled, saveProfile } from './profile';
 import type { BenchPage, KeystrokeResult, OpenResult, RemoteResult, StoredResult } from './pages/common';
 import { markdownReport, type Results, type StackName, type StackFigures, type CycleFigures } from './report';
-import { median, percentile, summarize } from './stats';
+import { percentile, summarize } from './stats';
 import { TRACE_NAMES, type TraceName } from './trace';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -54,10 +54,10 @@ export interface Options {
 
 export function parseArgs(argv: readonly string[]): Options {
   const quick = argv.includes('--quick');
-  const num = (name: string, dflt: number): number => {
+  const num = (name: string, dflt: number, least = 1): number => {
     const a = argv.find((x) => x.startsWith(`--${name}=`));
     const v = a ? Number(a.split('=')[1]) : dflt;
-    if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
+    if (!Number.isInteger(v) || v < least) throw new Error(`--${name} must be an integer ≥ ${least}`);
     return v;
   };
   const only = argv.find((x) => x.startsWith('--fixture='))?.split('=')[1];
@@ -66,12 +66,13 @@ export function parseArgs(argv: readonly string[]): Options {
   return {
     quick,
     profile: argv.includes('--profile'),
-    reps: num('reps', quick ? 3 : 5),
-    keystrokes: num('keystrokes', quick ? 100 : 250),
-    cycles: num('cycles', quick ? 10 : 50),
-    remote: num('remote', quick ? 50 : 200),
-    opens: num('opens', quick ? 6 : 15),
-    burst: num('burst', quick ? 200 : 1000),
+    // issue #5: every figure over ≥ 5 runs, --quick included (it measures less per run instead)
+    reps: num('reps', 5),
+    keystrokes: num('keystrokes', quick ? 50 : 250),
+    cycles: num('cycles', quick ? 6 : 50),
+    remote: num('remote', quick ? 20 : 200),
+    opens: num('opens', quick ? 0 : 15, 0),
+    burst: num('burst', quick ? 100 : 1000),
     fixtures,
     cycleFixtures:
       fixtures.filter((f) => f === 'automerge-paper').length > 0 ? ['automerge-paper'] : fixtures.slice(0, 1),
@@ -217,7 +218,7 @@ async function cycles(
       bytes: last.bytes,
       records: last.records,
       v2Bytes: st.v2,
-      openAfterMs: median(st.openMs.slice(-5)),
+      openAfterMs: summarize(st.openMs.slice(-5)),
     };
   };
   return { baseline: fig('baseline'), dure: fig('dure') };
@@ -363,7 +364,7 @@ export async function run(opts: Options, log: (s: string) => void = console.log)
       }
       log(`  ${opts.opens} more opens per stack, alternating`);
       const extraOpens: Record<StackName, OpenResult[]> = { baseline: [], dure: [] };
-      for (const stack of stacks) await withPage(ctx, urlOf(stack), (p) => call(p, 'setup', name));
+      if (opts.opens > 0) for (const stack of stacks) await withPage(ctx, urlOf(stack), (p) => call(p, 'setup', name));
       for (let r = 0; r < opts.opens; r++) {
         for (const stack of r % 2 === 0 ? stacks : [...stacks].reverse()) {
           extraOpens[stack].push(
@@ -426,8 +427,12 @@ export async function main(argv: readonly string[]): Promise<void> {
   const results = await run(opts);
   mkdirSync(RESULTS, { recursive: true });
   if (typeof results === 'string') {
-    const md = await format(results, { ...(await resolveConfig(join(RESULTS, 'x.md'))), parser: 'markdown' });
-    writeFileSync(join(RESULTS, 'profile.md'), md);
+    const path = join(RESULTS, 'profile.md');
+    const md = await format(keepNotes(existsSync(path) ? readFileSync(path, 'utf8') : '', results), {
+      ...(await resolveConfig(join(RESULTS, 'x.md'))),
+      parser: 'markdown',
+    });
+    writeFileSync(path, md);
     console.log('written: test/bench/results/profile.md');
     return;
   }
@@ -443,6 +448,24 @@ export async function main(argv: readonly string[]): Promise<void> {
   const suffix = opts.quick ? '-quick' : '';
   writeFileSync(join(RESULTS, `latest${suffix}.json`), json);
   writeFileSync(join(RESULTS, `latest${suffix}.md`), md);
+  // one file per run, kept: latest.* is overwritten by the next run
+  const dated = join('runs', `client${suffix}-${stamp(results.date)}.json`);
+  mkdirSync(join(RESULTS, 'runs'), { recursive: true });
+  writeFileSync(join(RESULTS, dated), json);
   console.log('\n' + md);
-  console.log(`written: test/bench/results/latest${suffix}.json, latest${suffix}.md`);
+  console.log(`written: test/bench/results/latest${suffix}.json, latest${suffix}.md, ${dated}`);
+}
+
+export const GENERATED_MARK = '<!-- generated by npm run bench -- --profile: everything below is replaced -->';
+
+/** The hand-written notes above the mark survive a new `--profile` run; the profile tables below it are replaced. */
+export function keepNotes(previous: string, generated: string): string {
+  const at = previous.indexOf(GENERATED_MARK);
+  const notes = at >= 0 ? previous.slice(0, at) : '';
+  return `${notes}${GENERATED_MARK}\n\n${generated}`;
+}
+
+/** 2026-11-23T16:50:12.345Z → 2026-11-23T165012Z: a file name that sorts by time */
+export function stamp(iso: string): string {
+  return iso.replace(/\.\d+Z$/, 'Z').replace(/:/g, '');
 }

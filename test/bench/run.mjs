@@ -1,15 +1,89 @@
 #!/usr/bin/env node
-// `npm run bench [-- --quick] [--reps=N] [--keystrokes=N] [--cycles=N] [--fixture=automerge-paper]`
-// `npm run bench -- --relay [--quick]`: the relay benchmark (relay/driver.ts, options in relay/README.md).
+// `npm run bench [-- --quick]`: the client benchmark (driver.ts), then the relay benchmark (relay/driver.ts),
+// in one run, with each part's duration. `--client` or `--relay` runs one part only.
+// Client options: `--reps=N --keystrokes=N --remote=N --burst=N --cycles=N --fixture=automerge-paper`.
+// Relay options (relay/README.md) pass through as they are with `--relay`; in the combined run they are given as
+// `--relay-<option>=V` (`--relay-reps=3`), so `--reps` means the client's repetitions there.
 // The benchmark is TypeScript; tsx loads it. Never part of `npm test`.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { register } from 'tsx/esm/api';
 
 register();
 const argv = process.argv.slice(2);
-if (argv.includes('--relay')) {
+const quick = argv.includes('--quick');
+const only = argv.includes('--relay') ? 'relay' : argv.includes('--client') ? 'client' : undefined;
+const own = argv.filter((a) => a !== '--relay' && a !== '--client');
+
+/**
+ * Relay options in the combined run. The relay's own defaults (3 repetitions of every series, three servers)
+ * take longer than issue #5's 20 minutes for the whole `npm run bench` once the client part has run; the
+ * combined run trims them unless `--relay-<option>` says otherwise. `--relay` alone keeps the relay's defaults.
+ */
+function relayArgs() {
+  const given = own.filter((a) => a.startsWith('--relay-')).map((a) => `--${a.slice('--relay-'.length)}`);
+  const has = (name) => given.some((a) => a.startsWith(`--${name}=`));
+  const trims = quick
+    ? [
+        ['seconds', 2],
+        ['docs', 50],
+        ['joins', 2],
+      ]
+    : [['reps', 1]];
+  const out = [...given];
+  for (const [name, v] of trims) if (!has(name)) out.push(`--${name}=${v}`);
+  if (quick) out.push('--quick');
+  return out;
+}
+
+const parts = [];
+async function part(name, f) {
+  const t0 = Date.now();
+  const loadAtStart = loadavg();
+  let error;
+  try {
+    await f();
+  } catch (e) {
+    // the other part still runs and the durations are still written; the exit code says it failed
+    error = e instanceof Error ? e.message : String(e);
+    console.error(e);
+    process.exitCode = 1;
+  }
+  const durationS = Math.round((Date.now() - t0) / 100) / 10;
+  parts.push({ name, durationS, loadAtStart, loadAtEnd: loadavg(), ...(error ? { error } : {}) });
+  console.log(`\n${name} benchmark: ${durationS} s${error ? ` (FAILED: ${error})` : ''}`);
+}
+
+if (only === 'relay') {
   const { main } = await import('./relay/driver.ts');
-  await main(argv.filter((a) => a !== '--relay'));
-} else {
+  await main(own);
+} else if (only === 'client') {
   const { main } = await import('./driver.ts');
-  await main(argv);
+  await main(own);
+} else {
+  const started = new Date();
+  const clientArgs = own.filter((a) => !a.startsWith('--relay-'));
+  await part('client', async () => (await import('./driver.ts')).main(clientArgs));
+  const ra = relayArgs();
+  await part('relay', async () => (await import('./relay/driver.ts')).main(ra));
+  const totalS = Math.round((Date.now() - started.getTime()) / 100) / 10;
+  const { stamp } = await import('./driver.ts');
+  const summary = {
+    command: `npm run bench${argv.length ? ' -- ' + argv.join(' ') : ''}`,
+    startedAt: started.toISOString(),
+    totalS,
+    relayArgs: ra,
+    parts,
+  };
+  const dir = join(fileURLToPath(new URL('.', import.meta.url)), 'results', 'runs');
+  mkdirSync(dir, { recursive: true });
+  const file = `bench${quick ? '-quick' : ''}-${stamp(started.toISOString())}.json`;
+  writeFileSync(join(dir, file), JSON.stringify(summary, null, 2) + '\n');
+  console.log(
+    `\nnpm run bench${quick ? ' -- --quick' : ''}: ${totalS} s in all (` +
+      parts.map((p) => `${p.name} ${p.durationS} s`).join(', ') +
+      `); written: test/bench/results/runs/${file}`,
+  );
 }
