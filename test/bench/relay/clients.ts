@@ -12,6 +12,7 @@ import type { Result } from '@dure/shared';
 import type * as Y from 'yjs';
 import { DureEngineClient } from './dure-engine';
 import { DureFramesClient, type OpenUpdateFn } from './dure-frames';
+import { hocuspocus, yWebsocket } from './stock';
 
 /** Shared clock across processes (ms). */
 export const now = (): number => performance.timeOrigin + performance.now();
@@ -138,4 +139,6 @@ export const dureEngine: ClientKind = {
 export const CLIENT_KINDS: Readonly<Record<string, ClientKind>> = {
   'dure-frames': dureFrames,
   'dure-engine': dureEngine,
+  'y-websocket': yWebsocket,
+  hocuspocus,
 };

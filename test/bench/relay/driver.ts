@@ -82,7 +82,7 @@ export function parseRelayArgs(argv: readonly string[]): RelayOptions {
       ? [
           {
             target: target ?? 'dure',
-            kind: kind ?? 'dure-frames',
+            kind: kind ?? (target ? (TARGETS[target]?.client ?? 'dure-frames') : 'dure-frames'),
             verify: (verify ?? 'process') as Series['verify'],
             clients: clients ?? (quick ? [10, 50] : [10, 50, 200]),
             workloads: workloads ?? WORKLOADS,
@@ -105,6 +105,14 @@ export function parseRelayArgs(argv: readonly string[]): RelayOptions {
             clients: quick ? [10] : [10, 200],
             workloads: ['fanout'],
           },
+          // issue #5: the stock servers, each with its own provider, on the same workloads
+          ...(['ywebsocket', 'hocuspocus'] as const).map((t) => ({
+            target: t,
+            kind: TARGETS[t]!.client,
+            verify: 'each' as const,
+            clients: quick ? [10, 50] : [10, 50, 200],
+            workloads: WORKLOADS,
+          })),
         ];
   for (const x of series) if (!TARGETS[x.target]) throw new Error(`unknown target ${x.target}`);
   return {

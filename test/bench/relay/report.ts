@@ -5,6 +5,7 @@ import type { Machine } from './proc';
 import { linearFit } from './stats';
 import type { RelayOptions, SeriesResults } from './driver';
 import type { FanoutRun, JoinRun } from './workloads';
+import { comparisonTable } from './compare';
 
 export interface RelayResults {
   readonly kind: 'relay';
@@ -26,9 +27,18 @@ const KIND_NOTES: Record<string, string> = {
   'dure-engine':
     'the real engine (shared/src/sync/session.ts + ws-transport, in-memory storage): batching window 40 ms while ' +
     'synced, outbox stored before sending, presence, compaction past 100 updates / 256 KiB',
+  'y-websocket':
+    'y-websocket 3.1.0 `WebsocketProvider` (the `ws` package as its WebSocket, BroadcastChannel off), defaults ' +
+    'kept: awareness on, one message per Yjs update, nothing encrypted or signed',
+  hocuspocus:
+    '@hocuspocus/provider 4.7.0, one `HocuspocusProviderWebsocket` (own socket) per client, defaults kept: ' +
+    'awareness on, no flushDelay batching, nothing encrypted or signed',
 };
 
-function verifyNote(v: 'each' | 'process'): string {
+const STOCK_KINDS = new Set(['y-websocket', 'hocuspocus']);
+
+function verifyNote(kind: string, v: 'each' | 'process'): string {
+  if (STOCK_KINDS.has(kind)) return 'plain Yjs updates: nothing to verify or decrypt';
   return v === 'each'
     ? 'every client verifies every envelope'
     : 'signature + decryption once per envelope per generator process, reused by the clients in it (Ed25519 in ' +
@@ -221,17 +231,19 @@ function joinTable(r: RelayResults): string[] {
   return [
     `## 3. A new device joins automerge-paper (${f.patches.toLocaleString('en')} edits, ${f.chars.toLocaleString('en')} chars, Yjs v2 ${kib(f.v2Bytes)} KiB, one snapshot on the relay)`,
     '',
-    'From opening the WebSocket to synced with the document applied (signature verified, decrypted, decoded, ' +
-      `applied to a fresh Y.Doc); the text is checked against the trace afterwards. ${r.options.joins} joins per ` +
-      'run after one warm-up join, in a generator process that never held the document. The snapshot was ' +
-      'uploaded once by a dure-frames client (the engine’s snapshot plaintext is the same Yjs v2 state).',
+    'From opening the WebSocket to synced with the document applied (Dure: signature verified, decrypted, ' +
+      `decoded, applied to a fresh Y.Doc); the text is checked against the trace afterwards. ${r.options.joins} ` +
+      'joins per run after one warm-up join, in a generator process that never held the document. Dure: the ' +
+      'snapshot was uploaded once by a dure-frames client (the engine’s snapshot plaintext is the same Yjs v2 ' +
+      'state). Stock servers: the fixture applied in one client as one update, sent by its provider, and held ' +
+      'in the server’s Y.Doc; their "document received" is the first message of ≥ 4 KiB (the sync step 2).',
     '',
     `| ms | ${withJoin.map((x) => `${x.kind} @ ${x.target}`).join(' | ')} |`,
     `| --- | ${withJoin.map(() => '---').join(' | ')} |`,
     row('connect → synced + applied (total)', (runs) => per(runs, (s) => s.totalMs)),
     row('WebSocket connect', (runs) => per(runs, (s) => s.connectMs)),
-    row('server: hello sent → snapshot frame received (read, frame, send)', (runs) => per(runs, (s) => s.serverMs)),
-    row('client: verify, decrypt, decode, apply', (runs) => per(runs, (s) => s.clientMs)),
+    row('server: hello sent → snapshot frame / document received (read, frame, send)', (runs) => per(runs, (s) => s.serverMs)),
+    row('client: (Dure: verify, decrypt,) decode, apply', (runs) => per(runs, (s) => s.clientMs)),
     row('server CPU per join (/proc, 10 ms ticks)', (runs) => runs.map((x) => x.serverCpuPerJoinMs)),
   ];
 }
@@ -240,10 +252,10 @@ export function markdown(r: RelayResults): string {
   const m = r.machine;
   const o = r.options;
   return [
-    '# Relay benchmark: the Dure sync server (issue #4)',
+    '# Relay benchmark: the Dure sync server (issue #4) against the stock servers (issue #5)',
     '',
     `\`${r.command}\` — ${r.startedAt}, ${r.durationS} s. Figures: median over ${o.reps} run(s) (range in ` +
-      'parentheses), every run against a fresh server process with SQLite in a fresh temporary folder.',
+      'parentheses), every run against a fresh server process (Dure: with SQLite in a fresh temporary folder).',
     '',
     `Machine: ${m.cores} cores, ${m.cpuModel}, ${m.memoryGiB} GiB; Node ${m.node}; ${m.platform}. ` +
       `**Load average (uptime) ${m.loadAtStart.join(' ')} at the start, ${m.loadAtEnd.join(' ')} at the end**: ` +
@@ -256,8 +268,10 @@ export function markdown(r: RelayResults): string {
       'round-robin, writers too), each client with its own WebSocket connection and Y.Doc. Client kinds:',
     '',
     ...[...new Map(r.series.map((x) => [`${x.kind}/${x.verify}`, x]))].map(
-      ([, x]) => `- \`${x.kind}\`: ${KIND_NOTES[x.kind] ?? x.kind}; ${verifyNote(x.verify)}.`,
+      ([, x]) => `- \`${x.kind}\`: ${KIND_NOTES[x.kind] ?? x.kind}; ${verifyNote(x.kind, x.verify)}.`,
     ),
+    '',
+    ...comparisonTable(r.series),
     '',
     ...fanoutTable(r),
     '',

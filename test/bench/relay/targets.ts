@@ -32,6 +32,8 @@ export interface RelayTarget {
   readonly client: string;
   /** said beside the figures: what an acknowledgement means on this server */
   readonly durability: string;
+  /** the server forgets a document once its last client leaves (nothing stored): a fixture's uploader stays */
+  readonly dropsUnusedDocs?: boolean;
   start(opts: { readonly cpu?: string; readonly inspect?: boolean }): Promise<RunningRelay>;
 }
 
@@ -177,4 +179,66 @@ export const dureMemoryTarget = dureServer(
   '--store memory: nothing on disk (for comparison only: an ack then means nothing survives a crash)',
 );
 
-export const TARGETS: Readonly<Record<string, RelayTarget>> = { dure: dureTarget, 'dure-memory': dureMemoryTarget };
+/**
+ * A stock server (issue #5): a start script next to this file (stock-*.mjs) that prints the port it got.
+ * Plain Node, no tsx; started with the same inspector option as Dure's for the memory readings.
+ */
+function stockServer(
+  name: string,
+  script: string,
+  client: string,
+  durability: string,
+  dropsUnusedDocs: boolean,
+): RelayTarget {
+  return {
+    name,
+    client,
+    durability,
+    dropsUnusedDocs,
+    async start({ cpu, inspect }) {
+      const here = fileURLToPath(new URL('.', import.meta.url));
+      const [cmd, args] = pinned(cpu, process.execPath, [
+        ...(inspect ? ['--inspect=127.0.0.1:0'] : []),
+        ...(process.env.DURE_BENCH_SERVER_PROF
+          ? ['--cpu-prof', `--cpu-prof-dir=${process.env.DURE_BENCH_SERVER_PROF}`]
+          : []),
+        join(here, script),
+      ]);
+      const child = spawn(cmd, args, { cwd: here, stdio: ['ignore', 'pipe', 'pipe'] });
+      const { m, inspector } = await waitForLine(child, /stock listening on ws:\/\/(\S+)/, name, !!inspect);
+      const host = m[1]!;
+      return {
+        pid: child.pid!,
+        wsUrl: `ws://${host}`,
+        httpUrl: `http://${host}`,
+        stop: () => stopChild(child),
+        ...(inspector ? { gc: () => inspectorGc(inspector) } : {}),
+      };
+    },
+  };
+}
+
+const NOTHING_ON_DISK = 'nothing on disk: documents live in server memory only, and nothing is acknowledged as stored';
+
+export const yWebsocketTarget = stockServer(
+  'ywebsocket',
+  'stock-ywebsocket-server.mjs',
+  'y-websocket',
+  `@y/websocket-server 0.1.1 without YPERSISTENCE: ${NOTHING_ON_DISK} (it also keeps a document after its last client leaves)`,
+  false,
+);
+
+export const hocuspocusTarget = stockServer(
+  'hocuspocus',
+  'stock-hocuspocus-server.mjs',
+  'hocuspocus',
+  `@hocuspocus/server 4.7.0, no extensions: ${NOTHING_ON_DISK} (its sync-status reply means "applied in memory"; a document is unloaded, so lost, when its last client leaves)`,
+  true,
+);
+
+export const TARGETS: Readonly<Record<string, RelayTarget>> = {
+  dure: dureTarget,
+  'dure-memory': dureMemoryTarget,
+  ywebsocket: yWebsocketTarget,
+  hocuspocus: hocuspocusTarget,
+};

@@ -369,7 +369,8 @@ export async function join(s: Setup, fixture: { meta: FixtureMeta; v2Path: strin
       concurrency: 1,
     });
     await uploader.send({ cmd: 'load', kind: upKind, id: 'up', file: fixture.v2Path });
-    await uploader.send({ cmd: 'closeAll' });
+    // Hocuspocus without extensions would unload (lose) the document with its last client
+    if (!s.target.dropsUnusedDocs) await uploader.send({ cmd: 'closeAll' });
     const joinOnce = (n: number): Promise<JoinSample[]> =>
       joiner.send<JoinSample[]>({
         cmd: 'join',
