@@ -11,6 +11,7 @@ import { getFixture } from '../fixture';
 import { summarize } from '../stats';
 import { affinity, load, machine } from './proc';
 import { markdown, type RelayResults } from './report';
+import { RATE_P99_BOUND_MS, rateSearch, type RateRun } from './rate';
 import { TARGETS } from './targets';
 import {
   fanout,
@@ -24,7 +25,7 @@ import {
 
 const RESULTS = fileURLToPath(new URL('../results/', import.meta.url));
 
-type Workload = 'fanout' | 'idle' | 'join';
+type Workload = 'fanout' | 'idle' | 'join' | 'rate';
 
 /** One client kind against one server: which client counts and workloads it runs. */
 export interface Series {
@@ -43,12 +44,16 @@ export interface RelayOptions {
   readonly typingSeconds: number;
   readonly idleDocs: number;
   readonly joins: number;
+  /** typing time of each step of the rate search */
+  readonly rateSeconds: number;
   readonly generators: number;
   readonly pin: boolean;
   readonly series: readonly Series[];
 }
 
-const WORKLOADS: readonly Workload[] = ['fanout', 'idle', 'join'];
+const WORKLOADS: readonly Workload[] = ['fanout', 'idle', 'join', 'rate'];
+/** the default series' workloads: the rate search (issue #5) runs where `--workloads` or the series asks */
+const BASE_WORKLOADS: readonly Workload[] = ['fanout', 'idle', 'join'];
 
 /**
  * Default series: the relay at 10/50/200 clients with frame-level clients that verify once per process
@@ -85,7 +90,7 @@ export function parseRelayArgs(argv: readonly string[]): RelayOptions {
             kind: kind ?? (target ? (TARGETS[target]?.client ?? 'dure-frames') : 'dure-frames'),
             verify: (verify ?? 'process') as Series['verify'],
             clients: clients ?? (quick ? [10, 50] : [10, 50, 200]),
-            workloads: workloads ?? WORKLOADS,
+            workloads: workloads ?? BASE_WORKLOADS,
           },
         ]
       : [
@@ -94,7 +99,7 @@ export function parseRelayArgs(argv: readonly string[]): RelayOptions {
             kind: 'dure-frames',
             verify: 'process',
             clients: quick ? [10, 50] : [10, 50, 200],
-            workloads: WORKLOADS,
+            workloads: quick ? BASE_WORKLOADS : WORKLOADS,
           },
           { target: 'dure', kind: 'dure-engine', verify: 'each', clients: [10], workloads: ['fanout', 'join'] },
           // how much of the latency and server CPU is the durable commit (the stock servers keep nothing on disk)
@@ -111,7 +116,7 @@ export function parseRelayArgs(argv: readonly string[]): RelayOptions {
             kind: TARGETS[t]!.client,
             verify: 'each' as const,
             clients: quick ? [10, 50] : [10, 50, 200],
-            workloads: WORKLOADS,
+            workloads: quick ? BASE_WORKLOADS : WORKLOADS,
           })),
         ];
   for (const x of series) if (!TARGETS[x.target]) throw new Error(`unknown target ${x.target}`);
@@ -123,6 +128,7 @@ export function parseRelayArgs(argv: readonly string[]): RelayOptions {
     typingSeconds: num('seconds', quick ? 5 : 20),
     idleDocs: num('docs', quick ? 200 : 1000),
     joins: num('joins', quick ? 3 : 5),
+    rateSeconds: num('rate-seconds', 5),
     generators: num('generators', 2),
     // opt-in: on a machine shared with other work, a pinned process cannot escape a busy core (README)
     pin: argv.includes('--pin'),
@@ -138,6 +144,7 @@ export interface SeriesResults {
   readonly fanout: { clients: number; runs: FanoutRun[] }[];
   readonly idle: IdleRun[];
   readonly join: JoinRun[];
+  readonly rate: RateRun[];
 }
 
 /** Writes the Markdown table for a results file (after a change to the report, without measuring again). */
@@ -169,7 +176,28 @@ export async function main(argv: readonly string[]): Promise<void> {
     fanout: x.workloads.includes('fanout') ? x.clients.map((clients) => ({ clients, runs: [] })) : [],
     idle: [],
     join: [],
+    rate: [],
   }));
+
+  const base = o.quick ? 'relay-quick' : 'relay-latest';
+  const write = async (reps: number): Promise<void> => {
+    const all: RelayResults = {
+      kind: 'relay',
+      startedAt: new Date(started).toISOString(),
+      durationS: Math.round((Date.now() - started) / 1000),
+      command: `npm run bench -- --relay ${argv.join(' ')}`.trim(),
+      machine: { ...machine(), loadAtStart, loadAtEnd: load(), benchAffinity: affinity(process.pid) },
+      options: { ...o, reps },
+      pinning: o.pin
+        ? 'server: taskset -c 0; generators: taskset -c 1; orchestrator unpinned (idle while measuring)'
+        : 'none (see README: pinning on this shared machine starved the pinned processes)',
+      fixture: fixture?.meta,
+      series: results,
+    };
+    mkdirSync(RESULTS, { recursive: true });
+    writeFileSync(join(RESULTS, `${base}.json`), JSON.stringify(all, null, 2) + '\n');
+    await writeMarkdown(all, base);
+  };
 
   // repetitions outermost, so every series sees the machine's load drift alike
   for (let rep = 1; rep <= o.reps; rep++) {
@@ -217,25 +245,17 @@ export async function main(argv: readonly string[]): Promise<void> {
         log(`  total ${summarize(r.samples.map((y) => y.totalMs)).median.toFixed(1)} ms`);
         out.join.push(r);
       }
+      if (x.workloads.includes('rate')) {
+        log(`rep ${rep} ${x.kind}@${x.target}: highest rate at p99 ≤ ${RATE_P99_BOUND_MS} ms, 10 clients`);
+        const r = await rateSearch(setup, { clients: 10, writers: o.writers, seconds: o.rateSeconds });
+        log(`  sustained ${r.sustained} keystrokes/s`);
+        out.rate.push(r);
+      }
     }
+    // a run cut short keeps the repetitions it finished (options.reps says how many)
+    if (rep < o.reps) await write(rep);
   }
 
-  const all: RelayResults = {
-    kind: 'relay',
-    startedAt: new Date(started).toISOString(),
-    durationS: Math.round((Date.now() - started) / 1000),
-    command: `npm run bench -- --relay ${argv.join(' ')}`.trim(),
-    machine: { ...machine(), loadAtStart, loadAtEnd: load(), benchAffinity: affinity(process.pid) },
-    options: o,
-    pinning: o.pin
-      ? 'server: taskset -c 0; generators: taskset -c 1; orchestrator unpinned (idle while measuring)'
-      : 'none (see README: pinning on this shared machine starved the pinned processes)',
-    fixture: fixture?.meta,
-    series: results,
-  };
-  mkdirSync(RESULTS, { recursive: true });
-  const base = o.quick ? 'relay-quick' : 'relay-latest';
-  writeFileSync(join(RESULTS, `${base}.json`), JSON.stringify(all, null, 2) + '\n');
-  await writeMarkdown(all, base);
+  await write(o.reps);
   log(`wrote results/${base}.json and .md`);
 }

@@ -6,6 +6,7 @@ import { linearFit } from './stats';
 import type { RelayOptions, SeriesResults } from './driver';
 import type { FanoutRun, JoinRun } from './workloads';
 import { comparisonTable } from './compare';
+import { RATE_P99_BOUND_MS } from './rate';
 
 export interface RelayResults {
   readonly kind: 'relay';
@@ -248,6 +249,37 @@ function joinTable(r: RelayResults): string[] {
   ];
 }
 
+function rateTable(r: RelayResults): string[] {
+  const withRate = r.series.filter((x) => (x.rate ?? []).length > 0);
+  if (withRate.length === 0) return [];
+  const lines = [
+    `## 4. Highest typing rate one document with 10 clients sustains at p99 ≤ ${RATE_P99_BOUND_MS} ms`,
+    '',
+    `Steps of the fan-out workload (fresh server each, ${r.options.rateSeconds} s of typing per step), every ` +
+      'writer typing faster, the rate doubling until the p99 passes the bound or a delivery goes missing; the ' +
+      'sustained rate is the last step within it. Writers type one character per keystroke on timers, so at the ' +
+      'fastest steps the generators themselves are near their limit (see their CPU and loop delay). Dure’s ' +
+      'frame-level client sends one envelope per keystroke (no batching window), its worst case.',
+    '',
+    '| client @ server | run | keystrokes/s: p50 / p99 ms (missing) [server % of a core, busiest generator %, its loop p99 ms] | sustained keystrokes/s |',
+    '| --- | --- | --- | --- |',
+  ];
+  for (const x of withRate) {
+    for (const [i, run] of x.rate.entries()) {
+      const steps = run.steps
+        .map(
+          (s) =>
+            `${s.keystrokesPerS.toFixed(0)}: ${ms(s.p50)} / ${ms(s.p99)} (${s.missing}) ` +
+            `[${(s.serverCpuShare * 100).toFixed(0)} %, ${(s.generatorUtilization * 100).toFixed(0)} %, ` +
+            `${ms(s.generatorLoopDelayP99Ms)}]`,
+        )
+        .join('; ');
+      lines.push(`| ${x.kind} @ ${x.target} | ${i + 1} | ${steps} | ${run.sustained.toFixed(0)} |`);
+    }
+  }
+  return lines;
+}
+
 export function markdown(r: RelayResults): string {
   const m = r.machine;
   const o = r.options;
@@ -278,6 +310,8 @@ export function markdown(r: RelayResults): string {
     ...idleTable(r),
     '',
     ...joinTable(r),
+    '',
+    ...rateTable(r),
     '',
   ].join('\n');
 }
