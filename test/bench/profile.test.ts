@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hotFunctions, hotOrigins, inclusive, origin, type CpuProfile } from './profile';
+import { hotFunctions, hotOrigins, inclusive, MAX_SAMPLE_US, origin, unsampledMs, type CpuProfile } from './profile';
 
 const frame = (functionName: string, url = '') => ({ functionName, url, lineNumber: 0 });
 
@@ -42,5 +42,17 @@ describe('CPU profile reduction', () => {
     const r = inclusive(profile, ['a', 'b']);
     expect(r.busyMs).toBe(3);
     expect(r.ms).toEqual({ a: 3, b: 2 });
+  });
+
+  it('a long gap between samples (renderer descheduled) is not counted as time of the sampled function', () => {
+    const gappy: CpuProfile = { ...profile, timeDeltas: [0, 1000, 351_000, 1000, 1000] };
+    // sample 2 (node 4, b) is followed by a 351 ms gap: b gets 1 ms + the cap, not 352 ms
+    expect(hotFunctions(gappy).map((f) => [f.name, f.selfMs])).toEqual([
+      ['b', 1 + MAX_SAMPLE_US / 1000],
+      ['a', 1],
+    ]);
+    expect(unsampledMs(gappy)).toBe(351 - MAX_SAMPLE_US / 1000);
+    expect(unsampledMs(profile)).toBe(0);
+    expect(inclusive(gappy, ['a']).busyMs).toBe(2 + MAX_SAMPLE_US / 1000);
   });
 });

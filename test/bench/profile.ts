@@ -36,15 +36,35 @@ export function origin(url: string): string {
   return file.replace(/-[\w-]{8}\.js$/, '.js') || '(native)';
 }
 
-/** Self time per function (ms), biggest first. Samples are weighted by their time deltas. */
+/**
+ * The most one sample may stand for (µs). Samples come every 100 µs while the renderer runs; on a loaded machine
+ * the renderer is descheduled and the next sample comes hundreds of ms later. That gap was not spent in the
+ * sampled function (a 351 ms gap once made one y-tiptap function look like half of an open), so it is capped
+ * here and reported as unsampled time instead.
+ */
+export const MAX_SAMPLE_US = 2000;
+
+/** A sample's time is the delta to the NEXT sample, capped at MAX_SAMPLE_US. */
+function sampleUs(deltas: readonly number[], i: number): number {
+  return Math.min(deltas[i + 1] ?? 0, MAX_SAMPLE_US);
+}
+
+/** Time between samples beyond MAX_SAMPLE_US (ms): the renderer was not running (machine load), not busy. */
+export function unsampledMs(p: CpuProfile): number {
+  const deltas = p.timeDeltas ?? [];
+  let us = 0;
+  for (let i = 1; i < deltas.length; i++) us += Math.max(0, deltas[i]! - MAX_SAMPLE_US);
+  return us / 1000;
+}
+
+/** Self time per function (ms), biggest first. Samples are weighted by their (capped) time deltas. */
 export function hotFunctions(p: CpuProfile, top = 15): HotFunction[] {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   const samples = p.samples ?? [];
   const deltas = p.timeDeltas ?? [];
   for (let i = 0; i < samples.length; i++) {
-    // a sample's time is the delta to the NEXT sample
-    const dt = deltas[i + 1] ?? 0;
+    const dt = sampleUs(deltas, i);
     self.set(samples[i]!, (self.get(samples[i]!) ?? 0) + dt);
   }
   const total = [...self.values()].reduce((a, b) => a + b, 0);
@@ -113,6 +133,9 @@ export function formatHot(title: string, p: CpuProfile): string {
       .map((o) => `${o.where} ${o.selfMs.toFixed(1)} ms (${(o.share * 100).toFixed(0)}%)`)
       .join(', ')}`,
   ];
+  const gap = unsampledMs(p);
+  if (gap >= 1)
+    lines.push(`    (${gap.toFixed(1)} ms not sampled: the renderer was descheduled, machine load; left out)`);
   for (const f of hotFunctions(p, 12)) {
     lines.push(
       `    ${f.selfMs.toFixed(1).padStart(8)} ms ${(f.share * 100).toFixed(1).padStart(5)}%  ${f.name} (${f.where})`,
@@ -144,7 +167,7 @@ export function inclusive(p: CpuProfile, names: readonly string[]): { busyMs: nu
   const samples = p.samples ?? [];
   const deltas = p.timeDeltas ?? [];
   for (let i = 0; i < samples.length; i++) {
-    const dt = deltas[i + 1] ?? 0;
+    const dt = sampleUs(deltas, i);
     const leaf = byId.get(samples[i]!)?.callFrame.functionName;
     if (leaf === '(idle)' || leaf === '(program)') continue;
     busy += dt;
