@@ -115,7 +115,7 @@ type Listeners = { [K in keyof DocEvents]: Set<DocEvents[K]> };
 
 class Opened implements OpenedDoc {
   readonly problems;
-  readonly fragments: { readonly edit?: string; readonly view: string };
+  private links: { readonly edit?: string; readonly view: string } | undefined;
   private readonly listeners: Listeners = { saved: new Set(), error: new Set(), 'local-change': new Set() };
   private closed = false;
 
@@ -127,11 +127,6 @@ class Opened implements OpenedDoc {
     readonly sync: SyncView,
   ) {
     this.problems = local.problems;
-    const cap = secrets.capability;
-    this.fragments = {
-      ...(cap.kind === 'edit' ? { edit: formatFragment(cap) } : {}),
-      view: formatFragment(viewCapabilityOf(cap)),
-    };
     ydoc.on('updateV2', this.onUpdate);
     // Not removed on close: a document whose last flush failed keeps retrying after its page is gone.
     local.on('saved', () => {
@@ -142,6 +137,19 @@ class Opened implements OpenedDoc {
       this.listeners.error.forEach((cb) => cb(e.code));
       core.reportWrite(this.docId, e.code);
     });
+  }
+
+  /**
+   * Computed on first use (the share dialog): the view link needs the Ed25519 public key, and the first scalar
+   * multiplication in a page costs ≈20 ms of CPU that opening a document does not need (bench profile).
+   */
+  get fragments(): { readonly edit?: string; readonly view: string } {
+    const cap = this.secrets.capability;
+    this.links ??= {
+      ...(cap.kind === 'edit' ? { edit: formatFragment(cap) } : {}),
+      view: formatFragment(viewCapabilityOf(cap)),
+    };
+    return this.links;
   }
 
   get docId(): string {
