@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // `npm run bench [-- --quick]`: the client benchmark (driver.ts), then the relay benchmark (relay/driver.ts),
-// in one run, with each part's duration. `--client` or `--relay` runs one part only.
+// in one run, with each part's duration. `--client` or `--relay` runs one part only (`--relay` alone keeps the relay's
+// own defaults and writes results/relay-latest.*); `--parts=relay` runs only the combined run's (trimmed) relay part.
 // Client options: `--reps=N --keystrokes=N --remote=N --burst=N --cycles=N --fixture=automerge-paper`.
 // Relay options (relay/README.md) pass through as they are with `--relay`; in the combined run they are given as
 // `--relay-<option>=V` (`--relay-reps=3`), so `--reps` means the client's repetitions there.
 // The benchmark is TypeScript; tsx loads it. Never part of `npm test`.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,9 @@ register();
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const only = argv.includes('--relay') ? 'relay' : argv.includes('--client') ? 'client' : undefined;
-const own = argv.filter((a) => a !== '--relay' && a !== '--client');
+const own = argv.filter((a) => a !== '--relay' && a !== '--client' && !a.startsWith('--parts='));
+const wanted = (argv.find((a) => a.startsWith('--parts='))?.slice('--parts='.length) ?? 'client,relay').split(',');
+const RESULTS = join(fileURLToPath(new URL('.', import.meta.url)), 'results');
 
 /**
  * Relay options in the combined run. The relay's own defaults (3 repetitions of every series, three servers)
@@ -36,6 +39,30 @@ function relayArgs() {
   for (const [name, v] of trims) if (!has(name)) out.push(`--${name}=${v}`);
   if (quick) out.push('--quick');
   return out;
+}
+
+/**
+ * The combined run's relay part is trimmed, so it must not replace results/relay-latest.* (the relay's own full
+ * run): its files are moved to results/runs/<kept>.* and the previous ones put back. The relay driver has no
+ * output option, so a `--relay` run writing the same file during this part loses that write (its next write
+ * restores it: the relay rewrites the whole file after every repetition).
+ */
+async function keptApart(base, kept, f) {
+  const files = ['json', 'md'].map((ext) => [join(RESULTS, `${base}.${ext}`), join(RESULTS, 'runs', `${kept}.${ext}`)]);
+  const before = files.map(([path]) => (existsSync(path) ? readFileSync(path) : undefined));
+  try {
+    await f();
+  } finally {
+    mkdirSync(join(RESULTS, 'runs'), { recursive: true });
+    files.forEach(([path, keptPath], i) => {
+      if (!existsSync(path)) return;
+      const ours = readFileSync(path);
+      if (before[i] !== undefined && ours.equals(before[i])) return; // the relay wrote nothing
+      writeFileSync(keptPath, ours);
+      if (before[i] === undefined) rmSync(path);
+      else writeFileSync(path, before[i]);
+    });
+  }
 }
 
 const parts = [];
@@ -64,20 +91,27 @@ if (only === 'relay') {
   await main(own);
 } else {
   const started = new Date();
-  const clientArgs = own.filter((a) => !a.startsWith('--relay-'));
-  await part('client', async () => (await import('./driver.ts')).main(clientArgs));
-  const ra = relayArgs();
-  await part('relay', async () => (await import('./relay/driver.ts')).main(ra));
-  const totalS = Math.round((Date.now() - started.getTime()) / 100) / 10;
   const { stamp } = await import('./driver.ts');
+  const clientArgs = own.filter((a) => !a.startsWith('--relay-'));
+  if (wanted.includes('client')) await part('client', async () => (await import('./driver.ts')).main(clientArgs));
+  const ra = relayArgs();
+  const relayKept = `relay${quick ? '-quick' : ''}-${stamp(new Date().toISOString())}`;
+  if (wanted.includes('relay'))
+    await part('relay', () =>
+      keptApart(quick ? 'relay-quick' : 'relay-latest', relayKept, async () =>
+        (await import('./relay/driver.ts')).main(ra),
+      ),
+    );
+  const totalS = Math.round((Date.now() - started.getTime()) / 100) / 10;
   const summary = {
     command: `npm run bench${argv.length ? ' -- ' + argv.join(' ') : ''}`,
     startedAt: started.toISOString(),
     totalS,
     relayArgs: ra,
+    relayResults: wanted.includes('relay') ? `results/runs/${relayKept}.{json,md}` : undefined,
     parts,
   };
-  const dir = join(fileURLToPath(new URL('.', import.meta.url)), 'results', 'runs');
+  const dir = join(RESULTS, 'runs');
   mkdirSync(dir, { recursive: true });
   const file = `bench${quick ? '-quick' : ''}-${stamp(started.toISOString())}.json`;
   writeFileSync(join(dir, file), JSON.stringify(summary, null, 2) + '\n');
