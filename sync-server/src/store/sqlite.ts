@@ -111,6 +111,21 @@ function decodeCovers(s: string): Map<string, number> {
   return new Map(JSON.parse(s) as [string, number][]);
 }
 
+/** Bounds of one group commit: beyond either, the batch is written at once rather than at the next turn. */
+const MAX_BATCH_APPENDS = 256;
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+
+interface PendingAppend {
+  readonly docId: string;
+  readonly deviceId: string;
+  readonly deviceSeq: number;
+  readonly envelope: Buffer;
+  readonly rules: AppendRules | undefined;
+  readonly resolve: (r: Result<{ relaySeq: number }, AppendError>) => void;
+  readonly reject: (e: unknown) => void;
+}
+type AppendOutcome = { result: Result<{ relaySeq: number }, AppendError> } | { error: unknown };
+
 export interface SqliteStoreOptions extends StoreOptions {
   /** Path of the database file (its folder must exist). */
   readonly file: string;
@@ -121,6 +136,11 @@ export class SqliteRelayStore implements RelayStore {
   readonly #now: () => number;
   readonly #q;
   #closed = false;
+  /** appends waiting for the next group commit, in call order */
+  #queue: PendingAppend[] = [];
+  #queuedBytes = 0;
+  #flushSoon: ReturnType<typeof setImmediate> | undefined;
+  readonly #batchTx: Database.Transaction<(batch: readonly PendingAppend[]) => AppendOutcome[]>;
 
   constructor(options: SqliteStoreOptions) {
     this.#now = options.now ?? Date.now;
@@ -190,6 +210,19 @@ export class SqliteRelayStore implements RelayStore {
                   + (SELECT IFNULL(SUM(LENGTH(bytes)), 0) FROM blobs) AS bytes`,
       ),
     };
+    // called inside the batch's transaction, better-sqlite3 runs it as a SAVEPOINT: a throw undoes only it
+    const appendTx = db.transaction((a: PendingAppend) => this.#appendInTx(a));
+    this.#batchTx = db.transaction((batch: readonly PendingAppend[]) =>
+      batch.map((a): AppendOutcome => {
+        try {
+          return { result: appendTx(a) };
+        } catch (e) {
+          // a failing disk fails the batch (the transaction may be gone already); anything else fails one append
+          if (isStorageFailure(e)) throw e;
+          return { error: e };
+        }
+      }),
+    );
   }
 
   #open(): void {
@@ -199,6 +232,8 @@ export class SqliteRelayStore implements RelayStore {
   /** Runs `fn` in a write transaction; a failing disk becomes a value and rolls the transaction back. */
   #write<T, E extends string>(fn: () => Result<T, E>): Result<T, E | StorageFailure> {
     this.#open();
+    // queued appends first: every write then takes effect in the order it was called
+    this.#flush();
     try {
       return this.#db.transaction(fn).immediate();
     } catch (e) {
@@ -252,26 +287,70 @@ export class SqliteRelayStore implements RelayStore {
   ): Promise<Result<{ relaySeq: number }, AppendError>> {
     checkId(deviceId, 'deviceId');
     checkSeq(deviceSeq, 'deviceSeq');
-    return this.#write<{ relaySeq: number }, AppendError>(() => {
-      if (!this.#q.getDoc.get(docId)) return err('unknown-doc');
-      const snap = this.#q.getSnapshot.get(docId);
-      const covered = snap && decodeCovers(snap.covers).get(deviceId);
-      if (covered !== undefined && deviceSeq <= covered) return err('duplicate');
-      if (this.#q.hasUpdate.get(docId, deviceId, deviceSeq)) return err('duplicate');
-      if (rules) {
-        const held = Math.max(covered ?? 0, this.#q.maxDeviceSeq.get(docId, deviceId)?.m ?? 0);
-        const verdict = judgeAppend(rules, deviceSeq, held, () => {
-          const devices = new Set(this.#q.devicesOf.all(docId).map((r) => r.device_id));
-          for (const device of (snap && decodeCovers(snap.covers).keys()) ?? []) devices.add(device);
-          return devices.size;
-        });
-        if (verdict) return err(verdict);
-      }
-      const head = this.#q.bumpHead.get(this.#now(), docId);
-      if (!head) throw new Error('document vanished inside a transaction');
-      this.#q.insertUpdate.run(docId, head.head_seq, deviceId, deviceSeq, Buffer.from(envelope));
-      return ok({ relaySeq: head.head_seq });
+    this.#open();
+    // copied now: the caller's bytes may be a view into a buffer it reuses before the batch is written
+    const copy = Buffer.from(envelope);
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ docId, deviceId, deviceSeq, envelope: copy, rules, resolve, reject });
+      this.#queuedBytes += copy.byteLength;
+      if (this.#queue.length >= MAX_BATCH_APPENDS || this.#queuedBytes >= MAX_BATCH_BYTES) this.#flush();
+      else this.#flushSoon ??= setImmediate(() => this.#flush());
     });
+  }
+
+  /**
+   * Group commit: writes every queued append in ONE transaction (one WAL fsync), then settles their promises
+   * in queue order. Each append runs in its own SAVEPOINT with the same checks as a lone append, so a refused
+   * or throwing append leaves the others in the batch alone; a disk that fails (during a write or at COMMIT)
+   * rolls the whole batch back and every append in it is `storage-unavailable`: nothing of it is acknowledged.
+   */
+  #flush(): void {
+    if (this.#flushSoon) clearImmediate(this.#flushSoon);
+    this.#flushSoon = undefined;
+    const batch = this.#queue;
+    if (batch.length === 0) return;
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    let outcomes: AppendOutcome[];
+    try {
+      outcomes = this.#batchTx.immediate(batch);
+    } catch (e) {
+      if (isStorageFailure(e)) {
+        const failure = err('storage-unavailable', (e as Error).message);
+        for (const a of batch) a.resolve(failure);
+      } else {
+        for (const a of batch) a.reject(e);
+      }
+      return;
+    }
+    batch.forEach((a, i) => {
+      const o = outcomes[i];
+      if (o && 'result' in o) a.resolve(o.result);
+      else a.reject(o?.error);
+    });
+  }
+
+  /** One append, inside the batch's transaction (the checks and the write of a lone appendUpdate). */
+  #appendInTx(a: PendingAppend): Result<{ relaySeq: number }, AppendError> {
+    const { docId, deviceId, deviceSeq, rules } = a;
+    if (!this.#q.getDoc.get(docId)) return err('unknown-doc');
+    const snap = this.#q.getSnapshot.get(docId);
+    const covered = snap && decodeCovers(snap.covers).get(deviceId);
+    if (covered !== undefined && deviceSeq <= covered) return err('duplicate');
+    if (this.#q.hasUpdate.get(docId, deviceId, deviceSeq)) return err('duplicate');
+    if (rules) {
+      const held = Math.max(covered ?? 0, this.#q.maxDeviceSeq.get(docId, deviceId)?.m ?? 0);
+      const verdict = judgeAppend(rules, deviceSeq, held, () => {
+        const devices = new Set(this.#q.devicesOf.all(docId).map((r) => r.device_id));
+        for (const device of (snap && decodeCovers(snap.covers).keys()) ?? []) devices.add(device);
+        return devices.size;
+      });
+      if (verdict) return err(verdict);
+    }
+    const head = this.#q.bumpHead.get(this.#now(), docId);
+    if (!head) throw new Error('document vanished inside a transaction');
+    this.#q.insertUpdate.run(docId, head.head_seq, deviceId, deviceSeq, a.envelope);
+    return ok({ relaySeq: head.head_seq });
   }
 
   async readSince(docId: string, since: number): Promise<Result<ReadResult, 'unknown-doc'>> {
@@ -382,6 +461,7 @@ export class SqliteRelayStore implements RelayStore {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#flush();
     this.#closed = true;
     this.#scrubWal();
     this.#db.close();
