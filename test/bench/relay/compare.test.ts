@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { comparisonTable } from './compare';
 import type { SeriesResults } from './driver';
 import type { IdleRun, JoinRun } from './workloads';
-import type { RateRun } from './rate';
+import { RATE_INTERVALS_MS, type RateRun, type RateStep } from './rate';
 
 function series(
   target: string,
@@ -67,6 +67,21 @@ describe('comparisonTable', () => {
     );
     expect(row(t, 'join automerge-paper, total (ms): Dure frame-level')).toContain('| 0.63× | ≤ 1.0×: **met** |');
     expect(row(t, 'idle memory per connection, all in')).toContain('≤ 1/5: not measured');
+  });
+
+  it('says when a server was still within the bound at the fastest step (a lower bound)', () => {
+    const steps = RATE_INTERVALS_MS.map((intervalMs) => ({ keystrokesPerS: 10_000 / intervalMs }) as RateStep);
+    const top = steps[steps.length - 1]!.keystrokesPerS;
+    const t = comparisonTable([
+      series('dure', 'dure-frames', { sustained: 100 }),
+      { ...series('hocuspocus', 'hocuspocus', {}), rate: [{ clients: 10, steps, sustained: top }] },
+    ]);
+    expect(t.join('\n')).toContain('hocuspocus @ hocuspocus was still within the bound');
+    const below = comparisonTable([
+      series('dure', 'dure-frames', { sustained: 100 }),
+      { ...series('hocuspocus', 'hocuspocus', {}), rate: [{ clients: 10, steps, sustained: 50 }] },
+    ]);
+    expect(below.join('\n')).not.toContain('still within the bound');
   });
 
   it('is empty without a stock server in the run', () => {

@@ -4,7 +4,7 @@
  */
 import { median } from '../stats';
 import type { SeriesResults } from './driver';
-import { RATE_P99_BOUND_MS } from './rate';
+import { hitCeiling, RATE_P99_BOUND_MS } from './rate';
 import type { FanoutRun, IdleRun, JoinRun } from './workloads';
 
 export const STOCK_TARGETS = ['ywebsocket', 'hocuspocus'] as const;
@@ -161,6 +161,7 @@ export function comparisonTable(all: readonly SeriesResults[]): string[] {
     `| figure | Dure | ${STOCK_TARGETS.join(' | ')} | ratio (Dure / best stock) | goal |`,
     `| --- | --- | ${STOCK_TARGETS.map(() => '---').join(' | ')} | --- | --- |`,
   ];
+  const ceiling = all.filter((x) => (x.rate ?? []).some(hitCeiling)).map((x) => `${x.kind} @ ${x.target}`);
   for (const r of rows) {
     const present = r.stock.filter((v): v is number => v !== undefined && Number.isFinite(v));
     const best =
@@ -176,6 +177,13 @@ export function comparisonTable(all: readonly SeriesResults[]): string[] {
     lines.push(
       `| ${r.figure} | ${cell(r.dure, r.show)} | ${r.stock.map((v) => cell(v, r.show)).join(' | ')} | ` +
         `${ratio === undefined ? '–' : `${ratio.toFixed(2)}×`} | ${goal} |`,
+    );
+  }
+  if (ceiling.length > 0) {
+    lines.push(
+      '',
+      `Rate search: ${ceiling.join(', ')} was still within the bound at the search’s fastest step in at least ` +
+        'one run, so its figure is a lower bound (and the ratio against it an upper bound).',
     );
   }
   return lines;

@@ -31,6 +31,10 @@ export interface RateRun {
   readonly sustained: number;
 }
 
+/** the search never found this run's limit: its fastest step was still within the bound */
+export const hitCeiling = (r: RateRun): boolean =>
+  r.steps.length === RATE_INTERVALS_MS.length && r.sustained === r.steps[r.steps.length - 1]!.keystrokesPerS;
+
 export async function rateSearch(s: Setup, p: { clients: number; writers: number; seconds: number }): Promise<RateRun> {
   const steps: RateStep[] = [];
   let sustained = 0;

@@ -6,7 +6,7 @@ import { linearFit } from './stats';
 import type { RelayOptions, SeriesResults } from './driver';
 import type { FanoutRun, JoinRun } from './workloads';
 import { comparisonTable } from './compare';
-import { RATE_P99_BOUND_MS } from './rate';
+import { hitCeiling, RATE_P99_BOUND_MS } from './rate';
 
 export interface RelayResults {
   readonly kind: 'relay';
@@ -259,7 +259,11 @@ function rateTable(r: RelayResults): string[] {
       'writer typing faster, the rate doubling until the p99 passes the bound or a delivery goes missing; the ' +
       'sustained rate is the last step within it. Writers type one character per keystroke on timers, so at the ' +
       'fastest steps the generators themselves are near their limit (see their CPU and loop delay). Dure’s ' +
-      'frame-level client sends one envelope per keystroke (no batching window), its worst case.',
+      'frame-level client sends one envelope per keystroke (no batching window), its worst case. Rates are the ' +
+      'schedule’s (keystrokes are typed at absolute times, so a late timer catches up); the server’s share of a ' +
+      'core is over the whole recorded window, the ≥ 2 s of waiting for the last deliveries included. A step that ' +
+      'failed was tried once more; the figures shown are the last attempt’s. "≥": the search’s fastest step was ' +
+      'still within the bound.',
     '',
     '| client @ server | run | keystrokes/s: p50 / p99 ms (missing) [server % of a core, busiest generator %, its loop p99 ms] | sustained keystrokes/s |',
     '| --- | --- | --- | --- |',
@@ -274,7 +278,8 @@ function rateTable(r: RelayResults): string[] {
             `${ms(s.generatorLoopDelayP99Ms)}]`,
         )
         .join('; ');
-      lines.push(`| ${x.kind} @ ${x.target} | ${i + 1} | ${steps} | ${run.sustained.toFixed(0)} |`);
+      const sustained = `${hitCeiling(run) ? '≥ ' : ''}${run.sustained.toFixed(0)}`;
+      lines.push(`| ${x.kind} @ ${x.target} | ${i + 1} | ${steps} | ${sustained} |`);
     }
   }
   return lines;
