@@ -8,6 +8,7 @@
  * Envelopes are sealed (encrypted + signed, ≈1 ms each in JS) before the clock starts, `budget` in all, so the
  * probe's own CPU does not cap the figure; a client that runs out stops early and the result says so.
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,12 @@ import { deriveDocKeys, newEditCapability } from '@dure/shared/crypto/capability
 import { newId, sealUpdate } from '@dure/shared/protocol/index';
 import { startServer } from './helpers';
 import { TestClient } from './relay-client';
+
+/** utime + stime of a process in seconds (Linux /proc, 100 ticks/s). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 const [clients = 32, docs = 4, seconds = 8, budget = 12_000] = process.argv.slice(2).map(Number);
 const dir = await mkdtemp(path.join(tmpdir(), 'dure-probe-'));
@@ -45,6 +52,7 @@ try {
   let stop = false;
   let exhausted = 0;
   const t0 = performance.now();
+  const cpu0 = cpuSeconds(server.child.pid!);
   setTimeout(() => (stop = true), seconds * 1000);
   await Promise.all(
     conns.map(async ({ c, k, envelopes }) => {
@@ -59,8 +67,9 @@ try {
     }),
   );
   const s = (performance.now() - t0) / 1000;
+  const serverCpu = (cpuSeconds(server.child.pid!) - cpu0) / s;
   console.log(
-    `${clients} clients, ${docs} docs: ${acks} acks in ${s.toFixed(1)} s = ${(acks / s).toFixed(0)} updates/s` +
+    `${clients} clients, ${docs} docs: ${acks} acks in ${s.toFixed(1)} s = ${(acks / s).toFixed(0)} updates/s, server CPU ${(serverCpu * 100).toFixed(0)}% of a core` +
       (exhausted ? ` (${exhausted} clients ran out of envelopes: a lower bound)` : ''),
   );
   for (const { c } of conns) c.ws.terminate();
