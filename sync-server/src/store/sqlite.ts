@@ -1,8 +1,10 @@
 /**
  * The default backend: one SQLite file in the data folder (better-sqlite3).
  *
- * - WAL + synchronous=FULL: a commit is fsynced before the call returns, so an acknowledged update survives
+ * - WAL + synchronous=FULL: a commit is fsynced before the call resolves, so an acknowledged update survives
  *   kill -9 and power loss.
+ * - Group commit: appends queued in the same event-loop turn are written in one transaction (one fsync), each
+ *   in its own savepoint with its own verdict; their promises resolve after that commit (README.md).
  * - secure_delete=ON: deleted rows are overwritten with zeros in their pages. After a snapshot or a document
  *   delete the WAL is checkpointed and truncated, so the deleted envelopes are gone from the database file
  *   and the -wal file when the call resolves (a deleted document is gone from the disk, not archived).
