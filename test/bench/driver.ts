@@ -71,7 +71,7 @@ export function parseArgs(argv: readonly string[]): Options {
     keystrokes: num('keystrokes', quick ? 50 : 250),
     cycles: num('cycles', quick ? 6 : 50),
     remote: num('remote', quick ? 20 : 200),
-    opens: num('opens', quick ? 0 : 15, 0),
+    opens: num('opens', quick ? 0 : 10, 0),
     burst: num('burst', quick ? 100 : 1000),
     fixtures,
     cycleFixtures:
