@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { format } from 'prettier';
 import { register } from 'tsx/esm/api';
 
 register();
@@ -54,6 +55,7 @@ function relayArgs() {
 async function keptApart(base, kept, f) {
   const files = ['json', 'md'].map((ext) => [join(RESULTS, `${base}.${ext}`), join(RESULTS, 'runs', `${kept}.${ext}`)]);
   const before = files.map(([path]) => (existsSync(path) ? readFileSync(path) : undefined));
+  const moved = [];
   try {
     await f();
   } finally {
@@ -62,10 +64,12 @@ async function keptApart(base, kept, f) {
       if (!existsSync(path)) return;
       const ours = readFileSync(path);
       if (before[i] !== undefined && ours.equals(before[i])) return; // the relay wrote nothing
-      writeFileSync(keptPath, ours);
+      // formatted as the repository's `prettier --check .` expects
+      moved.push([keptPath, ours.toString('utf8')]);
       if (before[i] === undefined) rmSync(path);
       else writeFileSync(path, before[i]);
     });
+    for (const [path, text] of moved) writeFileSync(path, await format(text, { filepath: path }));
   }
 }
 
@@ -118,7 +122,7 @@ if (only === 'relay') {
   const dir = join(RESULTS, 'runs');
   mkdirSync(dir, { recursive: true });
   const file = `bench${quick ? '-quick' : ''}-${stamp(started.toISOString())}.json`;
-  writeFileSync(join(dir, file), JSON.stringify(summary, null, 2) + '\n');
+  writeFileSync(join(dir, file), await format(JSON.stringify(summary), { filepath: file }));
   console.log(
     `\nnpm run bench${quick ? ' -- --quick' : ''}: ${totalS} s in all (` +
       parts.map((p) => `${p.name} ${p.durationS} s`).join(', ') +
