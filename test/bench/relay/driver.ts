@@ -87,7 +87,8 @@ export function parseRelayArgs(argv: readonly string[]): RelayOptions {
       ? [
           {
             target: target ?? 'dure',
-            kind: kind ?? (target ? (TARGETS[target]?.client ?? 'dure-frames') : 'dure-frames'),
+            // a stock target's own provider; Dure's targets default to the frame-level client
+            kind: kind ?? (target && TARGETS[target]?.client !== 'dure' ? TARGETS[target]!.client : 'dure-frames'),
             verify: (verify ?? 'process') as Series['verify'],
             clients: clients ?? (quick ? [10, 50] : [10, 50, 200]),
             workloads: workloads ?? BASE_WORKLOADS,
