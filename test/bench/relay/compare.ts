@@ -164,8 +164,7 @@ export function comparisonTable(all: readonly SeriesResults[]): string[] {
   const ceiling = all.filter((x) => (x.rate ?? []).some(hitCeiling)).map((x) => `${x.kind} @ ${x.target}`);
   for (const r of rows) {
     const present = r.stock.filter((v): v is number => v !== undefined && Number.isFinite(v));
-    const best =
-      present.length === 0 ? undefined : r.higherIsBetter ? Math.max(...present) : Math.min(...present);
+    const best = present.length === 0 ? undefined : r.higherIsBetter ? Math.max(...present) : Math.min(...present);
     const ratio = r.dure !== undefined && best !== undefined && best > 0 ? r.dure / best : undefined;
     const met = (g: NonNullable<Row['goal']>, v: number): boolean =>
       (g.max === undefined || v <= g.max) && (g.min === undefined || v >= g.min);

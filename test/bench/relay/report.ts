@@ -243,7 +243,9 @@ function joinTable(r: RelayResults): string[] {
     `| --- | ${withJoin.map(() => '---').join(' | ')} |`,
     row('connect → synced + applied (total)', (runs) => per(runs, (s) => s.totalMs)),
     row('WebSocket connect', (runs) => per(runs, (s) => s.connectMs)),
-    row('server: hello sent → snapshot frame / document received (read, frame, send)', (runs) => per(runs, (s) => s.serverMs)),
+    row('server: hello sent → snapshot frame / document received (read, frame, send)', (runs) =>
+      per(runs, (s) => s.serverMs),
+    ),
     row('client: (Dure: verify, decrypt,) decode, apply', (runs) => per(runs, (s) => s.clientMs)),
     row('server CPU per join (/proc, 10 ms ticks)', (runs) => runs.map((x) => x.serverCpuPerJoinMs)),
   ];

@@ -23,7 +23,10 @@ process.setMaxListeners(0);
 const DOCUMENT_MESSAGE_BYTES = 4096;
 
 /** A `ws` client class that notes when it opened and when the first large message arrived. */
-function timedSocketClass(marks: Marks, now: () => number): new (url: string, protocols?: string | string[]) => WebSocket {
+function timedSocketClass(
+  marks: Marks,
+  now: () => number,
+): new (url: string, protocols?: string | string[]) => WebSocket {
   return class TimedWebSocket extends WebSocket {
     constructor(url: string, protocols?: string | string[]) {
       super(url, protocols, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
