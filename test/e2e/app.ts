@@ -2,6 +2,7 @@
  * Driving the app only through the automation contract (README): data-testids and the read-only
  * debugging handle window.__dure = { editor, ydoc, docId } on the editor page.
  */
+import type { Editor } from '@tiptap/core';
 import type { Page } from '@playwright/test';
 import { appUrl, expect } from './fixtures';
 
@@ -252,16 +253,29 @@ export async function openLink(page: Page, link: string): Promise<string> {
 /** Puts the caret at the start or end of the i-th top-level block (a paragraph) and focuses the editor. */
 export async function caretIn(page: Page, block: number, where: 'start' | 'end'): Promise<void> {
   await editorContent(page).click();
+  // ProseMirror reads the click's DOM selection on 'selectionchange', which can fire after click() has
+  // returned and then overrides a selection set here: set it, let two frames pass, and check it stayed
+  // at the start/end of that block (checked structurally: a collaborator's typing shifts positions).
   await page.evaluate(
-    ([i, at]) => {
-      const ed = window.__dure!.editor;
-      const doc = ed.state.doc;
-      if (i >= doc.childCount) throw new Error(`no block ${i}: the document has ${doc.childCount}`);
-      let pos = 0;
-      for (let k = 0; k < i; k++) pos += doc.child(k).nodeSize;
-      pos += 1 + (at === 'end' ? doc.child(i).content.size : 0);
-      ed.commands.setTextSelection(pos);
-      ed.commands.focus();
+    async ([i, at]) => {
+      const ed = window.__dure!.editor as unknown as Editor;
+      const frame = (): Promise<void> => new Promise((r) => requestAnimationFrame(() => r()));
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const doc = ed.state.doc;
+        if (i >= doc.childCount) throw new Error(`no block ${i}: the document has ${doc.childCount}`);
+        let pos = 0;
+        for (let k = 0; k < i; k++) pos += doc.child(k).nodeSize;
+        pos += 1 + (at === 'end' ? doc.child(i).content.size : 0);
+        ed.commands.setTextSelection(pos);
+        ed.commands.focus();
+        await frame();
+        await frame();
+        const $from = ed.state.selection.$from;
+        const inBlock = $from.depth >= 1 && $from.index(0) === i;
+        const atEdge = at === 'end' ? $from.parentOffset === $from.parent.content.size : $from.parentOffset === 0;
+        if (ed.state.selection.empty && inBlock && atEdge && ed.view.hasFocus()) return;
+      }
+      throw new Error(`the caret did not stay at the ${at} of block ${i}`);
     },
     [block, where] as const,
   );
