@@ -3,52 +3,12 @@
  * then relaunched on the same profile; the text must be there. The browser is launched here as a child
  * process with its own user-data-dir and connected over CDP, so the test owns the PID it kills.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from '@playwright/test';
 import { createDocument, editorText, focusEnd, gotoList, openDocument } from './app';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium';
+import { launchChromium as launch, type Launched } from './chromium';
 import { expect, test } from './fixtures';
-
-interface Launched {
-  child: ChildProcess;
-  browser: Browser;
-  exited: Promise<void>;
-}
-
-async function launch(profile: string): Promise<Launched> {
-  const child = spawn(
-    CHROMIUM_PATH,
-    [
-      '--headless',
-      ...CHROMIUM_ARGS,
-      `--user-data-dir=${profile}`,
-      '--remote-debugging-port=0',
-      '--lang=en-US',
-      'about:blank',
-    ],
-    // Own process group, so the kill takes the renderers with it, as a crash or power cut would.
-    { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const ws = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`no DevTools URL from Chromium: ${err}`)), 20_000);
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      err += d;
-      const m = /DevTools listening on (ws:\/\/\S+)/.exec(err);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    void exited.then(() => reject(new Error(`Chromium exited: ${err}`)));
-  });
-  const browser = await chromium.connectOverCDP(ws);
-  return { child, browser, exited };
-}
 
 function sigkill(l: Launched): Promise<void> {
   process.kill(-l.child.pid!, 'SIGKILL');
