@@ -81,5 +81,7 @@ export function sampleFrames(doc: Doc): Frame[] {
     { type: 'done', docId, op: 'create', blobId: null },
     { type: 'done', docId, op: 'snapshot', blobId: null },
     { type: 'done', docId, op: 'blob-put', blobId: newId() },
+    { type: 'signal', docId, from: newId(), to: null, data: Uint8Array.of(1) },
+    { type: 'signal', docId, from: newId(), to: newId(), data: new Uint8Array(0) },
   ];
 }

@@ -14,6 +14,7 @@ import {
   MAX_CIPHERTEXT_BYTES,
   MAX_FRAME_BYTES,
   MAX_INVITE_TOKEN_BYTES,
+  MAX_SIGNAL_BYTES,
   PROTOCOL_VERSION,
 } from './limits';
 
@@ -40,6 +41,7 @@ export const FRAME_TYPE = {
   'blob-get': 0x0d,
   blob: 0x0e,
   done: 0x0f,
+  signal: 0x10,
 } as const;
 export type FrameType = keyof typeof FRAME_TYPE;
 
@@ -109,7 +111,13 @@ export type Frame =
   | { type: 'blob-get'; docId: string; blobId: string }
   | { type: 'blob'; docId: string; blobId: string; data: Uint8Array }
   /** relay: an operation succeeded; blobId only for blob-put */
-  | { type: 'done'; docId: string; op: DoneOp; blobId: string | null };
+  | { type: 'done'; docId: string; op: DoneOp; blobId: string | null }
+  /**
+   * WebRTC signaling between two sessions on one document, forwarded by the relay and never stored. `from`
+   * is the sender's random per-session peer id, `to` one peer or null for every peer of the document;
+   * `data` is a sealed signal (signal.ts), opaque to the relay.
+   */
+  | { type: 'signal'; docId: string; from: string; to: string | null; data: Uint8Array };
 
 function envelopeOf<K extends Envelope['kind']>(r: Reader, docId: string, kind: K): Extract<Envelope, { kind: K }> {
   // The envelope's own limit is its ciphertext plus a bounded header; the frame limit bounds the rest.
@@ -214,6 +222,16 @@ function readFrame(bytes: Uint8Array): Frame {
     case FRAME_TYPE.blob:
       f = { type: 'blob', docId, blobId: r.id('blobId'), data: r.var32(MAX_BLOB_BYTES, 'blob') };
       break;
+    case FRAME_TYPE.signal:
+      f = {
+        type: 'signal',
+        docId,
+        from: r.id('from'),
+        to: r.optionalId('to'),
+        data: r.var32(MAX_SIGNAL_BYTES, 'signal'),
+      };
+      if (f.to === f.from) fail('malformed', 'signal addressed to its sender');
+      break;
     case FRAME_TYPE.done: {
       const opCode = r.u8('op');
       const op = DONE_BY_CODE.get(opCode) ?? fail('malformed', `done op ${opCode}`);
@@ -298,6 +316,10 @@ export function encodeFrame(f: Frame): Uint8Array {
       break;
     case 'blob-get':
       w.id(f.docId, 'docId').id(f.blobId, 'blobId');
+      break;
+    case 'signal':
+      if (f.to === f.from) throw new TypeError('signal addressed to its sender');
+      w.id(f.docId, 'docId').id(f.from, 'from').optionalId(f.to, 'to').var32(f.data, MAX_SIGNAL_BYTES, 'signal');
       break;
     case 'done':
       if ((f.op === 'blob-put') !== (f.blobId !== null)) throw new TypeError('done blobId only for blob-put');

@@ -6,3 +6,4 @@ export * from './auth';
 export * from './frames';
 export * from './replay';
 export * from './verify';
+export * from './signal';

@@ -13,6 +13,8 @@ export const MAX_BLOB_BYTES = 8 * 1024 * 1024;
 export const MAX_CIPHERTEXT_BYTES = 8 * 1024 * 1024;
 /** Device entries one snapshot may claim to cover (bounds deviceId spam, E2EE 4.4 rule 5). */
 export const MAX_SNAPSHOT_DEVICES = 4096;
+/** A sealed WebRTC signal (an SDP offer or answer with its ICE candidates needs 1–3 KiB). */
+export const MAX_SIGNAL_BYTES = 16 * 1024;
 /** An optional token a relay may require before it registers new documents. */
 export const MAX_INVITE_TOKEN_BYTES = 255;
 
