@@ -3,6 +3,7 @@
  * document. See README.md beside this file.
  */
 import { parseArgs } from 'node:util';
+import { installNodeEd25519 } from '../src/crypto/ed25519-node';
 import { CliError, EXIT, exportCommand, importCommand, type Format, type Io } from './commands';
 
 const USAGE = `usage:
@@ -81,6 +82,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  // envelopes are signed and verified through OpenSSL (~20× noble's JavaScript)
+  installNodeEd25519();
   const io: Io = {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),

@@ -1,6 +1,7 @@
 /**
  * `dure-server`: parse flags, start, print the URL, exit 0 after a clean close on SIGTERM/SIGINT.
  */
+import { installNodeEd25519 } from '@dure/shared/crypto/ed25519-node';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { listenUrl, parseConfig } from './config';
@@ -12,6 +13,8 @@ import { createDureServer } from './server';
 import { openRelayStore } from './store/index';
 
 async function main(): Promise<number> {
+  // create, prove, delete and snapshot signatures are checked through OpenSSL, not JavaScript
+  installNodeEd25519();
   const parsed = parseConfig(process.argv.slice(2), process.env);
   if (!parsed.ok) {
     if (parsed.error === 'help') {

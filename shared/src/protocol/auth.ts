@@ -1,5 +1,5 @@
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { concat } from '../bytes';
+import { ed25519Sign } from '../crypto/ed25519';
 import type { DocKeys } from '../local/api';
 import { idBytes } from './codec';
 import { verifySignature } from './verify';
@@ -34,7 +34,7 @@ function challengeMessage(domain: Uint8Array, c: Challenge): Uint8Array {
 
 /** create: binds writePub to docId on a relay (first registration wins). */
 export function signCreate(keys: DocKeys): Uint8Array {
-  return ed25519.sign(concat(SIG_DOMAIN.create, idBytes(keys.docId, 'docId'), keys.writePub), seedOf(keys));
+  return ed25519Sign(concat(SIG_DOMAIN.create, idBytes(keys.docId, 'docId'), keys.writePub), seedOf(keys));
 }
 
 export function verifyCreate(docId: string, writePub: Uint8Array, signature: Uint8Array): boolean {
@@ -44,7 +44,7 @@ export function verifyCreate(docId: string, writePub: Uint8Array, signature: Uin
 /** prove: signature over server nonce ‖ connection id ‖ docId, proving the connection holds the write key. */
 export function signProve(keys: DocKeys, c: Challenge): Uint8Array {
   if (c.docId !== keys.docId) throw new TypeError('challenge is for another document');
-  return ed25519.sign(challengeMessage(SIG_DOMAIN.prove, c), seedOf(keys));
+  return ed25519Sign(challengeMessage(SIG_DOMAIN.prove, c), seedOf(keys));
 }
 
 export function verifyProve(writePub: Uint8Array, c: Challenge, signature: Uint8Array): boolean {
@@ -54,7 +54,7 @@ export function verifyProve(writePub: Uint8Array, c: Challenge, signature: Uint8
 /** delete: like prove, under its own domain, so a prove signature can never delete a document. */
 export function signDelete(keys: DocKeys, c: Challenge): Uint8Array {
   if (c.docId !== keys.docId) throw new TypeError('challenge is for another document');
-  return ed25519.sign(challengeMessage(SIG_DOMAIN.delete, c), seedOf(keys));
+  return ed25519Sign(challengeMessage(SIG_DOMAIN.delete, c), seedOf(keys));
 }
 
 export function verifyDelete(writePub: Uint8Array, c: Challenge, signature: Uint8Array): boolean {

@@ -1,6 +1,6 @@
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { concat, equalBytes, randomBytes, toB64url, utf8 } from '../bytes';
+import { ed25519Sign } from '../crypto/ed25519';
 import { sha256 } from '../crypto/hash';
 import type { DocKeys } from '../local/api';
 import { err, ok, type Result } from '../result';
@@ -172,7 +172,7 @@ function finishSigned(keys: DocKeys, header: Uint8Array, key: Uint8Array, plaint
   const ct = xchacha20poly1305(key, nonce, header).encrypt(plaintext);
   const body = new Writer().fixed(header, header.length, 'header').fixed(nonce, NONCE_BYTES, 'nonce');
   const unsigned = body.var32(ct, MAX_CIPHERTEXT_BYTES, 'ciphertext').finish();
-  return concat(unsigned, ed25519.sign(concat(SIG_DOMAIN.envelope, unsigned), seed));
+  return concat(unsigned, ed25519Sign(concat(SIG_DOMAIN.envelope, unsigned), seed));
 }
 
 function decoded<K extends Envelope['kind']>(bytes: Uint8Array, kind: K): Extract<Envelope, { kind: K }> {
