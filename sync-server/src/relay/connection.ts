@@ -48,6 +48,8 @@ export interface RelayLimits {
   readonly proveDeadlineMs: number;
   /** presence frames per second per document; the excess is dropped (cursors are lossy anyway) */
   readonly presencePerSecond: number;
+  /** WebRTC signal frames per second per document and connection; the excess is dropped (peers retry) */
+  readonly signalPerSecond: number;
   /** frames received but not yet handled; a client that outruns the store is closed as a flood */
   readonly maxQueuedFrames: number;
   /** a reader this far behind is closed (it reconnects and catches up) instead of growing memory */
@@ -102,6 +104,9 @@ interface DocState {
   /** set at the first challenge while unproven and never moved: traffic cannot extend it */
   deadline: ReturnType<typeof setTimeout> | undefined;
   readonly presence: WindowCounter;
+  readonly signals: WindowCounter;
+  /** the peer id this connection signals as on this document: fixed by its first signal frame */
+  peerId: string | undefined;
 }
 
 function closeCodeFor(e: DecodeError): CloseCode {
@@ -218,6 +223,8 @@ export class RelayConnection implements Subscriber {
         return this.delete(f);
       case 'presence':
         return this.presence(f);
+      case 'signal':
+        return this.signal(f);
       case 'blob-put':
         return this.blobPut(f);
       case 'blob-get':
@@ -242,6 +249,8 @@ export class RelayConnection implements Subscriber {
       nonce: undefined,
       deadline: undefined,
       presence: new WindowCounter(this.ctx.limits.presencePerSecond),
+      signals: new WindowCounter(this.ctx.limits.signalPerSecond),
+      peerId: undefined,
     };
     this.docs.set(docId, st);
     return st;
@@ -415,6 +424,24 @@ export class RelayConnection implements Subscriber {
     // Only to a document this connection subscribed to, and never stored.
     if (!st?.subscribed || !st.presence.take()) return;
     this.ctx.hub.fanOut(f.docId, this, 0, encodeFrame(f));
+  }
+
+  /**
+   * Forwarded like presence: only between connections subscribed to the document, never stored and never
+   * logged (the sealed data is opaque; what the relay learns is who sent how many bytes to whom). A
+   * connection's first signal on a document fixes its peer id there; a frame naming another sender, or a
+   * peer id another connection already holds, goes nowhere, so one subscriber cannot pose as another.
+   */
+  private signal(f: Extract<Frame, { type: 'signal' }>): void {
+    const st = this.docs.get(f.docId);
+    if (!st?.subscribed || !st.signals.take()) return;
+    if (st.peerId === undefined) {
+      if (!this.ctx.hub.claimPeer(f.docId, f.from, this)) return;
+      st.peerId = f.from;
+    } else if (st.peerId !== f.from) return;
+    const frame = encodeFrame(f);
+    if (f.to === null) this.ctx.hub.fanOut(f.docId, this, 0, frame);
+    else this.ctx.hub.sendToPeer(f.docId, f.to, this, frame);
   }
 
   private async blobPut(f: Extract<Frame, { type: 'blob-put' }>): Promise<void> {

@@ -12,6 +12,8 @@ export interface Subscriber {
 
 export class Hub {
   private readonly docs = new Map<string, Set<Subscriber>>();
+  /** docId → WebRTC peer id → the subscriber that signals as it (at most one per subscriber and document) */
+  private readonly peers = new Map<string, Map<string, Subscriber>>();
 
   subscribe(docId: string, s: Subscriber): void {
     let set = this.docs.get(docId);
@@ -24,6 +26,27 @@ export class Hub {
     if (!set) return;
     set.delete(s);
     if (set.size === 0) this.docs.delete(docId);
+    const peers = this.peers.get(docId);
+    if (!peers) return;
+    for (const [id, holder] of peers) if (holder === s) peers.delete(id);
+    if (peers.size === 0) this.peers.delete(docId);
+  }
+
+  /** Binds a peer id to a subscriber of docId; false when another subscriber holds it (or s is not subscribed). */
+  claimPeer(docId: string, peerId: string, s: Subscriber): boolean {
+    if (!this.docs.get(docId)?.has(s)) return false;
+    let peers = this.peers.get(docId);
+    if (!peers) this.peers.set(docId, (peers = new Map()));
+    const holder = peers.get(peerId);
+    if (holder && holder !== s) return false;
+    peers.set(peerId, s);
+    return true;
+  }
+
+  /** To the one subscriber of docId that claimed peerId, unless that is `from`; nothing when none did. */
+  sendToPeer(docId: string, peerId: string, from: Subscriber, frame: Uint8Array): void {
+    const to = this.peers.get(docId)?.get(peerId);
+    if (to && to !== from && this.docs.get(docId)?.has(to)) to.deliver(docId, 0, frame);
   }
 
   /** To every subscriber of docId except `from`. relaySeq 0: not a stored item (presence). */
@@ -37,6 +60,7 @@ export class Hub {
     const set = this.docs.get(docId);
     if (!set) return;
     this.docs.delete(docId);
+    this.peers.delete(docId);
     for (const s of set) if (s !== from) s.docDeleted(docId);
   }
 

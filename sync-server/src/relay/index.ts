@@ -19,6 +19,7 @@ export const DEFAULT_RELAY_LIMITS: RelayLimits = {
   documentsPerConnection: SERVER_DEFAULTS.documentsPerConnection,
   proveDeadlineMs: SERVER_DEFAULTS.proveDeadlineMs,
   presencePerSecond: 30,
+  signalPerSecond: 20,
   maxQueuedFrames: 256,
   maxBufferedBytes: 64 * 1024 * 1024,
   devicesPerDocument: SERVER_DEFAULTS.devicesPerDocument,
