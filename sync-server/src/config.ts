@@ -10,6 +10,11 @@ import { MAX_FRAME_BYTES, MAX_INVITE_TOKEN_BYTES } from '@dure/shared/protocol/i
 
 export interface Config {
   readonly host: string;
+  /**
+   * Meeting mode (--lan): all interfaces unless --host says otherwise, the memory store unless --store or
+   * --data-dir says otherwise, and the addresses participants open are printed.
+   */
+  readonly lan?: true;
   /** 0 asks the OS for a free port; the real one is printed */
   readonly port: number;
   readonly dataDir: string;
@@ -31,10 +36,12 @@ export interface Config {
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_WEB_DIR = path.resolve(here, '../../web/dist');
 
-export const USAGE = `Usage: dure-server [--host HOST] [--port PORT] [--data-dir DIR] [--web-dir DIR] [--store sqlite|memory]
+export const USAGE = `Usage: dure-server [--lan] [--host HOST] [--port PORT] [--data-dir DIR] [--web-dir DIR] [--store sqlite|memory]
                    [--invite-token TOKEN] [--retention-days N] [--max-frame-bytes N] [--frames-per-second N]
                    [--docs-per-connection N] [--devices-per-document N]
 
+  --lan       host a meeting on the local network: --host defaults to 0.0.0.0 and --store to memory
+              (nothing on disk unless --store sqlite or --data-dir is given); prints the addresses to open
   --host      address to listen on          (env DURE_HOST,     default 127.0.0.1)
   --port      TCP port, 0 = any free port   (env DURE_PORT,     default 8080)
   --data-dir  folder for the server's data  (env DURE_DATA_DIR, default ./data)
@@ -90,9 +97,14 @@ export function parseConfig(
     documentsPerConnection: env.DURE_DOCS_PER_CONNECTION,
     devicesPerDocument: env.DURE_DEVICES_PER_DOCUMENT,
   };
+  let lan = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (arg === '--help' || arg === '-h') return err('help', USAGE);
+    if (arg === '--lan') {
+      lan = true;
+      continue;
+    }
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     if (!isFlag(name)) return err('invalid', `unknown option ${JSON.stringify(arg)}\n\n${USAGE}`);
@@ -103,13 +115,14 @@ export function parseConfig(
     raw[FLAGS[name]] = value;
   }
 
-  const host = raw.host?.trim() || '127.0.0.1';
+  // Only --lan widens the defaults, and only what the operator did not set (flag or environment).
+  const host = raw.host?.trim() || (lan ? '0.0.0.0' : '127.0.0.1');
   const port = raw.port === undefined || raw.port === '' ? 8080 : parsePort(raw.port.trim());
   if (port === undefined)
     return err('invalid', `port must be a number from 0 to 65535, got ${JSON.stringify(raw.port)}`);
   const dataDir = path.resolve(cwd, raw.dataDir || 'data');
   const webDir = raw.webDir ? path.resolve(cwd, raw.webDir) : DEFAULT_WEB_DIR;
-  const store = raw.store?.trim() || 'sqlite';
+  const store = raw.store?.trim() || (lan && !raw.dataDir ? 'memory' : 'sqlite');
   if (store !== 'sqlite' && store !== 'memory') {
     return err('invalid', `--store must be sqlite or memory, got ${JSON.stringify(raw.store)}`);
   }
@@ -141,7 +154,16 @@ export function parseConfig(
     }
     numbers[key] = n;
   }
-  return ok({ host, port, dataDir, webDir, store, ...(inviteToken ? { inviteToken } : {}), ...numbers });
+  return ok({
+    host,
+    port,
+    dataDir,
+    webDir,
+    store,
+    ...(lan ? { lan: true as const } : {}),
+    ...(inviteToken ? { inviteToken } : {}),
+    ...numbers,
+  });
 }
 
 /** The URL a person types; IPv6 literals need brackets. */

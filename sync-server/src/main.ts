@@ -5,6 +5,7 @@ import { installNodeEd25519 } from '@dure/shared/crypto/ed25519-node';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { listenUrl, parseConfig } from './config';
+import { meetingBanner, meetingUrls } from './lan';
 import { jsonLogger } from './log';
 import { renderMetrics } from './metrics';
 import { attachRelay } from './relay/index';
@@ -27,11 +28,16 @@ async function main(): Promise<number> {
   const config = parsed.value;
   const logger = jsonLogger();
 
-  try {
-    await mkdir(config.dataDir, { recursive: true });
-  } catch (e) {
-    process.stderr.write(`dure-server: cannot create the data folder: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 1;
+  // The memory store touches no disk; a meeting (--lan) promises that, so not even an empty folder.
+  if (config.store !== 'memory') {
+    try {
+      await mkdir(config.dataDir, { recursive: true });
+    } catch (e) {
+      process.stderr.write(
+        `dure-server: cannot create the data folder: ${e instanceof Error ? e.message : String(e)}\n`,
+      );
+      return 1;
+    }
   }
 
   const store =
@@ -100,6 +106,9 @@ async function main(): Promise<number> {
   logger.log('info', 'started', { port: address.port });
   // The one line scripts wait for (see the automation contract in the README).
   process.stdout.write(`Dure listening on ${listenUrl(config.host, address.port)}\n`);
+  if (config.lan) {
+    process.stdout.write(meetingBanner(meetingUrls(config.host, address.port), config.store, process.stdout.isTTY));
+  }
   return stopped;
 }
 
