@@ -26,6 +26,7 @@ export function trackSaveState(
   disposer.add(doc.on('saved', () => status.set('saved')));
   disposer.add(doc.on('error', () => status.set('error')));
   status.setSync(doc.sync.status);
+  status.setRelays(doc.sync.relays);
   disposer.add(doc.sync.on('status', (s) => status.setSync(s)));
   if (doc.problems.length > 0) {
     banners.show('quarantine', {

@@ -4,7 +4,7 @@
  * fragment, which no request carries.
  */
 import type { OpenedDoc } from '../core/types';
-import type { PeerView, SyncView } from '../sync/doc-sync';
+import type { PeerRoute, PeerView, SyncView } from '../sync/doc-sync';
 import { t } from '../i18n/i18n';
 import { infoDialog } from '../ui/dialogs';
 import { h } from '../ui/dom';
@@ -65,6 +65,13 @@ export function createShareButton(doc: Pick<OpenedDoc, 'fragments' | 'sync'>): H
   });
 }
 
+/** "directly", "via relay.example.org", or both: how this device hears from that person. */
+function routeText(via: PeerRoute): string {
+  const parts = via.direct ? [t('peers.direct')] : [];
+  if (via.relays.length > 0) parts.push(t('peers.via', { hosts: via.relays.join(', ') }));
+  return parts.length > 0 ? parts.join(' · ') : t('peers.unreachable');
+}
+
 function peerItem(p: PeerView): HTMLElement {
   const dot = h('span', { class: 'peer-dot', attrs: { 'aria-hidden': 'true' } });
   // A style property through the CSSOM (a style attribute would need 'unsafe-inline' in the CSP).
@@ -79,7 +86,12 @@ function peerItem(p: PeerView): HTMLElement {
     dot,
     h('span', { class: 'peer-name', text: p.name }),
     p.self && h('span', { class: 'peer-you', text: t('peers.you') }),
+    p.via && h('span', { class: 'peer-via', testid: 'peer-via', text: routeText(p.via) }),
   );
+  if (p.via) {
+    li.dataset.direct = String(p.via.direct);
+    li.dataset.relays = p.via.relays.join(' ');
+  }
   return li;
 }
 

@@ -9,6 +9,8 @@ import { h } from '../ui/dom';
 import { t } from '../i18n/i18n';
 import { LOCAL_STATUS, problemLines, statusText } from '../sync/status-text';
 import { infoDialog } from '../ui/dialogs';
+import type { RelayListView } from '../sync/relay-list';
+import { createRelayPanel, type RelayPanel } from '../ui/relay-panel';
 
 export type LocalSaveState = 'saved' | 'saving' | 'error';
 
@@ -67,8 +69,9 @@ export class SyncStatus {
     this.el.dataset.state = s.state;
     this.el.dataset.pending = String(s.pending);
     this.el.dataset.problems = String(s.problems.length);
-    this.details.hidden = s.state === 'local';
     this.details.dataset.problems = String(s.problems.length);
+    this.panel?.setStatus(s);
+    this.showDetailsButton();
     // While typing online every batch is sent and acknowledged within moments: "Sending 1 change…"
     // appears only when that takes longer, as "Saving…" does, so the live region does not chatter.
     if (s.state === 'synced' && s.pending > 0 && wasQuietSync && this.label.textContent === t('sync.synced')) {
@@ -85,9 +88,34 @@ export class SyncStatus {
   }
 
   private syncTimer: ReturnType<typeof setTimeout> | undefined;
+  private relays: RelayListView | undefined;
+  private stopRelays: () => void = () => undefined;
+  private panel: RelayPanel | undefined;
+
+  /** The document's relays: the details list them, and the button says when some wait for a yes or no. */
+  setRelays(relays: RelayListView | undefined): void {
+    this.stopRelays();
+    this.relays = relays;
+    this.stopRelays = relays?.on(() => this.showDetailsButton()) ?? (() => undefined);
+    this.showDetailsButton();
+  }
+
+  private showDetailsButton(): void {
+    const plan = this.relays?.plan ?? [];
+    const suggested = plan.filter((p) => p.use === 'suggested').length;
+    // Without any relay there is nothing to detail, unless the document lists some (to choose or add).
+    this.details.hidden = this.sync.state === 'local' && plan.length === 0;
+    this.details.dataset.suggested = String(suggested);
+    this.details.textContent =
+      suggested === 0
+        ? t('sync.details')
+        : t(suggested === 1 ? 'relays.suggestedOne' : 'relays.suggested', { count: suggested });
+  }
 
   /** Stops the pending label change (the page is closing). */
   dispose(): void {
+    this.stopRelays();
+    this.panel?.dispose();
     clearTimeout(this.labelTimer);
     this.labelTimer = undefined;
     clearTimeout(this.syncTimer);
@@ -129,6 +157,14 @@ export class SyncStatus {
       problems.length > 0 &&
         h('ul', { testid: 'sync-problems' }, ...problems.map((p) => h('li', { class: 'sync-problem', text: p }))),
     );
-    await infoDialog({ title: t('sync.detailsTitle'), testid: 'sync-details-dialog', body });
+    const panel = this.relays ? createRelayPanel(this.relays, s) : undefined;
+    if (panel) body.append(panel.el);
+    this.panel = panel;
+    try {
+      await infoDialog({ title: t('sync.detailsTitle'), testid: 'sync-details-dialog', body });
+    } finally {
+      panel?.dispose();
+      if (this.panel === panel) this.panel = undefined;
+    }
   }
 }

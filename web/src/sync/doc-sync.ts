@@ -14,7 +14,9 @@ import * as Y from 'yjs';
 import { blobKey, type DocKeys, type Storage } from '@dure/shared';
 import type { DocSession, PeerInfo, SyncState, SyncStatus, Transport } from '@dure/shared/sync/types';
 import { addPendingUpload, donePendingUpload, pendingUploads } from './blob-uploads';
-import { cleanName, isColor } from './prefs';
+import { cleanName, isColor, type PrefStore } from './prefs';
+import { localPrefs, RelayList, type RelayListView } from './relay-list';
+import { relayHost } from './relays';
 import { LOCAL_STATUS } from './status-text';
 
 /** What the web app needs from shared/src/sync (injected, so the core can run without a relay). */
@@ -34,7 +36,10 @@ export interface SyncEngine {
 
 /** Read when a document opens: a changed setting applies to documents opened afterwards. */
 export interface SyncConfig {
-  /** the relay's WebSocket URL; undefined = this device only */
+  /**
+   * this device's own relay (WebSocket URL); undefined = this device only. A document that lists its
+   * relays uses those instead (web/src/sync/relays.ts says which).
+   */
   readonly url: string | undefined;
   readonly inviteToken?: Uint8Array;
   readonly user: PeerInfo;
@@ -46,6 +51,17 @@ export interface PeerView {
   readonly color: string;
   /** this person: the session's own awareness client, or the leader tab of this same device */
   readonly self: boolean;
+  /**
+   * How this device hears from them (absent for this person): directly (a WebRTC peer) or through
+   * relays, by host. Without a per-person route from the engine: every relay synced now, which is
+   * where their presence can come from.
+   */
+  readonly via?: PeerRoute;
+}
+
+export interface PeerRoute {
+  readonly direct: boolean;
+  readonly relays: readonly string[];
 }
 
 export type SyncRole = 'off' | 'waiting' | 'follower' | 'leader';
@@ -65,6 +81,8 @@ export interface SyncView {
   readonly peers: readonly PeerView[];
   /** the session's y-protocols awareness, only in the tab that runs the session */
   readonly awareness: Awareness | undefined;
+  /** the document's relays and this device's choices; undefined when the app has no sync engine */
+  readonly relays: RelayListView | undefined;
   on<K extends keyof SyncViewEvents>(event: K, cb: SyncViewEvents[K]): () => void;
   setUser(user: PeerInfo): void;
   /**
@@ -143,22 +161,55 @@ function sanitizePeer(p: unknown, selfId: number | undefined): PeerView[] {
   const r = p as Record<string, unknown>;
   if (typeof r.clientId !== 'number') return [];
   const name = typeof r.name === 'string' ? cleanName(r.name) : '';
+  const via = r.via as Partial<PeerRoute> | undefined;
+  const route: PeerRoute | undefined =
+    typeof via === 'object' && via !== null && typeof via.direct === 'boolean' && Array.isArray(via.relays)
+      ? { direct: via.direct, relays: via.relays.filter((x): x is string => typeof x === 'string').slice(0, 16) }
+      : undefined;
   return [
     {
       clientId: r.clientId,
       name,
       color: isColor(r.color) ? r.color : '#455a64',
       self: selfId === undefined ? r.self === true : r.clientId === selfId,
+      ...(route ? { via: route } : {}),
     },
   ];
+}
+
+/** What an engine that can change its relays while running offers (issue #6); older ones restart. */
+interface LiveTransports {
+  addTransport(t: Transport): void;
+  removeTransport(id: string): unknown;
+}
+
+/** A session that can tell through which transport a person's presence last arrived. */
+interface RouteSource {
+  presenceRoute(clientId: number): { readonly id: string; readonly kind: 'relay' | 'peer' } | undefined;
+}
+
+/** Each collaborator's route; see PeerView.via. */
+function withRoutes(peers: PeerView[], session: DocSession): PeerView[] {
+  const routeOf = (session as Partial<RouteSource>).presenceRoute?.bind(session);
+  const synced = session.status.transports
+    .filter((t) => t.state === 'synced' && (t as { kind?: string }).kind !== 'peer')
+    .map((t) => relayHost(t.id));
+  return peers.map((p) => {
+    if (p.self) return p;
+    const r = routeOf?.(p.clientId);
+    if (r) return { ...p, via: { direct: r.kind === 'peer', relays: r.kind === 'relay' ? [relayHost(r.id)] : [] } };
+    return { ...p, via: { direct: false, relays: synced } };
+  });
 }
 
 /** Everyone the awareness knows with a `user` field, this person first. */
 export function peersOf(awareness: Awareness): PeerView[] {
   const out: PeerView[] = [];
   for (const [clientId, state] of awareness.getStates()) {
-    const user = (state as { user?: unknown }).user;
-    out.push(...sanitizePeer({ ...(typeof user === 'object' ? user : {}), clientId }, awareness.clientID));
+    const user = (state as { user?: { name?: unknown; color?: unknown } }).user;
+    // Only name and colour come from the person; the route is this device's own observation.
+    const shown = typeof user === 'object' && user !== null ? { name: user.name, color: user.color } : {};
+    out.push(...sanitizePeer({ ...shown, clientId }, awareness.clientID));
   }
   return out.sort((a, b) => Number(b.self) - Number(a.self) || a.name.localeCompare(b.name) || a.clientId - b.clientId);
 }
@@ -179,11 +230,22 @@ export interface SyncViewOptions {
   readonly locks?: Pick<LockManager, 'request'>;
   /** BroadcastChannel for the status; undefined where there is none */
   readonly channel?: () => BroadcastChannel;
+  /** where this device's relay choices per document are kept (default: localStorage) */
+  readonly prefs?: PrefStore;
 }
 
 export function openSyncView(opts: SyncViewOptions): SyncView {
-  if (!opts.engine || opts.config.url === undefined) return new OffView(opts.config.user);
-  return new SharedSyncView(opts, opts.engine, opts.config.url);
+  if (!opts.engine) return new OffView(opts.config.user, undefined);
+  const relays = new RelayList({
+    docId: opts.docId,
+    ydoc: opts.ydoc,
+    own: opts.config.url,
+    canEdit: opts.keys.kind === 'edit',
+    store: opts.prefs ?? localPrefs(),
+    ...(typeof window !== 'undefined' ? { events: window } : {}),
+  });
+  if (relays.used.length === 0) return new OffView(opts.config.user, relays);
+  return new SharedSyncView(opts, opts.engine, relays);
 }
 
 /** No relay configured: the automation contract's `local` state, and this person alone. */
@@ -193,10 +255,25 @@ class OffView implements SyncView {
   readonly awareness = undefined;
   peers: readonly PeerView[];
   private readonly listeners = new Set<(p: readonly PeerView[]) => void>();
-  constructor(user: PeerInfo) {
+  private readonly reload = new Set<() => void>();
+  private readonly stopRelays: () => void;
+  constructor(
+    user: PeerInfo,
+    readonly relays: RelayListView | undefined,
+  ) {
     this.peers = [{ clientId: 0, ...user, self: true }];
+    // A relay chosen for this document (here or in another tab): the page reopens it with a session.
+    this.stopRelays =
+      relays?.on(() => {
+        if (relays.used.length > 0) this.reload.forEach((cb) => cb());
+      }) ?? (() => undefined);
   }
   on<K extends keyof SyncViewEvents>(event: K, cb: SyncViewEvents[K]): () => void {
+    if (event === 'reload-needed') {
+      const f = cb as SyncViewEvents['reload-needed'];
+      this.reload.add(f);
+      return () => this.reload.delete(f);
+    }
     if (event !== 'peers') return () => undefined;
     const f = cb as SyncViewEvents['peers'];
     this.listeners.add(f);
@@ -215,6 +292,8 @@ class OffView implements SyncView {
     return Promise.resolve(undefined);
   }
   close(): Promise<void> {
+    this.stopRelays();
+    this.relays?.dispose();
     return Promise.resolve();
   }
 }
@@ -250,9 +329,12 @@ class SharedSyncView implements SyncView {
   constructor(
     private readonly opts: SyncViewOptions,
     private readonly engine: SyncEngine,
-    private readonly url: string,
+    readonly relays: RelayList,
   ) {
     this.user = opts.config.user;
+    this.stopRelays = relays.on(() => {
+      if (this.role === 'leader' && !this.closed) this.leading = this.leading.then(() => this.followRelays());
+    });
     this.peers = [{ clientId: 0, ...this.user, self: true }];
     this.lockHeld = new Promise((resolve) => (this.releaseLock = resolve));
     try {
@@ -311,6 +393,34 @@ class SharedSyncView implements SyncView {
 
   /** A session being started: closing waits for it, so it is closed before storage is let go. */
   private leading: Promise<void> = Promise.resolve();
+  private readonly stopRelays: () => void;
+  /** the relays the running session was given or has been told about since */
+  private sessionRelays: readonly string[] = [];
+
+  /**
+   * The relays to use changed (a collaborator listed one, this person confirmed or removed one): an
+   * engine that can change its transports live is told; otherwise the session restarts with the new
+   * set (everything it knows is in storage: outbox, positions per relay), as a reopen would.
+   */
+  private async followRelays(): Promise<void> {
+    const session = this.session;
+    if (!session || this.closed) return;
+    const want = this.relays.used;
+    const have = this.sessionRelays;
+    if (want.length === have.length && want.every((u) => have.includes(u))) return;
+    const live = session as Partial<LiveTransports>;
+    if (typeof live.addTransport === 'function' && typeof live.removeTransport === 'function') {
+      for (const url of want) if (!have.includes(url)) live.addTransport(this.engine.createTransport(url));
+      for (const url of have) if (!want.includes(url)) await live.removeTransport(url);
+      this.sessionRelays = [...want];
+      return;
+    }
+    this.session = undefined;
+    this.stops.splice(0).forEach((f) => f());
+    this.listeners.awareness.forEach((cb) => cb(undefined));
+    await session.close().catch((e: unknown) => console.error('closing the session to change relays failed', e));
+    if (!this.closed) await this.lead();
+  }
 
   get awareness(): Awareness | undefined {
     return this.session?.awareness ?? this.mirror;
@@ -431,6 +541,8 @@ class SharedSyncView implements SyncView {
     this.closers.clear();
     this.dropMirror();
     this.opts.ydoc.off('update', this.onOwnUpdate);
+    this.stopRelays();
+    this.relays.dispose();
     this.abort.abort();
     this.stops.splice(0).forEach((f) => f());
     await this.leading;
@@ -456,7 +568,8 @@ class SharedSyncView implements SyncView {
         keys: this.opts.keys,
         storage: this.opts.storage,
         docKey: this.opts.docKey,
-        transports: [this.engine.createTransport(this.url)],
+        // One transport per relay, its id the relay's URL: the session keeps acks and positions per relay.
+        transports: this.relays.used.map((url) => this.engine.createTransport(url)),
         ...(this.opts.config.inviteToken ? { inviteToken: this.opts.config.inviteToken } : {}),
         ...(this.opts.durable ? { durable: this.opts.durable } : {}),
       });
@@ -471,11 +584,12 @@ class SharedSyncView implements SyncView {
       return;
     }
     this.session = session;
+    this.sessionRelays = [...this.relays.used];
     this.role = 'leader';
     session.setUser(this.user);
     const awareness = session.awareness;
     const onAwareness = (): void => {
-      this.setPeers(peersOf(awareness));
+      this.setPeers(withRoutes(peersOf(awareness), session));
       this.broadcast();
     };
     // The relay keeps no presence: someone who just arrived knows only those who spoke since. Greeting
@@ -496,6 +610,8 @@ class SharedSyncView implements SyncView {
     this.stops.push(
       session.on('status', (s) => {
         this.setStatus(s);
+        // Which relays are synced says how this device reaches the others.
+        this.setPeers(withRoutes(peersOf(awareness), session));
         this.broadcast();
         // Not only on becoming synced: the relay takes blobs once write access is proven, which the
         // session reports as a later status while already synced.
