@@ -7,3 +7,4 @@ export * from './frames';
 export * from './replay';
 export * from './verify';
 export * from './signal';
+export * from './peer-frames';

@@ -3,8 +3,8 @@
  * hole it has not filled yet). Bounded: beyond `maxEntries` the newest are dropped, and the hole is then
  * reported like any other (they are fetched again on the next catch-up).
  */
-export class GapBuffer {
-  private readonly byDevice = new Map<string, Map<number, Uint8Array>>();
+export class GapBuffer<T = Uint8Array> {
+  private readonly byDevice = new Map<string, Map<number, T>>();
   private count = 0;
 
   constructor(private readonly maxEntries = 10_000) {}
@@ -14,7 +14,7 @@ export class GapBuffer {
   }
 
   /** false when full (the update was not kept) */
-  add(deviceId: string, seq: number, update: Uint8Array): boolean {
+  add(deviceId: string, seq: number, update: T): boolean {
     let m = this.byDevice.get(deviceId);
     if (m?.has(seq)) return true;
     if (this.count >= this.maxEntries) return false;
@@ -25,7 +25,7 @@ export class GapBuffer {
   }
 
   /** Removes and returns the update for (deviceId, seq) if held. */
-  take(deviceId: string, seq: number): Uint8Array | undefined {
+  take(deviceId: string, seq: number): T | undefined {
     const m = this.byDevice.get(deviceId);
     const u = m?.get(seq);
     if (!m || u === undefined) return undefined;

@@ -17,6 +17,13 @@ import {
   snapshotProof,
   DeviceSeqs,
   MAX_SNAPSHOT_DEVICES,
+  PEER_CLOSE,
+  PEER_LIMITS,
+  decodePeerFrame,
+  encodePeerFrame,
+  type PeerCloseName,
+  type PeerHead,
+  type PeerHello,
   type Frame,
   type SnapshotEnvelope,
   type UpdateEnvelope,
@@ -24,6 +31,8 @@ import {
 import { err, ok, type Result } from '../result';
 import type { Storage, StorageOp } from '../storage/types';
 import { backoffDelay, BACKOFF_MAX_MS } from './backoff';
+import { EnvelopeLog } from './envelope-log';
+import { headsFork } from './fork';
 import { GapBuffer } from './gap-buffer';
 import { PresenceChannel } from './presence';
 import {
@@ -110,7 +119,8 @@ export interface SessionInternals {
   retryNow(): void;
 }
 
-const DEFAULT_BATCH_MS = 40;
+/** The window in which local updates are merged into one envelope while synced (the relay benchmark uses it too). */
+export const DEFAULT_BATCH_MS = 40;
 const DEFAULT_OFFLINE_BATCH_MS = 1000;
 const DEFAULT_SNAPSHOT_EVERY = { updates: 100, bytes: 256 * 1024 };
 /** Stop sending while the socket holds more than this (continue on ack). */
@@ -158,9 +168,76 @@ interface Link {
   lastRx: number;
   probeTimer: ReturnType<typeof setTimeout> | undefined;
   probeDeadline: ReturnType<typeof setTimeout> | undefined;
+  /** kind 'peer' only, while connected: what the peer holds and its flood meter */
+  peer: PeerLink | undefined;
+  /** removeTransport() ran: its close must not schedule a reconnect */
+  removed: boolean;
+  /** devices whose forwarded envelopes this relay refused (seq-gap) on the current connection */
+  noForward: Set<string>;
 }
 
 type Queued = { update: Uint8Array };
+
+/** A verified update envelope and its decrypted update. */
+interface Verified {
+  readonly update: Uint8Array;
+  readonly env: UpdateEnvelope;
+  readonly viaPeer: boolean;
+}
+
+/** A connected peer: what it holds, so it gets exactly what it lacks, and its flood meter. */
+interface PeerLink {
+  /** its hello arrived: live forwarding may start */
+  helloed: boolean;
+  edit: boolean;
+  /** per device, the highest seq the peer holds with no hole (its hello, then what we sent or it sent) */
+  has: Map<string, number>;
+  /** token buckets refilled per second (PEER_LIMITS) */
+  frameTokens: number;
+  byteTokens: number;
+  refilledAt: number;
+  /** a fresh snapshot was sent on this connection for this state vector (not twice for the same state) */
+  snapshotSent: boolean;
+  serveTimer: ReturnType<typeof setTimeout> | undefined;
+  /** forks already reported for this peer (relayId/snapIds), so a repeated hello does not repeat them */
+  reported: Set<string>;
+}
+
+/** A peer missing more envelopes than this gets a fresh snapshot (edit sessions) instead of the log. */
+const PEER_SNAPSHOT_OVER = 256;
+/** Update frames per second sent to one peer: half of what PEER_LIMITS lets a receiver take. */
+const PEER_SENDS_PER_SECOND = PEER_LIMITS.framesPerSecond / 2;
+
+function newLink(t: Transport): Link {
+  return {
+    t,
+    rec: emptyTransportRecord(),
+    phase: 'waiting',
+    proven: false,
+    attempts: 0,
+    retryAt: undefined,
+    retryTimer: undefined,
+    trouble: undefined,
+    sent: new Map(),
+    inFlight: 0,
+    sendTimes: [],
+    pumpTimer: undefined,
+    gapTimer: undefined,
+    snapTimer: undefined,
+    snapInFlight: undefined,
+    everSynced: false,
+    recreate: false,
+    refetches: 0,
+    blobPuts: new Map(),
+    blobGets: new Map(),
+    lastRx: 0,
+    probeTimer: undefined,
+    probeDeadline: undefined,
+    peer: undefined,
+    removed: false,
+    noForward: new Set(),
+  };
+}
 
 interface Waiter {
   check(): boolean;
@@ -183,7 +260,7 @@ class Session implements DocSession, SessionInternals {
   private readonly doc: Y.Doc;
   private readonly keys: DocKeys;
   private readonly store: SyncStore;
-  private readonly links: Link[];
+  private links: Link[];
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly batchMs: number;
@@ -198,7 +275,9 @@ class Session implements DocSession, SessionInternals {
   private outbox: OutboxEntry[] = [];
   private readonly seqs = new DeviceSeqs();
   private readonly devices = new Set<string>();
-  private readonly gaps = new GapBuffer();
+  private readonly gaps = new GapBuffer<Verified>();
+  /** verified update envelopes, for peers that lack them and relays that peers' envelopes have not reached */
+  private readonly log = new EnvelopeLog();
   private gathering: Uint8Array[] = [];
   private gatheringBytes = 0;
   private sealTimer: ReturnType<typeof setTimeout> | undefined;
@@ -228,6 +307,10 @@ class Session implements DocSession, SessionInternals {
   private dead = false;
   private rotating = false;
   private snapshotFailed = false;
+  private editStarted = false;
+  private loadedEdit: { deviceId?: string; nextSeq?: number; covered?: Uint8Array } | undefined;
+  /** saved per-relay records by transport id, for relays added at runtime */
+  private savedRecs: Record<string, TransportRecord> = {};
 
   constructor(private readonly opts: SessionOptions) {
     this.doc = opts.ydoc;
@@ -248,31 +331,7 @@ class Session implements DocSession, SessionInternals {
       if (ids.has(t.id)) throw new TypeError(`two transports share the id ${t.id}`);
       ids.add(t.id);
     }
-    this.links = opts.transports.map((t) => ({
-      t,
-      rec: emptyTransportRecord(),
-      phase: 'waiting',
-      proven: false,
-      attempts: 0,
-      retryAt: undefined,
-      retryTimer: undefined,
-      trouble: undefined,
-      sent: new Map(),
-      inFlight: 0,
-      sendTimes: [],
-      pumpTimer: undefined,
-      gapTimer: undefined,
-      snapTimer: undefined,
-      snapInFlight: undefined,
-      everSynced: false,
-      recreate: false,
-      refetches: 0,
-      blobPuts: new Map(),
-      blobGets: new Map(),
-      lastRx: 0,
-      probeTimer: undefined,
-      probeDeadline: undefined,
-    }));
+    this.links = opts.transports.map((t) => newLink(t));
     this.awareness = new Awareness(this.doc);
     this.presence = new PresenceChannel({
       keys: this.keys,
@@ -287,8 +346,9 @@ class Session implements DocSession, SessionInternals {
     return this.myDevice;
   }
 
+  /** edit sessions seal once they have somewhere to send (a transport, now or added later) */
   private get editing(): boolean {
-    return this.kind === 'edit' && this.links.length > 0;
+    return this.kind === 'edit' && this.editStarted;
   }
 
   // ---- start ----------------------------------------------------------------------------------------
@@ -301,44 +361,88 @@ class Session implements DocSession, SessionInternals {
       this.devices.add(d);
       this.seqs.advance(d, n);
     }
-    for (const l of this.links) l.rec = loaded.recv.transports[l.t.id] ?? emptyTransportRecord();
+    this.savedRecs = { ...loaded.recv.transports };
+    for (const l of this.links) if (l.t.kind === 'relay') l.rec = this.savedRecs[l.t.id] ?? emptyTransportRecord();
     // What was saved is a consistent point by construction.
     this.safeRecv = loaded.recv;
     this.outbox = loaded.outbox.sort(
       (a, b) =>
         (a.env.deviceId < b.env.deviceId ? -1 : a.env.deviceId > b.env.deviceId ? 1 : 0) || a.env.seq - b.env.seq,
     );
-
-    if (this.editing) {
-      if (loaded.deviceId && loaded.nextSeq !== undefined) {
-        this.myDevice = loaded.deviceId;
-        this.nextSeq = loaded.nextSeq;
-      } else {
-        // A new device id whenever the seq record is missing or damaged: a fresh seq space can never
-        // reuse a seq that a relay already holds under the old id.
-        this.myDevice = newId();
-        this.nextSeq = 1;
-        await this.opts.storage.batch([
-          this.store.put(deviceKey(this.docId), new TextEncoder().encode(this.myDevice)),
-          this.store.putJson(seqKey(this.docId), 1),
-        ]);
-      }
-      // Our own sealed edits are in the Y.Doc already, unless a crash came between sealing and LocalDoc's
-      // write: applying them again is a no-op otherwise.
-      for (const e of this.outbox) {
-        const r = openUpdate(this.keys, e.env);
-        if (r.ok && checkUpdate(r.value).ok) this.applyNow(r.value);
-      }
-      this.doc.on('updateV2', this.onLocalUpdate);
-      const coveredSnap = decodeSnapshot(loaded.covered);
-      if (!Y.equalSnapshots(Y.snapshot(this.doc), coveredSnap)) {
-        // Changes never sealed: a crash inside the window, or edits made while no session ran.
-        this.gathering.push(Y.encodeStateAsUpdateV2(this.doc, Y.encodeStateVector(coveredSnap.sv)));
-        await this.enqueue(() => this.sealNow());
-      }
-    }
+    this.loadedEdit = { deviceId: loaded.deviceId, nextSeq: loaded.nextSeq, covered: loaded.covered };
+    if (this.kind === 'edit' && this.links.length > 0) await this.beginEditing();
     this.doc.on('destroy', this.onDocDestroy);
     for (const l of this.links) this.connect(l);
+    this.emitStatus();
+  }
+
+  /** Takes the device id and seq space, and seals what local storage holds beyond `covered`. Runs once. */
+  private async beginEditing(): Promise<void> {
+    if (this.editStarted || this.kind !== 'edit') return;
+    this.editStarted = true;
+    const loaded = this.loadedEdit ?? {};
+    if (loaded.deviceId && loaded.nextSeq !== undefined) {
+      this.myDevice = loaded.deviceId;
+      this.nextSeq = loaded.nextSeq;
+    } else {
+      // A new device id whenever the seq record is missing or damaged: a fresh seq space can never
+      // reuse a seq that a relay already holds under the old id.
+      this.myDevice = newId();
+      this.nextSeq = 1;
+      await this.opts.storage.batch([
+        this.store.put(deviceKey(this.docId), new TextEncoder().encode(this.myDevice)),
+        this.store.putJson(seqKey(this.docId), 1),
+      ]);
+    }
+    // Our own sealed edits are in the Y.Doc already, unless a crash came between sealing and LocalDoc's
+    // write: applying them again is a no-op otherwise.
+    for (const e of this.outbox) {
+      const r = openUpdate(this.keys, e.env);
+      if (r.ok && checkUpdate(r.value).ok) this.applyNow(r.value);
+    }
+    this.doc.on('updateV2', this.onLocalUpdate);
+    const coveredSnap = decodeSnapshot(loaded.covered);
+    if (!Y.equalSnapshots(Y.snapshot(this.doc), coveredSnap)) {
+      // Changes never sealed: a crash inside the window, or edits made while no session ran.
+      this.gathering.push(Y.encodeStateAsUpdateV2(this.doc, Y.encodeStateVector(coveredSnap.sv)));
+      await this.enqueue(() => this.sealNow());
+    }
+  }
+
+  addTransport(t: Transport): void {
+    if (this.closed) throw new Error('session closed');
+    if (this.links.some((l) => l.t.id === t.id))
+      throw new TypeError(`a transport with the id ${t.id} is already present`);
+    const l = newLink(t);
+    if (t.kind === 'relay') l.rec = this.savedRecs[t.id] ?? emptyTransportRecord();
+    this.links.push(l);
+    if (this.kind === 'edit' && !this.editStarted) {
+      void this.beginEditing().catch((e: unknown) =>
+        this.addProblem('rejected', t.id, `start failed: ${e instanceof Error ? e.message : String(e)}`),
+      );
+    }
+    this.connect(l);
+    this.emitStatus();
+  }
+
+  removeTransport(id: string): void {
+    const i = this.links.findIndex((l) => l.t.id === id);
+    if (i < 0) return;
+    const l = this.links[i]!;
+    this.links.splice(i, 1);
+    // Its per-relay state goes: adding it again later starts from zero (the next save omits it too).
+    delete this.savedRecs[id];
+    if (this.safeRecv) {
+      const { [id]: _gone, ...rest } = this.safeRecv.transports;
+      this.safeRecv = { seqs: this.safeRecv.seqs, transports: rest };
+    }
+    this.clearLinkTimers(l);
+    if (l.retryTimer !== undefined) clearTimeout(l.retryTimer);
+    l.retryTimer = undefined;
+    l.removed = true;
+    if (l.phase !== 'waiting') l.t.disconnect();
+    this.noteConsistent();
+    this.settleWaiters();
     this.emitStatus();
   }
 
@@ -422,8 +526,10 @@ class Session implements DocSession, SessionInternals {
     this.nextSeq = seq + 1;
     this.remoteSinceCovered = false;
     this.outbox.push({ key, env });
+    this.log.add(env, false);
     if (this.closed) return;
     for (const l of this.links) this.pump(l);
+    this.servePeers();
     this.emitStatus();
   }
 
@@ -443,12 +549,13 @@ class Session implements DocSession, SessionInternals {
     l.retryTimer = undefined;
     l.phase = 'connecting';
     l.proven = false;
+    l.noForward.clear();
     l.sent.clear();
     l.inFlight = 0;
     this.emitStatus();
     l.t.connect({
       open: () => this.onOpen(l),
-      frame: (bytes) => this.onFrame(l, bytes),
+      frame: (bytes) => (l.t.kind === 'peer' ? this.onPeerFrame(l, bytes) : this.onFrame(l, bytes)),
       close: (info) => this.onClose(l, info),
     });
   }
@@ -475,15 +582,22 @@ class Session implements DocSession, SessionInternals {
   }
 
   private onOpen(l: Link): void {
-    if (this.closed) return;
+    if (this.closed || l.removed) return;
     l.phase = 'open';
     l.lastRx = this.now();
-    this.hello(l);
+    if (l.t.kind === 'peer') {
+      l.peer = newPeerLink(this.now());
+      this.sendPeerHello(l, true);
+      // A peer that never says hello is as dead as one that stops answering.
+      this.expectReply(l);
+    } else this.hello(l);
     this.emitStatus();
   }
 
   private onClose(l: Link, info: TransportClose): void {
     l.phase = 'waiting';
+    if (l.peer?.serveTimer !== undefined) clearTimeout(l.peer.serveTimer);
+    l.peer = undefined;
     l.proven = false;
     l.sent.clear();
     l.inFlight = 0;
@@ -495,7 +609,7 @@ class Session implements DocSession, SessionInternals {
     for (const list of l.blobGets.values()) for (const r of list) r(err('offline'));
     l.blobPuts.clear();
     l.blobGets.clear();
-    if (this.closed) return;
+    if (this.closed || l.removed) return;
     if (info.fatal) {
       l.trouble = `close ${info.code}`;
       this.addProblem('rejected', l.t.id, `closed ${info.code}${info.reason ? ` ${info.reason}` : ''}`);
@@ -521,7 +635,9 @@ class Session implements DocSession, SessionInternals {
     if (l.probeDeadline !== undefined) return;
     l.probeDeadline = setTimeout(() => {
       l.probeDeadline = undefined;
-      if (!this.closed && l.phase !== 'waiting') l.t.disconnect();
+      if (this.closed || l.phase === 'waiting') return;
+      if (l.t.kind === 'peer') this.dropPeer(l, 'silent');
+      else l.t.disconnect();
     }, this.probeTimeoutMs);
   }
 
@@ -538,7 +654,8 @@ class Session implements DocSession, SessionInternals {
       l.probeTimer = undefined;
       if (this.closed || l.phase !== 'synced') return;
       if (this.now() - l.lastRx < this.probeIdleMs) return this.armProbe(l);
-      this.hello(l, true);
+      if (l.t.kind === 'peer') this.sendPeerHello(l, true);
+      else this.hello(l, true);
       this.expectReply(l);
       this.armProbe(l);
     }, wait);
@@ -742,6 +859,12 @@ class Session implements DocSession, SessionInternals {
         return;
       }
       case 'seq-gap':
+        if (f.deviceId && !this.isOwnDevice(f.deviceId)) {
+          // A forwarded envelope of another device the relay cannot take yet: that device sends its own.
+          l.noForward.add(f.deviceId);
+          if (l.inFlight > 0) l.inFlight--;
+          return;
+        }
         if (f.deviceId && this.isOwnDevice(f.deviceId) && f.seq === this.firstUnconfirmed(l, f.deviceId)) {
           // Not behind a refused frame: the relay lacks seqs it once acknowledged.
           this.recoverLostHistory(l);
@@ -844,10 +967,10 @@ class Session implements DocSession, SessionInternals {
 
   /** Sends, in seq order, the outbox entries this relay has not confirmed, within flow-control limits. */
   private pump(l: Link): void {
-    if (this.closed || l.phase !== 'synced' || !l.proven || this.kind !== 'edit') return;
+    if (this.closed || l.t.kind !== 'relay' || l.phase !== 'synced' || !l.proven || this.kind !== 'edit') return;
     if (l.pumpTimer !== undefined) return;
-    for (const e of this.outbox) {
-      const { deviceId, seq } = e.env;
+    for (const env of this.toRelay(l)) {
+      const { deviceId, seq } = env;
       if (this.confirmed(l, deviceId, seq) || seq <= (l.sent.get(deviceId) ?? 0)) continue;
       if (l.inFlight >= MAX_IN_FLIGHT || l.t.buffered > MAX_BUFFERED) return;
       // Real time, not the injectable clock: this paces frames against the relay's own rate limit.
@@ -857,11 +980,26 @@ class Session implements DocSession, SessionInternals {
         this.schedulePump(l, Math.max(10, l.sendTimes[0]! + 1000 - now));
         return;
       }
-      if (!this.sendFrame(l, { type: 'update', docId: this.docId, relaySeq: 0, envelope: e.env })) return;
+      if (!this.sendFrame(l, { type: 'update', docId: this.docId, relaySeq: 0, envelope: env })) return;
       l.sendTimes.push(now);
       l.sent.set(deviceId, seq);
       l.inFlight++;
       this.expectReply(l);
+    }
+  }
+
+  /**
+   * What this relay may lack: our outbox, then envelopes peers taught us (edits another device made while
+   * it could not reach this relay). A relay takes a device's seqs only in order with no hole, so another
+   * device's run goes up only from just above what this relay confirmed holding.
+   */
+  private *toRelay(l: Link): Generator<UpdateEnvelope> {
+    for (const e of this.outbox) yield e.env;
+    for (const d of this.log.devices()) {
+      if (this.isOwnDevice(d) || l.noForward.has(d)) continue;
+      const run = this.log.after(d, l.rec.held[d] ?? 0);
+      if (!run || run.length === 0 || !run.some((e) => e.viaPeer)) continue;
+      for (const e of run) yield e.env;
     }
   }
 
@@ -888,59 +1026,73 @@ class Session implements DocSession, SessionInternals {
     return deviceId === this.myDevice || this.outbox.some((e) => e.env.deviceId === deviceId);
   }
 
+  /** From a relay (relaySeq its position) or a peer (relaySeq 0): the same checks either way. */
   private onRemoteUpdate(l: Link, relaySeq: number, env: UpdateEnvelope): void {
     if (this.broken) return;
     const { deviceId, seq } = env;
     const own = this.isOwnDevice(deviceId);
+    const viaPeer = l.t.kind === 'peer';
     // Cheapest check first: a replay is dropped without verifying it (and moves no position).
-    if (!own && this.seqs.check(deviceId, seq) === 'replay') return;
+    if (!own && this.seqs.check(deviceId, seq) === 'replay') {
+      if (viaPeer) this.peerHolds(l, deviceId, seq);
+      return;
+    }
     const opened = openUpdate(this.keys, env);
     if (!opened.ok || env.epoch !== 0) {
       this.addProblem('bad-envelope', l.t.id, opened.ok ? 'wrong-epoch' : opened.error);
       void this.quarantine(env.bytes);
       return;
     }
-    // Positions move only for envelopes that verified: a forged frame with a far-ahead relaySeq (or our own
-    // device id) must not make the next catch-up skip anything, nor count as an acknowledgement.
-    l.rec.relaySeq = Math.max(l.rec.relaySeq, relaySeq);
-    if (seq > (l.rec.held[deviceId] ?? 0)) l.rec.held[deviceId] = seq;
-    l.rec.sinceSnap.count++;
-    l.rec.sinceSnap.bytes += env.bytes.length;
+    if (viaPeer) this.peerHolds(l, deviceId, seq);
+    else {
+      // Positions move only for envelopes that verified: a forged frame with a far-ahead relaySeq (or our
+      // own device id) must not make the next catch-up skip anything, nor count as an acknowledgement.
+      l.rec.relaySeq = Math.max(l.rec.relaySeq, relaySeq);
+      if (seq > (l.rec.held[deviceId] ?? 0)) l.rec.held[deviceId] = seq;
+      l.rec.sinceSnap.count++;
+      l.rec.sinceSnap.bytes += env.bytes.length;
+    }
     if (own) {
       // Our own edit coming back on catch-up: already in the Y.Doc (applying again is a no-op).
-      if (checkUpdate(opened.value).ok) this.deliver(opened.value);
+      if (!viaPeer && checkUpdate(opened.value).ok) this.deliver(opened.value);
       return;
     }
     this.devices.add(deviceId);
     if (this.seqs.check(deviceId, seq) === 'gap') {
-      if (!this.gaps.add(deviceId, seq, opened.value)) this.addProblem('missing-updates', l.t.id, deviceId);
-      // A hole in live delivery (catch-up holes are judged at `synced`).
-      if (l.phase === 'synced') this.armGapTimer(l, false);
+      if (!this.gaps.add(deviceId, seq, { update: opened.value, env, viaPeer })) {
+        this.addProblem('missing-updates', l.t.id, deviceId);
+      }
+      // A hole in live delivery (catch-up holes are judged at `synced`; a peer's are filled by its next hello).
+      if (!viaPeer && l.phase === 'synced') this.armGapTimer(l, false);
       return;
     }
-    this.acceptNext(l.t.id, deviceId, seq, opened.value, env.bytes);
+    this.acceptNext(l.t.id, deviceId, seq, { update: opened.value, env, viaPeer });
     this.drainGaps(l.t.id, deviceId);
+    this.spread(viaPeer);
   }
 
   /** Records (deviceId, seq) as consumed and applies it if it decodes; a bad one is quarantined, skipped. */
-  private acceptNext(tid: string, deviceId: string, seq: number, update: Uint8Array, raw?: Uint8Array): void {
+  private acceptNext(tid: string, deviceId: string, seq: number, v: Verified): void {
     this.seqs.accept(deviceId, seq);
-    const c = checkUpdate(update);
+    // Kept for peers (and, if a peer taught us, for relays) even when it does not decode: every receiver
+    // consumes the seq the same way.
+    this.log.add(v.env, v.viaPeer);
+    const c = checkUpdate(v.update);
     if (!c.ok) {
       this.addProblem('bad-update', tid, deviceId);
-      void this.quarantine(raw ?? update);
+      void this.quarantine(v.env.bytes);
       return;
     }
-    this.deliver(update);
+    this.deliver(v.update);
   }
 
   private drainGaps(tid: string, deviceId: string): void {
     this.gaps.dropThrough(deviceId, this.seqs.lastSeq(deviceId));
     for (;;) {
       const next = this.seqs.lastSeq(deviceId) + 1;
-      const u = this.gaps.take(deviceId, next);
-      if (!u) return;
-      this.acceptNext(tid, deviceId, next, u);
+      const v = this.gaps.take(deviceId, next);
+      if (!v) return;
+      this.acceptNext(tid, deviceId, next, v);
     }
   }
 
@@ -952,6 +1104,7 @@ class Session implements DocSession, SessionInternals {
       void this.quarantine(env.bytes);
       return;
     }
+    if (l.t.kind === 'peer') return this.onPeerSnapshot(l, env, opened.value);
     l.rec.relaySeq = Math.max(l.rec.relaySeq, relaySeq);
     if (this.isRollback(l.rec, env)) this.addProblem('rollback', l.t.id, env.snapId);
     if (!checkUpdate(opened.value).ok) {
@@ -978,7 +1131,12 @@ class Session implements DocSession, SessionInternals {
     }
     const prev = l.rec.snap;
     if (prev) l.rec.older = [...l.rec.older, prev.snapId].slice(-32);
-    l.rec.snap = { snapId: env.snapId, proof: toB64url(snapshotProof(env)), covers };
+    l.rec.snap = {
+      snapId: env.snapId,
+      proof: toB64url(snapshotProof(env)),
+      covers,
+      parent: env.parent ? { snapId: env.parent.snapId, proof: toB64url(env.parent.proof) } : null,
+    };
     l.rec.sinceSnap = { count: 0, bytes: 0 };
     if (l.snapTimer !== undefined) clearTimeout(l.snapTimer);
     l.snapTimer = undefined;
@@ -1066,7 +1224,7 @@ class Session implements DocSession, SessionInternals {
     if (this.gaps.size > 0 || this.heldQueue.length > 0 || this.holds > 0) return;
     for (const l of this.links) l.refetches = 0;
     const transports: Record<string, TransportRecord> = {};
-    for (const l of this.links) transports[l.t.id] = structuredClone(l.rec);
+    for (const l of this.links) if (l.t.kind === 'relay') transports[l.t.id] = structuredClone(l.rec);
     const seqs: Record<string, number> = {};
     for (const d of this.devices) seqs[d] = this.seqs.lastSeq(d);
     this.safeRecv = { seqs, transports };
@@ -1179,6 +1337,246 @@ class Session implements DocSession, SessionInternals {
     }
   }
 
+  // ---- peers ----------------------------------------------------------------------------------------------
+
+  /**
+   * Everything from a peer: a flood meter first (a peer that sends too much is dropped, not the session),
+   * then the peer decoder (only peer-hello, update, snapshot and presence, of this document), then the same
+   * checks as from a relay.
+   */
+  private onPeerFrame(l: Link, bytes: Uint8Array): void {
+    const p = l.peer;
+    if (this.closed || !p) return;
+    l.lastRx = this.now();
+    if (l.probeDeadline !== undefined) {
+      clearTimeout(l.probeDeadline);
+      l.probeDeadline = undefined;
+    }
+    // Real time: the meter bounds work per second of this machine, whatever clock the session was given.
+    const now = Date.now();
+    const elapsed = Math.max(0, now - p.refilledAt) / 1000;
+    p.refilledAt = now;
+    p.frameTokens = Math.min(PEER_LIMITS.framesPerSecond, p.frameTokens + elapsed * PEER_LIMITS.framesPerSecond);
+    p.byteTokens = Math.min(PEER_LIMITS.bytesPerSecond, p.byteTokens + elapsed * PEER_LIMITS.bytesPerSecond);
+    p.frameTokens -= 1;
+    p.byteTokens -= bytes.length;
+    if (p.frameTokens < 0 || p.byteTokens < 0) return this.dropPeer(l, 'flood');
+    const d = decodePeerFrame(bytes);
+    if (!d.ok || d.value.docId !== this.docId) return this.dropPeer(l, 'malformed');
+    const f = d.value;
+    switch (f.type) {
+      case 'peer-hello':
+        return this.onPeerHello(l, f);
+      case 'update':
+        this.onRemoteUpdate(l, 0, f.envelope);
+        return this.afterRemote();
+      case 'snapshot':
+        this.onRemoteSnapshot(l, 0, f.envelope);
+        return this.afterRemote();
+      case 'presence':
+        this.presence.receive(f.envelope.bytes);
+        return;
+    }
+  }
+
+  private dropPeer(l: Link, why: PeerCloseName): void {
+    if (l.phase === 'waiting') return;
+    // Dropped for misbehaving: it waits the longest backoff before we try it again.
+    l.trouble = `peer ${why}`;
+    this.addProblem('peer-dropped', l.t.id, why);
+    l.t.disconnect(PEER_CLOSE[why], why);
+  }
+
+  /** What this session holds: per device the highest seq with no hole below it, applied here. */
+  private holdings(): Map<string, number> {
+    const has = new Map<string, number>();
+    for (const d of this.devices) {
+      const n = this.seqs.lastSeq(d);
+      if (n > 0) has.set(d, n);
+    }
+    // Our own devices (this one and older ones still in the outbox): what we sealed.
+    for (const e of this.outbox) if (e.env.seq > (has.get(e.env.deviceId) ?? 0)) has.set(e.env.deviceId, e.env.seq);
+    if (this.editStarted && this.nextSeq > 1) has.set(this.myDevice, this.nextSeq - 1);
+    return has;
+  }
+
+  private myHeads(): PeerHead[] {
+    const heads: PeerHead[] = [];
+    for (const l of this.links) {
+      const snap = l.t.kind === 'relay' ? l.rec.snap : null;
+      const proof = snap ? fromB64url(snap.proof) : undefined;
+      if (!snap || !proof || l.t.id.length === 0 || new TextEncoder().encode(l.t.id).length > 255) continue;
+      const parentProof = snap.parent ? fromB64url(snap.parent.proof) : undefined;
+      if (snap.parent === undefined || (snap.parent && !parentProof)) continue;
+      heads.push({
+        relayId: l.t.id,
+        snapId: snap.snapId,
+        proof,
+        parent: snap.parent && parentProof ? { snapId: snap.parent.snapId, proof: parentProof } : null,
+      });
+      if (heads.length === 16) break;
+    }
+    return heads;
+  }
+
+  private sendPeerHello(l: Link, reply: boolean): void {
+    const has = [...this.holdings()]
+      .slice(0, MAX_SNAPSHOT_DEVICES)
+      .map(([deviceId, through]) => ({ deviceId, through }));
+    l.t.send(
+      encodePeerFrame({
+        type: 'peer-hello',
+        docId: this.docId,
+        edit: this.kind === 'edit',
+        reply,
+        has,
+        heads: this.myHeads(),
+      }),
+    );
+  }
+
+  private onPeerHello(l: Link, h: PeerHello): void {
+    const p = l.peer!;
+    if (h.reply) this.sendPeerHello(l, false);
+    // Its own word on what it holds replaces our guess (it may have dropped what we sent it).
+    p.has = new Map(h.has.map((x) => [x.deviceId, x.through]));
+    p.edit = h.edit;
+    p.snapshotSent = false;
+    const first = !p.helloed;
+    p.helloed = true;
+    if (first) {
+      l.phase = 'synced';
+      l.attempts = 0;
+      l.trouble = undefined;
+      if (l.probeTimer === undefined) this.armProbe(l);
+      this.presence.announce();
+    }
+    this.checkHeads(l, h.heads);
+    this.servePeer(l);
+    this.emitStatus();
+  }
+
+  /** E2EE 4.8 #7: the peer's relay heads against ours (fork.ts). Reported once per pair of heads. */
+  private checkHeads(l: Link, theirs: readonly PeerHead[]): void {
+    const mine = new Map(this.myHeads().map((h) => [h.relayId, h]));
+    for (const t of theirs) {
+      const m = mine.get(t.relayId);
+      if (!m || !headsFork(m, t)) continue;
+      const key = `${t.relayId} ${m.snapId} ${t.snapId}`;
+      if (l.peer!.reported.has(key)) continue;
+      l.peer!.reported.add(key);
+      this.addProblem('fork', t.relayId, l.t.id);
+    }
+  }
+
+  /** The peer sent or was sent (deviceId, seq): it holds everything of that device up to there. */
+  private peerHolds(l: Link, deviceId: string, seq: number): void {
+    const p = l.peer;
+    if (p && seq > (p.has.get(deviceId) ?? 0)) p.has.set(deviceId, seq);
+  }
+
+  /** After new verified envelopes: live to every peer, and to relays if a peer taught them to us. */
+  private spread(viaPeer: boolean): void {
+    this.servePeers();
+    if (viaPeer) for (const l of this.links) this.pump(l);
+  }
+
+  private servePeers(): void {
+    for (const l of this.links) if (l.t.kind === 'peer') this.servePeer(l);
+  }
+
+  /**
+   * Sends the peer what it lacks, device by device in seq order, paced. What the log cannot give (it was
+   * trimmed, or the session restarted) an edit session covers with one freshly sealed snapshot of its
+   * whole state; a view session cannot sign one and sends what it has.
+   */
+  private servePeer(l: Link): void {
+    const p = l.peer;
+    if (this.closed || !p || !p.helloed || l.phase !== 'synced' || p.serveTimer !== undefined) return;
+    const mine = this.holdings();
+    let missing = 0;
+    let unservable = false;
+    for (const [d, n] of mine) {
+      const theirs = p.has.get(d) ?? 0;
+      if (n <= theirs) continue;
+      missing += n - theirs;
+      if (!this.log.after(d, theirs)) unservable = true;
+    }
+    if (missing === 0) return;
+    if ((unservable || missing > PEER_SNAPSHOT_OVER) && this.kind === 'edit' && !p.snapshotSent) {
+      if (this.holds > 0 || this.heldQueue.length > 0) {
+        // The snapshot must contain what it claims: wait until held updates are applied.
+        p.serveTimer = setTimeout(() => {
+          p.serveTimer = undefined;
+          this.servePeer(l);
+        }, 200);
+        return;
+      }
+      this.sendPeerSnapshot(l, mine);
+    }
+    for (const d of this.log.devices()) {
+      const run = this.log.after(d, p.has.get(d) ?? 0);
+      for (const e of run ?? []) {
+        if (l.t.buffered > MAX_BUFFERED) return this.servePeerLater(l, 50);
+        const now = Date.now();
+        while (l.sendTimes.length > 0 && l.sendTimes[0]! <= now - 1000) l.sendTimes.shift();
+        if (l.sendTimes.length >= PEER_SENDS_PER_SECOND) return this.servePeerLater(l, l.sendTimes[0]! + 1000 - now);
+        if (!l.t.send(encodePeerFrame({ type: 'update', docId: this.docId, relaySeq: 0, envelope: e.env }))) return;
+        l.sendTimes.push(now);
+        this.peerHolds(l, d, e.env.seq);
+      }
+    }
+  }
+
+  private servePeerLater(l: Link, delay: number): void {
+    const p = l.peer;
+    if (!p || p.serveTimer !== undefined) return;
+    p.serveTimer = setTimeout(
+      () => {
+        p.serveTimer = undefined;
+        this.servePeer(l);
+      },
+      Math.max(10, delay),
+    );
+  }
+
+  /** One snapshot of the whole state, signed like any, claiming exactly what this session holds. */
+  private sendPeerSnapshot(l: Link, mine: Map<string, number>): void {
+    const p = l.peer!;
+    p.snapshotSent = true;
+    const covers = [...mine].slice(0, MAX_SNAPSHOT_DEVICES).map(([deviceId, through]) => ({ deviceId, through }));
+    let env: SnapshotEnvelope;
+    try {
+      env = sealSnapshot(this.keys, { epoch: 0, parent: null, covers }, Y.encodeStateAsUpdateV2(this.doc));
+    } catch {
+      // Larger than one envelope: the peer gets what the log has.
+      return;
+    }
+    if (!l.t.send(encodePeerFrame({ type: 'snapshot', docId: this.docId, relaySeq: 0, envelope: env }))) return;
+    for (const c of covers) this.peerHolds(l, c.deviceId, c.through);
+  }
+
+  /**
+   * A peer's snapshot: verified (signed by the write key, so a view peer cannot make one) and applied like
+   * a relay's, its coverage consumed per device. It is no relay's snapshot: no chain, no relay position.
+   */
+  private onPeerSnapshot(l: Link, env: SnapshotEnvelope, update: Uint8Array): void {
+    if (!checkUpdate(update).ok) {
+      this.addProblem('bad-update', l.t.id, env.snapId);
+      void this.quarantine(env.bytes);
+      return;
+    }
+    this.deliver(update);
+    for (const c of env.covers) {
+      this.peerHolds(l, c.deviceId, c.through);
+      if (this.isOwnDevice(c.deviceId)) continue;
+      this.devices.add(c.deviceId);
+      this.seqs.advance(c.deviceId, c.through);
+      this.drainGaps(l.t.id, c.deviceId);
+    }
+    this.servePeers();
+  }
+
   // ---- blobs ----------------------------------------------------------------------------------------------
 
   async putBlob(blobId: string, ciphertext: Uint8Array): Promise<Result<void, 'offline' | 'rejected'>> {
@@ -1246,15 +1644,17 @@ class Session implements DocSession, SessionInternals {
     const transports = this.links.map((l) => {
       const state = this.linkState(l);
       return l.phase === 'waiting' && l.retryAt !== undefined
-        ? { id: l.t.id, state, retryAt: l.retryAt }
-        : { id: l.t.id, state };
+        ? { id: l.t.id, kind: l.t.kind, state, retryAt: l.retryAt }
+        : { id: l.t.id, kind: l.t.kind, state };
     });
+    // Only relays decide the state: a peer's receipt is not durable, so peers never make it `synced`.
+    const relays = transports.filter((t) => t.kind === 'relay');
     let state: SyncState;
-    if (this.links.length === 0) state = 'local';
+    if (relays.length === 0) state = 'local';
     else if (this.broken) state = 'error';
-    else if (transports.some((t) => t.state === 'synced')) state = 'synced';
-    else if (transports.some((t) => t.state === 'error')) state = 'error';
-    else if (transports.some((t) => t.state === 'connecting')) state = 'connecting';
+    else if (relays.some((t) => t.state === 'synced')) state = 'synced';
+    else if (relays.some((t) => t.state === 'error')) state = 'error';
+    else if (relays.some((t) => t.state === 'connecting')) state = 'connecting';
     else state = 'offline';
     return { state, pending: this.pendingCount(), transports, problems: this.problems };
   }
@@ -1379,6 +1779,20 @@ class Session implements DocSession, SessionInternals {
     this.awareness.destroy();
     for (const w of this.waiters.splice(0)) w.reject(new Error('session abandoned'));
   }
+}
+
+function newPeerLink(now: number): PeerLink {
+  return {
+    helloed: false,
+    edit: false,
+    has: new Map(),
+    frameTokens: PEER_LIMITS.framesPerSecond,
+    byteTokens: PEER_LIMITS.bytesPerSecond,
+    refilledAt: Date.now() || now,
+    snapshotSent: false,
+    serveTimer: undefined,
+    reported: new Set(),
+  };
 }
 
 function decodeSnapshot(bytes: Uint8Array | undefined): Y.Snapshot {

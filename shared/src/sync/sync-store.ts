@@ -32,7 +32,13 @@ export interface TransportRecord {
   /** highest relaySeq delivered and applied: the next hello's sinceRelaySeq */
   relaySeq: number;
   /** the relay's snapshot this device applied or made last, with its proof (b64url) and coverage */
-  snap: { snapId: string; proof: string; covers: Record<string, number> } | null;
+  snap: {
+    snapId: string;
+    proof: string;
+    covers: Record<string, number>;
+    /** its parent (proof b64url), told to peers for fork detection; absent in records saved before peers */
+    parent?: { snapId: string; proof: string } | null;
+  } | null;
   /** snapshot ids seen before `snap` (newest last, bounded): a relay serving one of them is rolling back */
   older: string[];
   /** per device, the highest seq this relay confirmed holding (acks, deliveries, snapshot coverage) */

@@ -39,13 +39,20 @@ export interface Transport {
   send(frame: Uint8Array): boolean;
   /** Bytes queued but not yet written (WebSocket bufferedAmount): the session stops sending above a limit. */
   readonly buffered: number;
-  /** Ends the current attempt; `close` is still reported. */
-  disconnect(): void;
+  /**
+   * Ends the current attempt; `close` is still reported. `code`/`reason` (optional, e.g. PEER_CLOSE when
+   * the session drops a misbehaving peer) are passed to the other side where the medium can carry them.
+   */
+  disconnect(code?: number, reason?: string): void;
 }
 
 // ---- status -----------------------------------------------------------------------------------------
 
-/** The automation contract's `sync-status` data-state; `local` = no relay configured. */
+/**
+ * The automation contract's `sync-status` data-state; `local` = no relay configured. Only relays count:
+ * a peer's receipt is not a durable ack, so peers never make the state `synced` (a session with peers
+ * and no relay stays `local`, its peers listed in `transports` with kind 'peer').
+ */
 export type SyncState = 'local' | 'offline' | 'connecting' | 'synced' | 'error';
 
 export type SyncProblemKind =
@@ -62,7 +69,15 @@ export type SyncProblemKind =
   /** the document is not on this relay and this device cannot create it (view link) */
   | 'unknown-doc'
   /** applying a verified, decoded update threw: the app must reload the document from local storage */
-  | 'apply-failed';
+  | 'apply-failed'
+  /**
+   * two snapshot chains of one relay that cannot both be true (E2EE 4.8 #7): a peer's head for that relay
+   * and ours have the same parent, or the same id with another proof. `transportId` is the relay's id,
+   * `detail` names the peer transport that showed the other head. Nothing is thrown away.
+   */
+  | 'fork'
+  /** a peer was dropped for misbehaving (garbage, flood, silence); `detail` is the PEER_CLOSE name */
+  | 'peer-dropped';
 
 export interface SyncProblem {
   readonly kind: SyncProblemKind;
@@ -74,11 +89,13 @@ export interface SyncProblem {
 
 export interface SyncStatus {
   readonly state: SyncState;
-  /** local changes (sealed envelopes plus the batch being gathered) that no relay has acknowledged yet */
+  /** local changes (sealed envelopes plus the batch being gathered) that no relay has acknowledged yet (peers do not count) */
   readonly pending: number;
   /** per transport, for a details view */
   readonly transports: readonly {
     readonly id: string;
+    /** 'peer': a direct link (tab, WebRTC, memory); its 'synced' means hellos exchanged, never an ack */
+    readonly kind: 'relay' | 'peer';
     readonly state: Exclude<SyncState, 'local'>;
     /** ms since epoch of the next reconnect attempt, while waiting to retry */
     readonly retryAt?: number;
@@ -127,6 +144,18 @@ export interface DocSession {
   /** Resolves once a relay has delivered its catch-up (`synced`) at least once since start. */
   whenSynced(opts?: { signal?: AbortSignal }): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Adds a relay or peer at runtime (a tab or WebRTC peer appeared, the user added a relay) and starts
+   * connecting it. A relay's saved position (by id) is used if the session has one. Throws if a transport
+   * with this id is already present (misuse).
+   */
+  addTransport(t: Transport): void;
+  /**
+   * Disconnects and forgets a transport (a peer left, the user removed a relay). A removed relay's
+   * per-relay state (position, acks, snapshot) is dropped, so adding it again later starts from zero;
+   * outbox entries only it had not confirmed stop counting as needed for it. Unknown ids are ignored.
+   */
+  removeTransport(id: string): void;
   /**
    * Uploads an encrypted blob (an image; id and ciphertext from local/blobs) through a synced relay on
    * which this session proved write: ok once the relay stored it. 'offline' when no relay is synced (or
