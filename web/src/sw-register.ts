@@ -1,13 +1,26 @@
 /**
  * Registers the offline service worker and surfaces updates. A new worker waits until the user
  * accepts the "update available" banner; only then is it told to take over, and the page reloads
- * once it controls the page. Secure contexts only (browsers refuse workers elsewhere anyway).
+ * once it controls the page. Secure contexts only (browsers refuse workers elsewhere anyway); elsewhere
+ * a note says that offline start needs the installed app or an https address.
  */
 import type { Banners } from './ui/banners';
 import { t } from './i18n/i18n';
 
 export function registerServiceWorker(banners: Banners): void {
-  if (!import.meta.env.PROD || !window.isSecureContext || !('serviceWorker' in navigator)) return;
+  if (!import.meta.env.PROD) return;
+  // A plain-http LAN address (a meeting): no worker can be registered, so the page cannot open offline.
+  // Say so once per load; everything else works there (pure-JS crypto, IndexedDB, the relay).
+  if (!window.isSecureContext) {
+    banners.show('insecure-origin', {
+      kind: 'info',
+      testid: 'insecure-origin-note',
+      text: t('update.insecureOrigin'),
+      dismissLabel: t('common.dismiss'),
+    });
+    return;
+  }
+  if (!('serviceWorker' in navigator)) return;
   let accepted = false;
   const offer = (worker: ServiceWorker): void => {
     banners.show('update', {
