@@ -9,6 +9,7 @@ import { deriveDocKeys, newEditCapability, parseFragment, formatFragment } from 
 import type { DocKeys } from '@dure/shared/local/api';
 import { openUpdate, type OpenError, type UpdateEnvelope } from '@dure/shared/protocol/index';
 import type { Result } from '@dure/shared';
+import { DEFAULT_BATCH_MS } from '@dure/shared/sync/session';
 import type * as Y from 'yjs';
 import { DureEngineClient } from './dure-engine';
 import { DureFramesClient, type OpenUpdateFn } from './dure-frames';
@@ -40,6 +41,18 @@ export interface BenchClient {
   close(): void;
 }
 
+/**
+ * `--batch=MS`: dure-frames' batching window (OpenOptions.batchMs); absent: the engine's (DEFAULT_BATCH_MS).
+ * `--batch=0` seals one envelope per keystroke, as the runs before the window did.
+ */
+export function parseBatchArg(argv: readonly string[]): number {
+  const v = argv.find((x) => x.startsWith('--batch='))?.slice('--batch='.length);
+  if (v === undefined) return DEFAULT_BATCH_MS;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error('--batch must be a whole number of ms ≥ 0');
+  return n;
+}
+
 /** A document as a workload names it: `secret` is kind-specific (Dure: the edit link's fragment). */
 export interface DocRef {
   readonly name: string;
@@ -58,6 +71,11 @@ export interface OpenOptions {
    * work runs on 200 machines at once; the result of a verification is a pure function of the bytes.
    */
   readonly verify: 'each' | 'process';
+  /**
+   * dure-frames only: the batching window for local updates (default the engine's DEFAULT_BATCH_MS; 0 seals
+   * one envelope per keystroke). The engine uses its own default; the stock providers have no such window.
+   */
+  readonly batchMs?: number;
 }
 
 export interface ClientKind {
@@ -110,6 +128,7 @@ export const dureFrames: ClientKind = {
       write: opts.write,
       create: opts.create,
       openUpdate: opts.verify === 'process' ? openUpdateOncePerProcess : openUpdate,
+      ...(opts.batchMs === undefined ? {} : { batchMs: opts.batchMs }),
       now,
     });
   },

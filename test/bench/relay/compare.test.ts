@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { comparisonTable } from './compare';
 import type { SeriesResults } from './driver';
 import type { IdleRun, JoinRun } from './workloads';
-import { RATE_INTERVALS_MS, type RateRun, type RateStep } from './rate';
+import { type RateRun, type RateStep } from './rate';
 
 function series(
   target: string,
@@ -69,19 +69,32 @@ describe('comparisonTable', () => {
     expect(row(t, 'idle memory per connection, all in')).toContain('≤ 1/5: not measured');
   });
 
-  it('says when a server was still within the bound at the fastest step (a lower bound)', () => {
-    const steps = RATE_INTERVALS_MS.map((intervalMs) => ({ keystrokesPerS: 10_000 / intervalMs }) as RateStep);
+  it('says when a server had no failing step (a lower bound)', () => {
+    const steps = [50, 100, 200].map((keystrokesPerS) => ({ keystrokesPerS, ok: true }) as RateStep);
     const top = steps[steps.length - 1]!.keystrokesPerS;
     const t = comparisonTable([
       series('dure', 'dure-frames', { sustained: 100 }),
       { ...series('hocuspocus', 'hocuspocus', {}), rate: [{ clients: 10, steps, sustained: top }] },
     ]);
-    expect(t.join('\n')).toContain('hocuspocus @ hocuspocus was still within the bound');
+    expect(t.join('\n')).toContain('hocuspocus @ hocuspocus had no failing step');
     const below = comparisonTable([
       series('dure', 'dure-frames', { sustained: 100 }),
-      { ...series('hocuspocus', 'hocuspocus', {}), rate: [{ clients: 10, steps, sustained: 50 }] },
+      {
+        ...series('hocuspocus', 'hocuspocus', {}),
+        rate: [{ clients: 10, steps: [...steps, { keystrokesPerS: 400, ok: false } as RateStep], sustained: 200 }],
+      },
     ]);
-    expect(below.join('\n')).not.toContain('still within the bound');
+    expect(below.join('\n')).not.toContain('no failing step');
+  });
+
+  it('says when a figure was limited by a saturated generator', () => {
+    const run = (generatorLimited: boolean): RateRun => ({ clients: 10, steps: [], sustained: 800, generatorLimited });
+    const t = comparisonTable([
+      { ...series('dure', 'dure-frames', {}), rate: [run(true)] },
+      { ...series('hocuspocus', 'hocuspocus', {}), rate: [run(false)] },
+    ]);
+    expect(t.join('\n')).toContain('for dure-frames @ dure the first failing step of at least one run had a saturated');
+    expect(t.join('\n')).not.toContain('hocuspocus @ hocuspocus the first failing');
   });
 
   it('is empty without a stock server in the run', () => {

@@ -181,8 +181,18 @@ export function comparisonTable(all: readonly SeriesResults[]): string[] {
   if (ceiling.length > 0) {
     lines.push(
       '',
-      `Rate search: ${ceiling.join(', ')} was still within the bound at the search’s fastest step in at least ` +
-        'one run, so its figure is a lower bound (and the ratio against it an upper bound).',
+      `Rate search: ${ceiling.join(', ')} had no failing step in at least one run (the search’s ceiling or ` +
+        'its time budget came first), so its figure is a lower bound (and the ratio against it an upper bound).',
+    );
+  }
+  const limited = all
+    .filter((x) => (x.rate ?? []).some((r) => r.generatorLimited))
+    .map((x) => `${x.kind} @ ${x.target}`);
+  if (limited.length > 0) {
+    lines.push(
+      '',
+      `Rate search: for ${limited.join(', ')} the first failing step of at least one run had a saturated ` +
+        'generator (generator-limited, see section 4): that figure is partly the generators’ limit, not the server’s.',
     );
   }
   return lines;

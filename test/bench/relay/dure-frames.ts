@@ -1,16 +1,20 @@
 /**
  * A Dure protocol client speaking frames directly (shared/src/protocol over `ws`), doing on receipt what
  * the engine does: decode the frame, check (deviceId, seq), verify the signature against the link's write
- * key, decrypt, decode and apply the Yjs update to its own Y.Doc. Local Yjs updates are sealed (encrypted
- * and signed) one envelope per update: the benchmark's writers type every 200 ms, longer than any
- * batching window, so one keystroke is one envelope either way.
+ * key, decrypt, decode and apply the Yjs update to its own Y.Doc. Local Yjs updates are gathered for the
+ * engine's batching window (DEFAULT_BATCH_MS of shared/src/sync/session.ts, 40 ms), merged and sealed
+ * (encrypted and signed) as one envelope when the window closes, as the engine does while synced;
+ * `batchMs: 0` seals one envelope per update. Presence is the engine's too: the same PresenceChannel
+ * (shared/src/sync/presence.ts) on an Awareness of this client's document, announced once synced and
+ * renewed by its 15 s heartbeat; incoming presence envelopes are opened and applied by it.
  *
- * Used for the workloads whose client counts one core cannot run full engines for (see Opener in
- * clients.ts), for uploading fixtures, and until the engine (shared/src/sync/session.ts) is plugged in.
+ * Used for the workloads whose client counts one core cannot run full engines for (see OpenOptions.verify
+ * in clients.ts), and for uploading fixtures.
  */
 import type { DocKeys } from '@dure/shared/local/api';
 import {
   DeviceSeqs,
+  decodeEnvelope,
   decodeFrame,
   encodeFrame,
   newId,
@@ -27,6 +31,9 @@ import {
 } from '@dure/shared/protocol/index';
 import type { Result } from '@dure/shared';
 import { checkUpdate } from '@dure/shared/local/records';
+import { PresenceChannel } from '@dure/shared/sync/presence';
+import { DEFAULT_BATCH_MS } from '@dure/shared/sync/session';
+import { Awareness } from 'y-protocols/awareness';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import type { BenchClient, Marks } from './clients';
@@ -34,6 +41,46 @@ import type { BenchClient, Marks } from './clients';
 export const REMOTE = Symbol('remote');
 
 /** Opens (verifies + decrypts) an update envelope; a per-process cache may stand in front (clients.ts). */
+/**
+ * The engine's batching (session.ts onLocalUpdate/scheduleSeal/sealNow): the first update of a window
+ * starts a timer of `windowMs`; the updates gathered until it fires are merged (Y.mergeUpdatesV2) and
+ * handed to `seal` as one. The window does not slide: a steady typist gets one envelope per window.
+ * `windowMs` 0 hands every update on at once.
+ */
+export class UpdateBatcher {
+  private gathering: Uint8Array[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    readonly windowMs: number,
+    private readonly seal: (update: Uint8Array) => void,
+  ) {
+    if (!(windowMs >= 0)) throw new Error('batch window must be ≥ 0 ms');
+  }
+
+  add(update: Uint8Array): void {
+    if (this.windowMs === 0) return this.seal(update);
+    this.gathering.push(update);
+    this.timer ??= setTimeout(() => this.flush(), this.windowMs);
+  }
+
+  /** Seals what is gathered now (before waiting for acknowledgements, or on close). */
+  flush(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.gathering.length === 0) return;
+    const updates = this.gathering;
+    this.gathering = [];
+    this.seal(updates.length === 1 ? updates[0]! : Y.mergeUpdatesV2(updates));
+  }
+
+  close(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.gathering = [];
+  }
+}
+
 export type OpenUpdateFn = (keys: DocKeys, env: UpdateEnvelope) => Result<Uint8Array, OpenError>;
 
 export interface FramesOptions {
@@ -44,6 +91,8 @@ export interface FramesOptions {
   /** register the document first (create frame) */
   readonly create?: boolean;
   readonly openUpdate?: OpenUpdateFn;
+  /** the batching window for local updates; default the engine's (DEFAULT_BATCH_MS); 0: one envelope each */
+  readonly batchMs?: number;
   readonly now: () => number;
 }
 
@@ -65,6 +114,9 @@ export class DureFramesClient implements BenchClient {
   private resolveSynced!: () => void;
   private rejectSynced!: (e: Error) => void;
   private isSynced = false;
+  private readonly batcher: UpdateBatcher;
+  private readonly awareness: Awareness;
+  private readonly presence: PresenceChannel;
 
   constructor(private readonly opts: FramesOptions) {
     this.synced = new Promise((res, rej) => {
@@ -97,9 +149,24 @@ export class DureFramesClient implements BenchClient {
       this.marks.hello = opts.now();
     });
     this.ws.on('message', (data: Buffer) => this.onFrame(new Uint8Array(data.buffer, data.byteOffset, data.length)));
+    this.batcher = new UpdateBatcher(opts.batchMs ?? DEFAULT_BATCH_MS, (u) => this.sendUpdate(u));
     this.doc.on('updateV2', (u: Uint8Array, origin: unknown) => {
-      if (origin !== REMOTE) this.sendUpdate(u);
+      if (origin !== REMOTE) this.batcher.add(u);
     });
+    this.awareness = new Awareness(this.doc);
+    this.presence = new PresenceChannel({
+      keys: opts.keys,
+      awareness: this.awareness,
+      send: (bytes) => this.sendPresence(bytes),
+    });
+  }
+
+  /** As the engine: presence goes out only on a synced connection. */
+  private sendPresence(bytes: Uint8Array): void {
+    const env = decodeEnvelope(bytes);
+    if (!env.ok || env.value.kind !== 'presence' || !this.isSynced) return;
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.send({ type: 'presence', docId: this.opts.keys.docId, envelope: env.value });
   }
 
   private send(f: Frame): void {
@@ -145,6 +212,12 @@ export class DureFramesClient implements BenchClient {
         this.marks.synced = now;
         this.isSynced = true;
         this.resolveSynced();
+        // the engine's onSynced: who is here is known without waiting for a heartbeat
+        this.presence.announce();
+        break;
+      case 'presence':
+        // refusals (replays, rate limits) are the channel's business, as in the engine
+        this.presence.receive(f.envelope.bytes);
         break;
       case 'reject':
         if (f.reason !== 'doc-exists' && f.reason !== 'duplicate') this.problems.push(`reject ${f.reason}`);
@@ -197,6 +270,8 @@ export class DureFramesClient implements BenchClient {
 
   /** Resolves once the relay acknowledged every update sent so far. */
   async whenStored(): Promise<void> {
+    // what is gathered is sealed now rather than at the window's end: the caller waits for it either way
+    this.batcher.flush();
     while (this.acked < this.seq) await this.next((f) => f.type === 'ack' || f.type === 'reject', 'ack');
   }
 
@@ -221,6 +296,9 @@ export class DureFramesClient implements BenchClient {
   }
 
   close(): void {
+    this.batcher.close();
+    this.presence.destroy();
+    this.awareness.destroy();
     this.ws.close();
   }
 }

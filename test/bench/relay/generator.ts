@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { installNodeEd25519 } from '@dure/shared/crypto/ed25519-node';
 import * as Y from 'yjs';
 import { fragmentText, FRAGMENT } from '../fixture';
 import { CLIENT_KINDS, now, type BenchClient, type DocRef, type Marks } from './clients';
@@ -20,7 +21,16 @@ export interface ClientSpec {
 }
 
 export type Command =
-  | { cmd: 'open'; kind: string; url: string; clients: ClientSpec[]; verify: 'each' | 'process'; concurrency: number }
+  | {
+      cmd: 'open';
+      kind: string;
+      url: string;
+      clients: ClientSpec[];
+      verify: 'each' | 'process';
+      concurrency: number;
+      /** dure-frames' batching window (OpenOptions.batchMs); undefined: the engine's default */
+      batchMs?: number;
+    }
   | { cmd: 'seed'; kind: string; ids: string[]; paragraphs: number; text: string; persist: boolean }
   | { cmd: 'load'; kind: string; id: string; file: string }
   | { cmd: 'record'; on: boolean }
@@ -28,7 +38,10 @@ export type Command =
       cmd: 'type';
       writers: { id: string; paragraph: number; offsetMs: number }[];
       intervalMs: number;
+      /** timer ticks per writer */
       count: number;
+      /** keystrokes per tick, each its own transaction (default 1): rates past one keystroke per ms */
+      perTick?: number;
       startAt: number;
     }
   | { cmd: 'collect' }
@@ -59,6 +72,9 @@ interface Held {
   readonly client: BenchClient;
   readonly advances: [number, number, number][];
 }
+
+// Node devices (the CLI, the server) sign and verify with node:crypto; so do the benchmark's clients.
+installNodeEd25519();
 
 const held = new Map<string, Held>();
 let recording = false;
@@ -119,13 +135,16 @@ async function typeOn(
   const doc = h.client.doc;
   const text = paragraphText(doc, w.paragraph);
   const out: Keystroke[] = [];
+  const perTick = c.perTick ?? 1;
   for (let k = 0; k < c.count; k++) {
     await sleepUntil(c.startAt + w.offsetMs + k * c.intervalMs);
-    const clock = Y.getState(doc.store, doc.clientID);
-    const t = now();
-    // one character typed at the end of this writer's own paragraph: one Yjs item, one clock tick
-    text.insert(text.length, String.fromCharCode(97 + (k % 26)));
-    out.push({ client: doc.clientID, clock, t });
+    for (let j = 0; j < perTick; j++) {
+      const clock = Y.getState(doc.store, doc.clientID);
+      const t = now();
+      // one character typed at the end of this writer's own paragraph: one Yjs item, one clock tick
+      text.insert(text.length, String.fromCharCode(97 + ((k * perTick + j) % 26)));
+      out.push({ client: doc.clientID, clock, t });
+    }
   }
   return out;
 }
@@ -136,7 +155,12 @@ async function run(c: Command): Promise<unknown> {
       const kind = kindOf(c.kind);
       const opened: { id: string; clientId: number }[] = [];
       await pool(c.clients, c.concurrency, async (s) => {
-        const client = kind.open(c.url, s.ref, { write: s.write, create: s.create, verify: c.verify });
+        const client = kind.open(c.url, s.ref, {
+          write: s.write,
+          create: s.create,
+          verify: c.verify,
+          ...(c.batchMs === undefined ? {} : { batchMs: c.batchMs }),
+        });
         attach(s.id, client);
         await withTimeout(client.synced, 120_000, `client ${s.id} synced`);
         opened.push({ id: s.id, clientId: client.doc.clientID });

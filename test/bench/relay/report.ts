@@ -6,7 +6,8 @@ import { linearFit } from './stats';
 import type { RelayOptions, SeriesResults } from './driver';
 import type { FanoutRun, JoinRun } from './workloads';
 import { comparisonTable } from './compare';
-import { hitCeiling, RATE_P99_BOUND_MS } from './rate';
+import { DEFAULT_BATCH_MS } from '@dure/shared/sync/session';
+import { GENERATOR_SATURATED, hitCeiling, RATE_P99_BOUND_MS, RATE_START_PER_S } from './rate';
 
 export interface RelayResults {
   readonly kind: 'relay';
@@ -20,21 +21,47 @@ export interface RelayResults {
   readonly series: readonly SeriesResults[];
 }
 
-const KIND_NOTES: Record<string, string> = {
-  'dure-frames':
-    'frame-level Dure clients (test/bench/relay/dure-frames.ts): each its own WebSocket and Y.Doc; writers seal ' +
-    '(encrypt + sign) one envelope per keystroke, sent at once; receivers decode the frame, check (device, seq), ' +
-    'verify + decrypt, decode the update fully and apply it',
-  'dure-engine':
-    'the real engine (shared/src/sync/session.ts + ws-transport, in-memory storage): batching window 40 ms while ' +
-    'synced, outbox stored before sending, presence, compaction past 100 updates / 256 KiB',
-  'y-websocket':
-    'y-websocket 3.1.0 `WebsocketProvider` (the `ws` package as its WebSocket, BroadcastChannel off), defaults ' +
-    'kept: awareness on, one message per Yjs update, nothing encrypted or signed',
-  hocuspocus:
-    '@hocuspocus/provider 4.7.0, one `HocuspocusProviderWebsocket` (own socket) per client, defaults kept: ' +
-    'awareness on, no flushDelay batching, nothing encrypted or signed',
-};
+/**
+ * What each client kind sends: its batching and its presence traffic (issue #5: "say what batching window
+ * Dure uses"). dure-frames' window is the run's `--batch` (default the engine's DEFAULT_BATCH_MS).
+ */
+export function kindNote(kind: string, batchMs: number = DEFAULT_BATCH_MS): string {
+  switch (kind) {
+    case 'dure-frames':
+      return (
+        'frame-level Dure clients (test/bench/relay/dure-frames.ts): each its own WebSocket and Y.Doc; writers ' +
+        (batchMs > 0
+          ? `gather their Yjs updates for the engine’s batching window (${batchMs} ms from the first update, ` +
+            'DEFAULT_BATCH_MS of shared/src/sync/session.ts), merge them and seal (encrypt + sign) one envelope per ' +
+            'window, so an envelope carries every keystroke typed in its window and each keystroke’s latency ' +
+            'includes its wait for the window; '
+          : 'seal (encrypt + sign) one envelope per keystroke, sent at once (`--batch=0`, not what the engine does); ') +
+        'receivers decode the frame, check (device, seq), verify + decrypt, decode the update fully and apply it; ' +
+        'presence as the engine: its PresenceChannel sends one encrypted presence envelope once synced and renews ' +
+        'it every 15 s, and opens every presence envelope it receives'
+      );
+    case 'dure-engine':
+      return (
+        'the real engine (shared/src/sync/session.ts + ws-transport, in-memory storage): batching window ' +
+        `${DEFAULT_BATCH_MS} ms while synced, outbox stored before sending, presence (one envelope once synced, ` +
+        'renewed every 15 s), compaction past 100 updates / 256 KiB'
+      );
+    case 'y-websocket':
+      return (
+        'y-websocket 3.1.0 `WebsocketProvider` (the `ws` package as its WebSocket, BroadcastChannel off), ' +
+        'defaults kept: one message per Yjs update (no batching), awareness on (its state at connect, renewed ' +
+        'every 15 s; no cursor is set, so nothing per keystroke), nothing encrypted or signed'
+      );
+    case 'hocuspocus':
+      return (
+        '@hocuspocus/provider 4.7.0, one `HocuspocusProviderWebsocket` (own socket) per client, defaults kept: ' +
+        'no flushDelay batching (one message per Yjs update), awareness on (its state at connect, renewed every ' +
+        '15 s; no cursor, so nothing per keystroke), nothing encrypted or signed'
+      );
+    default:
+      return kind;
+  }
+}
 
 const STOCK_KINDS = new Set(['y-websocket', 'hocuspocus']);
 
@@ -254,37 +281,61 @@ function joinTable(r: RelayResults): string[] {
 function rateTable(r: RelayResults): string[] {
   const withRate = r.series.filter((x) => (x.rate ?? []).length > 0);
   if (withRate.length === 0) return [];
+  const batch = batchOf(r.options);
   const lines = [
     `## 4. Highest typing rate one document with 10 clients sustains at p99 ≤ ${RATE_P99_BOUND_MS} ms`,
     '',
-    `Steps of the fan-out workload (fresh server each, ${r.options.rateSeconds} s of typing per step), every ` +
-      'writer typing faster, the rate doubling until the p99 passes the bound or a delivery goes missing; the ' +
-      'sustained rate is the last step within it. Writers type one character per keystroke on timers, so at the ' +
-      'fastest steps the generators themselves are near their limit (see their CPU and loop delay). Dure’s ' +
-      'frame-level client sends one envelope per keystroke (no batching window), its worst case. Rates are the ' +
-      'schedule’s (keystrokes are typed at absolute times, so a late timer catches up); the server’s share of a ' +
-      'core is over the whole recorded window, the ≥ 2 s of waiting for the last deliveries included. A step that ' +
-      'failed was tried once more; the figures shown are the last attempt’s. "≥": the search’s fastest step was ' +
-      'still within the bound.',
+    `Steps of the fan-out workload (fresh server each, the same generator processes throughout, ` +
+      `${r.options.rateSeconds} s of typing per step): the total rate doubles from ${RATE_START_PER_S} ` +
+      'keystrokes/s until the p99 passes the bound or a delivery goes missing, then the interval between the ' +
+      'last good and the first bad step is bisected twice; the sustained rate is the fastest good step below the ' +
+      'first bad one. Writers type one character per keystroke on timers, one keystroke per tick down to 1 ms ' +
+      'per writer, then several per tick (each its own transaction). ' +
+      (batch > 0
+        ? `Dure’s frame-level writers merge what they type in ${batch} ms (the engine’s window) into one envelope; `
+        : 'Dure’s frame-level writers seal one envelope per keystroke (no batching window); ') +
+      'y-websocket and Hocuspocus send one message per update (their defaults). Rates are the schedule’s ' +
+      '(keystrokes are typed at absolute times, so a late timer catches up); shares of a core are over the whole ' +
+      'recorded window, the wait for the last deliveries included. A step that failed was tried once more; the ' +
+      'figures shown are the last attempt’s. "≥": no step failed (the search’s ceiling or its time budget came ' +
+      `first). ⚠: a generator was saturated in that step (> ${GENERATOR_SATURATED.utilization * 100} % of a core ` +
+      `or its event loop > ${GENERATOR_SATURATED.loopDelayP99Ms} ms late at p99); a figure marked ` +
+      '"generator-limited" failed at such a step, so it measures the generators as much as the server.',
     '',
-    '| client @ server | run | keystrokes/s: p50 / p99 ms (missing) [server % of a core, busiest generator %, its loop p99 ms] | sustained keystrokes/s |',
+    '| client @ server | run | keystrokes/s: p50 / p99 ms (missing) [server % of a core; each generator %, its loop p99 ms] | sustained keystrokes/s |',
     '| --- | --- | --- | --- |',
   ];
   for (const x of withRate) {
     for (const [i, run] of x.rate.entries()) {
       const steps = run.steps
-        .map(
-          (s) =>
+        .map((s) => {
+          const gens = s.generators ?? [
+            { utilization: s.generatorUtilization, loopDelayP99Ms: s.generatorLoopDelayP99Ms },
+          ];
+          return (
             `${s.keystrokesPerS.toFixed(0)}: ${ms(s.p50)} / ${ms(s.p99)} (${s.missing}) ` +
-            `[${(s.serverCpuShare * 100).toFixed(0)} %, ${(s.generatorUtilization * 100).toFixed(0)} %, ` +
-            `${ms(s.generatorLoopDelayP99Ms)}]`,
-        )
+            `[${(s.serverCpuShare * 100).toFixed(0)} %; ` +
+            gens.map((g) => `${(g.utilization * 100).toFixed(0)} %, ${ms(g.loopDelayP99Ms)}`).join('; ') +
+            `]${s.generatorLimited ? ' ⚠' : ''}`
+          );
+        })
         .join('; ');
-      const sustained = `${hitCeiling(run) ? '≥ ' : ''}${run.sustained.toFixed(0)}`;
+      const sustained =
+        `${hitCeiling(run) ? '≥ ' : ''}${run.sustained.toFixed(0)}` +
+        (run.generatorLimited ? ' (generator-limited)' : '') +
+        (run.outOfTime ? ' (time budget spent)' : '');
       lines.push(`| ${x.kind} @ ${x.target} | ${i + 1} | ${steps} | ${sustained} |`);
     }
   }
   return lines;
+}
+
+/**
+ * The run's dure-frames batching window. Results written before the window existed (runs 1–5 of
+ * 2026-11-23) carry none: their writers sealed one envelope per keystroke.
+ */
+function batchOf(o: object): number {
+  return 'batchMs' in o && typeof o.batchMs === 'number' ? o.batchMs : 0;
 }
 
 export function markdown(r: RelayResults): string {
@@ -307,7 +358,7 @@ export function markdown(r: RelayResults): string {
       'round-robin, writers too), each client with its own WebSocket connection and Y.Doc. Client kinds:',
     '',
     ...[...new Map(r.series.map((x) => [`${x.kind}/${x.verify}`, x]))].map(
-      ([, x]) => `- \`${x.kind}\`: ${KIND_NOTES[x.kind] ?? x.kind}; ${verifyNote(x.kind, x.verify)}.`,
+      ([, x]) => `- \`${x.kind}\`: ${kindNote(x.kind, batchOf(o))}; ${verifyNote(x.kind, x.verify)}.`,
     ),
     '',
     ...comparisonTable(r.series),

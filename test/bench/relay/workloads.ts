@@ -16,6 +16,11 @@ export interface Setup {
   readonly target: RelayTarget;
   readonly kind: string;
   readonly verify: 'each' | 'process';
+  /**
+   * dure-frames' batching window in the fan-out and rate workloads; undefined: the engine's default
+   * (DEFAULT_BATCH_MS, 40 ms), so the figures are what the product sends; 0: one envelope per keystroke
+   */
+  readonly batchMs?: number;
   /** taskset cores; undefined = not pinned */
   readonly serverCpu?: string;
   readonly generatorCpu?: string;
@@ -36,13 +41,15 @@ async function withServerAndFleet<T>(
   gens: number,
   f: (server: RunningRelay, fleet: Generator[]) => Promise<T>,
   inspect = false,
+  /** generators the caller keeps across runs (the rate search: starting them costs seconds per step) */
+  given?: Generator[],
 ): Promise<T> {
   const server = await s.target.start({ cpu: s.serverCpu, inspect });
-  const fleet = await startFleet(gens, s.generatorCpu);
+  const fleet = given ?? (await startFleet(gens, s.generatorCpu));
   try {
     return await f(server, fleet);
   } finally {
-    await stopFleet(fleet);
+    if (!given) await stopFleet(fleet);
     await server.stop();
   }
 }
@@ -67,8 +74,17 @@ export interface FanoutParams {
   readonly clients: number;
   readonly writers: number;
   readonly intervalMs: number;
+  /** timer ticks per writer (with perTick keystrokes each) */
   readonly keystrokesPerWriter: number;
   readonly warmupKeystrokes: number;
+  /** keystrokes per writer per timer tick (default 1): the rate search's steps past 1 ms intervals */
+  readonly perTick?: number;
+  /** how long to wait for the last deliveries at most (default 30 s) */
+  readonly drainMaxMs?: number;
+  /** no document moved for this long: every delivery has landed (default 1 s) */
+  readonly drainQuietMs?: number;
+  /** pause between the warm-up and the measured typing (default 1 s) */
+  readonly settleMs?: number;
 }
 
 export interface GeneratorLoad {
@@ -105,128 +121,137 @@ function spread<T>(items: readonly T[], n: number): T[][] {
 
 const DRAIN_MAX_MS = 30_000;
 
-async function drain(fleet: readonly Generator[]): Promise<void> {
+async function drain(fleet: readonly Generator[], maxMs = DRAIN_MAX_MS, quietMs = 1000): Promise<void> {
   const count = async (): Promise<number> =>
     (await Promise.all(fleet.map((g) => g.send<number>({ cmd: 'advances' })))).reduce((a, b) => a + b, 0);
-  const until = now() + DRAIN_MAX_MS;
-  await sleep(1000);
+  const until = now() + maxMs;
+  await sleep(quietMs);
   let last = await count();
   while (now() < until) {
-    await sleep(1000);
+    await sleep(quietMs);
     const n = await count();
     if (n === last) return;
     last = n;
   }
 }
 
-export async function fanout(s: Setup, p: FanoutParams): Promise<FanoutRun> {
+export async function fanout(s: Setup, p: FanoutParams, given?: Generator[]): Promise<FanoutRun> {
   const kind = kindOf(s.kind);
   const loadBefore = load();
-  return withServerAndFleet(s, s.generators, async (server, fleet) => {
-    const ref = kind.newDoc('fanout');
-    const specs: ClientSpec[] = Array.from({ length: p.clients }, (_, i) => ({
-      id: `c${i}`,
-      ref,
-      write: true,
-      create: i === 0,
-    }));
-    // The first client registers the document and writes one paragraph per writer; the rest join after.
-    const g0 = fleet[0]!;
-    await g0.send({
-      cmd: 'open',
-      kind: s.kind,
-      url: server.wsUrl,
-      clients: [specs[0]!],
-      verify: s.verify,
-      concurrency: 1,
-    });
-    await g0.send({ cmd: 'seed', kind: s.kind, ids: ['c0'], paragraphs: p.writers, text: '', persist: false });
-    // client i lives in generator i % G, so writers are spread over the generators too
-    const byGen = spread(specs, fleet.length);
-    byGen[0]!.shift();
-    await Promise.all(
-      fleet.map((g, gi) =>
-        g.send({
-          cmd: 'open',
-          kind: s.kind,
-          url: server.wsUrl,
-          clients: byGen[gi]!,
-          verify: s.verify,
-          concurrency: 16,
-        }),
-      ),
-    );
-    const writers = specs.slice(0, p.writers).map((c, w) => ({
-      id: c.id,
-      paragraph: w,
-      // writers evenly out of phase, as independent typists would be
-      offsetMs: (w * p.intervalMs) / p.writers,
-      gen: w % fleet.length,
-    }));
-    const typeAll = (count: number, startAt: number): Promise<Keystroke[][]> =>
-      Promise.all(
+  return withServerAndFleet(
+    s,
+    s.generators,
+    async (server, fleet) => {
+      const ref = kind.newDoc('fanout');
+      const specs: ClientSpec[] = Array.from({ length: p.clients }, (_, i) => ({
+        id: `c${i}`,
+        ref,
+        write: true,
+        create: i === 0,
+      }));
+      // The first client registers the document and writes one paragraph per writer; the rest join after.
+      const g0 = fleet[0]!;
+      await g0.send({
+        cmd: 'open',
+        kind: s.kind,
+        url: server.wsUrl,
+        clients: [specs[0]!],
+        verify: s.verify,
+        concurrency: 1,
+        batchMs: s.batchMs,
+      });
+      await g0.send({ cmd: 'seed', kind: s.kind, ids: ['c0'], paragraphs: p.writers, text: '', persist: false });
+      // client i lives in generator i % G, so writers are spread over the generators too
+      const byGen = spread(specs, fleet.length);
+      byGen[0]!.shift();
+      await Promise.all(
         fleet.map((g, gi) =>
-          g.send<Keystroke[]>({
-            cmd: 'type',
-            writers: writers.filter((w) => w.gen === gi),
-            intervalMs: p.intervalMs,
-            count,
-            startAt,
+          g.send({
+            cmd: 'open',
+            kind: s.kind,
+            url: server.wsUrl,
+            clients: byGen[gi]!,
+            verify: s.verify,
+            concurrency: 16,
+            batchMs: s.batchMs,
           }),
         ),
       );
-    s.log(`  ${p.clients} clients open; warming up`);
-    await typeAll(p.warmupKeystrokes, now() + 200);
-    await sleep(1000);
+      const writers = specs.slice(0, p.writers).map((c, w) => ({
+        id: c.id,
+        paragraph: w,
+        // writers evenly out of phase, as independent typists would be
+        offsetMs: (w * p.intervalMs) / p.writers,
+        gen: w % fleet.length,
+      }));
+      const typeAll = (count: number, startAt: number): Promise<Keystroke[][]> =>
+        Promise.all(
+          fleet.map((g, gi) =>
+            g.send<Keystroke[]>({
+              cmd: 'type',
+              writers: writers.filter((w) => w.gen === gi),
+              intervalMs: p.intervalMs,
+              count,
+              perTick: p.perTick ?? 1,
+              startAt,
+            }),
+          ),
+        );
+      s.log(`  ${p.clients} clients open; warming up`);
+      await typeAll(p.warmupKeystrokes, now() + 200);
+      await sleep(p.settleMs ?? 1000);
 
-    await Promise.all(fleet.map((g) => g.send({ cmd: 'record', on: true })));
-    const cpu0 = cpuTimes(server.pid);
-    let rssMax = memory(server.pid).rss;
-    const sampler = setInterval(() => {
-      try {
-        rssMax = Math.max(rssMax, memory(server.pid).rss);
-      } catch {
-        /* the server exited; the run fails below */
-      }
-    }, 500);
-    const typed = (await typeAll(p.keystrokesPerWriter, now() + 200)).flat();
-    // Let every delivery land: wait until no client's document has moved for a second (a starved generator
-    // may be seconds behind), at most DRAIN_MAX_MS; what has not landed by then is reported missing.
-    await drain(fleet);
-    const collected = await Promise.all(fleet.map((g) => g.send<Collected>({ cmd: 'collect' })));
-    const cpu1 = cpuTimes(server.pid);
-    const serverCpuMs = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
-    clearInterval(sampler);
-    const serverRssEnd = memory(server.pid).rss;
-    await Promise.all(fleet.map((g) => g.send({ cmd: 'record', on: false })));
-    await Promise.all(fleet.map((g) => g.send({ cmd: 'closeAll' })));
+      await Promise.all(fleet.map((g) => g.send({ cmd: 'record', on: true })));
+      const cpu0 = cpuTimes(server.pid);
+      let rssMax = memory(server.pid).rss;
+      const sampler = setInterval(() => {
+        try {
+          rssMax = Math.max(rssMax, memory(server.pid).rss);
+        } catch {
+          /* the server exited; the run fails below */
+        }
+      }, 500);
+      const typed = (await typeAll(p.keystrokesPerWriter, now() + 200)).flat();
+      // Let every delivery land: wait until no client's document has moved for a second (a starved generator
+      // may be seconds behind), at most DRAIN_MAX_MS; what has not landed by then is reported missing.
+      await drain(fleet, p.drainMaxMs, p.drainQuietMs);
+      const collected = await Promise.all(fleet.map((g) => g.send<Collected>({ cmd: 'collect' })));
+      const cpu1 = cpuTimes(server.pid);
+      const serverCpuMs = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
+      clearInterval(sampler);
+      const serverRssEnd = memory(server.pid).rss;
+      await Promise.all(fleet.map((g) => g.send({ cmd: 'record', on: false })));
+      await Promise.all(fleet.map((g) => g.send({ cmd: 'closeAll' })));
 
-    const d = joinDeliveries(
-      typed,
-      collected.flatMap((c) => c.receivers),
-    );
-    return {
-      latency: latencySummary(d.latencies),
-      keystrokes: typed.length,
-      expected: d.expected,
-      missing: d.missing,
-      serverCpuMs,
-      serverSystemShare: serverCpuMs > 0 ? (cpu1.system - cpu0.system) / serverCpuMs : 0,
-      serverCpuPerDeliveryUs: (serverCpuMs * 1000) / Math.max(1, d.latencies.length),
-      serverCpuPerKeystrokeUs: (serverCpuMs * 1000) / Math.max(1, typed.length),
-      serverRssMax: rssMax,
-      serverRssEnd,
-      generators: collected.map((c) => ({
-        cpuMs: c.cpuMs,
-        wallMs: c.wallMs,
-        utilization: c.cpuMs / c.wallMs,
-        loopDelayP99Ms: c.loopDelayP99Ms,
-        loopDelayMaxMs: c.loopDelayMaxMs,
-      })),
-      problems: collected.flatMap((c) => c.problems),
-      loadBefore,
-    };
-  });
+      const d = joinDeliveries(
+        typed,
+        collected.flatMap((c) => c.receivers),
+      );
+      return {
+        latency: latencySummary(d.latencies),
+        keystrokes: typed.length,
+        expected: d.expected,
+        missing: d.missing,
+        serverCpuMs,
+        serverSystemShare: serverCpuMs > 0 ? (cpu1.system - cpu0.system) / serverCpuMs : 0,
+        serverCpuPerDeliveryUs: (serverCpuMs * 1000) / Math.max(1, d.latencies.length),
+        serverCpuPerKeystrokeUs: (serverCpuMs * 1000) / Math.max(1, typed.length),
+        serverRssMax: rssMax,
+        serverRssEnd,
+        generators: collected.map((c) => ({
+          cpuMs: c.cpuMs,
+          wallMs: c.wallMs,
+          utilization: c.cpuMs / c.wallMs,
+          loopDelayP99Ms: c.loopDelayP99Ms,
+          loopDelayMaxMs: c.loopDelayMaxMs,
+        })),
+        problems: collected.flatMap((c) => c.problems),
+        loadBefore,
+      };
+    },
+    false,
+    given,
+  );
 }
 
 // ---- 2. many idle documents ---------------------------------------------------------------------------
