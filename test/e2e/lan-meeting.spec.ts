@@ -18,8 +18,11 @@ import {
   caretIn,
   createDocument,
   editorText,
+  findPlaintext,
+  openDocument,
   openLink,
   shareLinks,
+  syncRole,
   waitForEditor,
   waitForSameText,
   waitForSaved,
@@ -102,8 +105,16 @@ async function newPage(browser: Browser): Promise<Page> {
   return ctx.newPage();
 }
 
-test('a meeting over plain http on a LAN address: two Chromium processes co-edit, Korean intact', async () => {
-  test.setTimeout(180_000);
+interface Room {
+  ns: Netns;
+  /** the namespace's address as the server printed it: `http://10.x.y.1:<port>/` */
+  base: string;
+  /** the server's working folder, which must stay empty */
+  cwd: string;
+}
+
+/** A network namespace with a meeting server (`--lan`, default host and store) in it; cleaned up after. */
+async function inMeeting(run: (room: Room) => Promise<void>): Promise<void> {
   const ns = await createNetns();
   const scratch = mkdtempSync(path.join(tmpdir(), 'dure-e2e-lan-'));
   const cwd = path.join(scratch, 'cwd');
@@ -115,9 +126,18 @@ test('a meeting over plain http on a LAN address: two Chromium processes co-edit
     const meeting = await startMeeting(ns, cwd, webDir);
     const port = Number(/Dure listening on http:\/\/0\.0\.0\.0:(\d+)\//.exec(meeting.output())?.[1]);
     const base = `http://${ns.address}:${port}/`;
-    // Every non-internal IPv4 address of the namespace, the veth pair's two ends.
+    // Every non-internal IPv4 address of the namespace: the veth pair's two ends.
     expect(meeting.urls.sort()).toEqual([base, `http://${ns.peerAddress}:${port}/`].sort());
+    await run({ ns, base, cwd });
+  } finally {
+    await ns.close();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
 
+test('a meeting over plain http on a LAN address: two Chromium processes co-edit, Korean intact', async () => {
+  test.setTimeout(180_000);
+  await inMeeting(async ({ ns, base, cwd }) => {
     // Two Chromium processes (no shared BroadcastChannel or storage): everything goes through the relay.
     const [browserA, browserB] = await Promise.all([ns.launchChromium(), ns.launchChromium()]);
     const a = await newPage(browserA);
@@ -175,8 +195,66 @@ test('a meeting over plain http on a LAN address: two Chromium processes co-edit
 
     // The meeting kept nothing on disk: not even a data folder in its working directory.
     expect(readdirSync(cwd)).toEqual([]);
-  } finally {
-    await ns.close();
-    rmSync(scratch, { recursive: true, force: true });
-  }
+  });
+});
+
+/**
+ * Proves: on the same plain-http page, what leans on secure-context APIs elsewhere still works. Two tabs of
+ * one profile share one sync session without Web Locks (the BroadcastChannel election), and the follower
+ * takes over when the leader closes; the documents are encrypted at rest under the pure-JS device key
+ * (settings say it is weaker here); and the app lock (scrypt, pure JS) locks and unlocks.
+ */
+test('on a LAN page: two tabs elect one session without Web Locks; at-rest encryption and the app lock work', async () => {
+  test.setTimeout(180_000);
+  const PASS = 'meeting 회의 passphrase';
+  await inMeeting(async ({ ns, base }) => {
+    const browser = await ns.launchChromium();
+    const ctx = await browser.newContext({ locale: 'en-US' });
+    const a1 = await ctx.newPage();
+    const docId = await createDocument(a1, base);
+    expect(await a1.evaluate(() => 'locks' in navigator)).toBe(false);
+    await caretIn(a1, 0, 'start');
+    await a1.keyboard.type('Marigoldsecret from tab one.');
+    await waitForSynced(a1);
+
+    const a2 = await ctx.newPage();
+    await openDocument(a2, docId, base);
+    await expect(a2.getByTestId('editor')).toContainText('from tab one.');
+    await expect.poll(async () => [await syncRole(a1), await syncRole(a2)].sort()).toEqual(['follower', 'leader']);
+    await caretIn(a2, 0, 'end');
+    await a2.keyboard.type(' From tab two.');
+    await expect(a1.getByTestId('editor')).toContainText('From tab two.', { timeout: 30_000 });
+    await waitForSynced(a2);
+
+    // Whichever tab led, the other carries on alone once it closes.
+    const leader = (await syncRole(a1)) === 'leader' ? a1 : a2;
+    const rest = leader === a1 ? a2 : a1;
+    await leader.close();
+    await expect.poll(() => syncRole(rest), { timeout: 30_000 }).toBe('leader');
+    await caretIn(rest, 0, 'end');
+    await rest.keyboard.type(' Alone.');
+    await waitForSynced(rest);
+    expect(await editorText(rest)).toBe('Marigoldsecret from tab one. From tab two. Alone.');
+    await waitForSaved(rest);
+    expect(await findPlaintext(rest, ['Marigoldsecret', 'Alone'])).toEqual([]);
+
+    await rest.goto(`${base}#/settings`);
+    await expect(rest.locator('body')).toContainText('not served over HTTPS');
+    await rest.getByTestId('lock-new-passphrase').fill(PASS);
+    await rest.getByTestId('lock-confirm-passphrase').fill(PASS);
+    await rest.getByTestId('lock-enable-submit').click();
+    await expect(rest.getByTestId('lock-state')).toHaveAttribute('data-enabled', 'true', { timeout: 30_000 });
+
+    await rest.reload();
+    await expect(rest.getByTestId('lock-screen')).toBeVisible();
+    await rest.getByTestId('unlock-passphrase').fill('wrong');
+    await rest.getByTestId('unlock-submit').click();
+    await expect(rest.getByTestId('unlock-error')).not.toBeEmpty({ timeout: 30_000 });
+    await rest.getByTestId('unlock-passphrase').fill(PASS);
+    await rest.getByTestId('unlock-submit').click();
+    await expect(rest.getByTestId('lock-screen')).toHaveCount(0, { timeout: 30_000 });
+    await openDocument(rest, docId, base);
+    expect(await editorText(rest)).toBe('Marigoldsecret from tab one. From tab two. Alone.');
+    expect(await findPlaintext(rest, ['Marigoldsecret', 'Alone'])).toEqual([]);
+  });
 });

@@ -26,9 +26,12 @@ afterEach(async () => {
 });
 
 const ydocs = new WeakMap<SyncView, Y.Doc>();
+/** each view's BroadcastChannel, so a test can cut a tab off as if it had died */
+const channels = new WeakMap<SyncView, BroadcastChannel>();
 
 function tab(keys: ReturnType<typeof deriveDocKeys>, name: string, locks: boolean = true): SyncView {
   const ydoc = new Y.Doc();
+  let channel: BroadcastChannel | undefined;
   const v = openSyncView({
     docId: keys.docId,
     ydoc,
@@ -38,15 +41,16 @@ function tab(keys: ReturnType<typeof deriveDocKeys>, name: string, locks: boolea
     engine,
     config: { url: NO_RELAY, user: { name, color: '#3949ab' } },
     ...(locks ? { locks: navigator.locks } : {}),
-    channel: () => new BroadcastChannel(STATUS_CHANNEL),
+    channel: () => (channel = new BroadcastChannel(STATUS_CHANNEL)),
   });
   open.push(v);
   ydocs.set(v, ydoc);
+  if (channel) channels.set(v, channel);
   return v;
 }
 
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
+async function until(cond: () => boolean, what: string, tries = 400): Promise<void> {
+  for (let i = 0; i < tries; i++) {
     if (cond()) return;
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -142,6 +146,19 @@ describe('one session per document across tabs', () => {
       () => rest.filter((t) => t.role === 'leader').length === 1 && rest.some((t) => t.role === 'follower'),
       'a new single leader',
     );
+  });
+
+  it('without Web Locks a follower takes over from a leader tab that went silent without a goodbye', async () => {
+    const keys = deriveDocKeys(newEditCapability());
+    const first = tab(keys, 'A', false);
+    await until(() => first.role === 'leader', 'the first tab to lead');
+    const second = tab(keys, 'B', false);
+    await until(() => second.role === 'follower', 'the second tab to follow');
+    // A killed or crashed tab: no 'gone' message, and nothing answers any more (no lock to release either).
+    channels.get(first)!.close();
+    // Bounded (the follower's watch takes some seconds), not timed.
+    await until(() => second.role === 'leader', 'the follower to take over', 1200);
+    expect(second.awareness).toBeDefined();
   });
 
   it('another document has its own leader', async () => {

@@ -306,6 +306,13 @@ const CONNECTING: SyncStatus = Object.freeze({ state: 'connecting', pending: 0, 
 /** Without Web Locks: how long a tab waits for another tab's answer before it runs the session. */
 const CLAIM_MS = 300;
 const CLAIM_JITTER_MS = 300;
+/**
+ * Without Web Locks nothing tells a follower that the leading tab is gone when it dies without a word
+ * (closed before its 'gone' went out, crashed, killed): a follower asks every WATCH_MS and takes over
+ * after LEADER_SILENT_MS without an answer. A leader that was only busy yields again (see onMessage).
+ */
+const WATCH_MS = 2000;
+const LEADER_SILENT_MS = 5000;
 
 class SharedSyncView implements SyncView {
   role: SyncRole = 'waiting';
@@ -357,8 +364,22 @@ class SharedSyncView implements SyncView {
           // AbortError: the page closed while another tab led; anything else leaves this tab a follower.
           if (!this.closed) console.error('waiting to run the sync session failed', e);
         });
-    } else if (this.channel) this.claim();
-    else this.leading = this.lead();
+    } else if (this.channel) {
+      this.claim();
+      this.watchTimer = setInterval(() => this.watchLeader(), WATCH_MS);
+    } else this.leading = this.lead();
+  }
+
+  private watchTimer: ReturnType<typeof setInterval> | undefined;
+  private leaderHeardAt = 0;
+
+  private watchLeader(): void {
+    if (this.closed || this.role !== 'follower') return;
+    if (Date.now() - this.leaderHeardAt > LEADER_SILENT_MS) {
+      this.role = 'waiting';
+      this.setStatus({ ...CONNECTING, pending: this.status.pending });
+      this.claim();
+    } else this.post({ type: 'ask', docId: this.opts.docId });
   }
 
   private readonly tabId = Math.random();
@@ -537,6 +558,7 @@ class SharedSyncView implements SyncView {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.claimTimer);
+    clearInterval(this.watchTimer);
     this.closers.forEach((f) => f());
     this.closers.clear();
     this.dropMirror();
@@ -661,6 +683,7 @@ class SharedSyncView implements SyncView {
     }
     if (m.type === 'status') {
       this.role = 'follower';
+      this.leaderHeardAt = Date.now();
       this.leaderHas = undefined;
       if (m.sv) {
         try {
