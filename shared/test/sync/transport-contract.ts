@@ -2,7 +2,8 @@
  * The Transport contract (shared/src/sync/types.ts), run against every implementation: the session relies
  * on exactly these behaviours (one close per connect, send refuses when not open, no frame after close).
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { equalBytes } from '../../src/bytes';
 import type { Transport, TransportClose } from '../../src/sync/types';
 
 export interface TransportFixture {
@@ -12,6 +13,38 @@ export interface TransportFixture {
   makeUnreachable(): Transport;
   /** a frame the endpoint answers, and how to recognise the answer */
   readonly probe: { readonly request: Uint8Array; isAnswer(frame: Uint8Array): boolean };
+  /** stops whatever the fixture started (an echo end, channels) */
+  cleanup?(): void;
+}
+
+/** What serveEcho answers to `frame`: 0xee, then the frame. */
+export function echoed(frame: Uint8Array): Uint8Array {
+  const out = new Uint8Array(frame.length + 1);
+  out[0] = 0xee;
+  out.set(frame, 1);
+  return out;
+}
+
+/** Keeps `t` connected (reconnecting after every close) and answers each frame with echoed(frame). */
+export function serveEcho(t: Transport): () => void {
+  let stopped = false;
+  const go = (): void => {
+    if (stopped) return;
+    t.connect({
+      open() {},
+      frame(bytes) {
+        t.send(echoed(bytes));
+      },
+      close() {
+        setTimeout(go, 0);
+      },
+    });
+  };
+  go();
+  return () => {
+    stopped = true;
+    t.disconnect();
+  };
 }
 
 /** Guards against a hang only; nothing asserts on how long anything took. */
@@ -62,12 +95,17 @@ function connect(t: Transport): Recorder {
       onClose(info);
     },
   });
+  // A deadline nobody awaited (no open when nothing listens) must not surface later as an unhandled rejection.
+  const openedIn = within(opened, 'open');
+  const closedIn = within(closed, 'close');
+  openedIn.catch(() => {});
+  closedIn.catch(() => {});
   return {
     events,
     frames,
     closes,
-    opened: within(opened, 'open'),
-    closed: within(closed, 'close'),
+    opened: openedIn,
+    closed: closedIn,
     frame(pred) {
       const have = frames.find(pred);
       if (have) return Promise.resolve(have);
@@ -79,8 +117,52 @@ function connect(t: Transport): Recorder {
 /** Lets queued events (a late close, a stray frame) arrive before asserting that they did not. */
 const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 50));
 
-export function runTransportContract(name: string, fixture: () => TransportFixture): void {
+/**
+ * `echoes`: a peer transport whose far end answers every frame with `echoed(frame)` (serveEcho), so order
+ * and bytes are checked end to end too. A relay answers only protocol frames, so the ws suite has no echo.
+ */
+export function runTransportContract(
+  name: string,
+  makeFixture: () => TransportFixture,
+  opts: { echoes?: boolean } = {},
+): void {
   describe(`Transport contract: ${name}`, () => {
+    const made: TransportFixture[] = [];
+    const fixture = (): TransportFixture => {
+      const f = makeFixture();
+      made.push(f);
+      return f;
+    };
+    afterEach(() => {
+      for (const f of made.splice(0)) f.cleanup?.();
+    });
+
+    const echoIt = opts.echoes ? it : undefined;
+    echoIt?.('carries frames in order and byte for byte (the far end echoes)', async () => {
+      const t = fixture().make();
+      const rec = connect(t);
+      await rec.opened;
+      const sent: Uint8Array[] = [];
+      for (let i = 0; i < 50; i++) {
+        const frame = new Uint8Array(1 + ((i * 997) % 20_000));
+        for (let j = 0; j < frame.length; j++) frame[j] = (i + j) & 0xff;
+        sent.push(frame);
+        expect(t.send(frame)).toBe(true);
+      }
+      // a large frame too (a snapshot of a big document travels as one)
+      const big = new Uint8Array(1024 * 1024);
+      for (let j = 0; j < big.length; j++) big[j] = (j * 7) & 0xff;
+      sent.push(big);
+      expect(t.send(big)).toBe(true);
+      await rec.frame((b) => b.length === big.length + 1);
+      const answers = rec.frames.filter((b) => b[0] === 0xee);
+      expect(answers).toHaveLength(sent.length);
+      // compared as bytes, not with toEqual (a deep diff of a megabyte takes tens of seconds)
+      const wrong = answers.findIndex((a, i) => !equalBytes(a, echoed(sent[i]!)));
+      expect(wrong).toBe(-1);
+      t.disconnect();
+      await rec.closed;
+    });
     it('opens, carries a frame both ways, and reports exactly one close after disconnect', async () => {
       const f = fixture();
       const t = f.make();
