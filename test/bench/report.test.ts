@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GENERATED_MARK, keepNotes, parseArgs, stamp } from './driver';
+import { GENERATED_MARK, keepNotes, parseArgs, PhaseClock, stamp } from './driver';
 
 describe('client benchmark options', () => {
   it('every figure rests on at least 5 repetitions, --quick included', () => {
@@ -12,6 +12,16 @@ describe('client benchmark options', () => {
     expect(o.burst).toBe(1000);
     expect(o.cycles).toBe(50);
   });
+  it('the 1,000 updates back to back run on automerge-paper only (the goal rows name it; they cost the most)', () => {
+    expect(parseArgs([]).burstFixtures).toEqual(['automerge-paper']);
+    expect(parseArgs(['--fixture=seph-blog1']).burstFixtures).toEqual(['seph-blog1']);
+    expect(parseArgs(['--quick']).burstFixtures).toEqual(['automerge-paper']);
+  });
+  it('the p50 and p95 of keystrokes and remote updates rest on ≥ 100 samples per repetition', () => {
+    const o = parseArgs([]);
+    expect(o.keystrokes).toBeGreaterThanOrEqual(100);
+    expect(o.remote).toBeGreaterThanOrEqual(100);
+  });
   it('--quick keeps at least 5 sessions (the open after sessions is over the last 5)', () => {
     expect(parseArgs(['--quick']).cycles).toBeGreaterThanOrEqual(5);
   });
@@ -23,6 +33,16 @@ describe('client benchmark options', () => {
 });
 
 describe('results files', () => {
+  it('a phase clock sums wall seconds per place and phase', async () => {
+    const c = new PhaseClock();
+    await c.time('a dure', 'open', () => Promise.resolve(1));
+    c.add('a dure', 'burst', 2.25);
+    c.add('a dure', 'burst', 1);
+    expect(c.seconds['a dure']!.burst).toBe(3.3);
+    expect(c.seconds['a dure']!.open).toBeGreaterThanOrEqual(0);
+    await expect(c.time('run', 'build', () => Promise.reject(new Error('x')))).rejects.toThrow('x');
+    expect(c.seconds.run!.build).toBeGreaterThanOrEqual(0);
+  });
   it('a run file name sorts by time and has no colon', () => {
     expect(stamp('2026-11-23T16:50:12.345Z')).toBe('2026-11-23T165012Z');
   });

@@ -4,7 +4,7 @@
  * CPU and memory from /proc, and writes results/relay-latest.json + .md (relay-quick.* with --quick).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import { getFixture } from '../fixture';
@@ -12,6 +12,7 @@ import { summarize } from '../stats';
 import { affinity, load, machine } from './proc';
 import { markdown, type RelayResults } from './report';
 import { RATE_P99_BOUND_MS, rateSearch, type RateRun } from './rate';
+import { parseBatchArg } from './clients';
 import { TARGETS } from './targets';
 import {
   fanout,
@@ -46,9 +47,18 @@ export interface RelayOptions {
   readonly joins: number;
   /** typing time of each step of the rate search */
   readonly rateSeconds: number;
+  /** dure-frames' batching window (`--batch=MS`, default the engine's DEFAULT_BATCH_MS) */
+  readonly batchMs: number;
   readonly generators: number;
   readonly pin: boolean;
   readonly series: readonly Series[];
+  /**
+   * A workload runs in the first N repetitions only (`--idle-reps=N`, `--rate-reps=N`, ...; default: all of
+   * them): how the combined run fits its time budget. The results say how many runs each figure rests on.
+   */
+  readonly workloadReps: Readonly<Partial<Record<Workload, number>>>;
+  /** results/<out>.json and .md; default relay-latest (relay-quick with --quick) */
+  readonly out: string;
 }
 
 const WORKLOADS: readonly Workload[] = ['fanout', 'idle', 'join', 'rate'];
@@ -82,6 +92,9 @@ export function parseRelayArgs(argv: readonly string[]): RelayOptions {
   if (verify !== undefined && verify !== 'each' && verify !== 'process') throw new Error('--verify=each|process');
   const kind = val('client');
   const target = val('target');
+  // `--targets=a,b`: the default series of these servers only (the combined run leaves out dure-memory)
+  const targets = list('targets');
+  for (const t of targets ?? []) if (!TARGETS[t]) throw new Error(`unknown target ${t}`);
   const series: Series[] =
     kind || clients || workloads || verify || target
       ? [
@@ -121,20 +134,58 @@ export function parseRelayArgs(argv: readonly string[]): RelayOptions {
           })),
         ];
   for (const x of series) if (!TARGETS[x.target]) throw new Error(`unknown target ${x.target}`);
+  const reps = num('reps', quick ? 1 : 3);
+  const workloadReps: Partial<Record<Workload, number>> = {};
+  for (const w of WORKLOADS)
+    if (val(`${w}-reps`) !== undefined) workloadReps[w] = Math.min(reps, num(`${w}-reps`, reps));
+  const out = val('out') ?? (quick ? 'relay-quick' : 'relay-latest');
+  if (!/^[\w.-]+(\/[\w.-]+)?$/.test(out)) throw new Error('--out: a file name under results/, without extension');
   return {
     quick,
-    reps: num('reps', quick ? 1 : 3),
+    reps,
     writers,
     intervalMs: num('interval', 200),
     typingSeconds: num('seconds', quick ? 5 : 20),
-    idleDocs: num('docs', quick ? 200 : 1000),
+    // issue #5: 2,000 mostly idle documents with 2 clients each
+    idleDocs: num('docs', quick ? 200 : 2000),
     joins: num('joins', quick ? 3 : 5),
-    rateSeconds: num('rate-seconds', 5),
+    rateSeconds: num('rate-seconds', 3),
+    batchMs: parseBatchArg(argv),
     generators: num('generators', 2),
     // opt-in: on a machine shared with other work, a pinned process cannot escape a busy core (README)
     pin: argv.includes('--pin'),
-    series,
+    series: targets ? targets.flatMap((t) => series.filter((x) => x.target === t)) : series,
+    workloadReps,
+    out: out.replace(/\.(json|md)$/, ''),
   };
+}
+
+/**
+ * The order of the series in repetition `rep` (1-based): series grouped by server, in the order the servers
+ * first appear, and the servers rotated one place per repetition (rep 1: dure, ywebsocket, hocuspocus; rep 2:
+ * ywebsocket, hocuspocus, dure; ...), so that no server always runs first, at the load the others leave.
+ * Returns indices into `series`.
+ */
+export function seriesOrder(series: readonly Pick<Series, 'target'>[], rep: number): number[] {
+  const targets = [...new Set(series.map((x) => x.target))];
+  const shift = targets.length === 0 ? 0 : (rep - 1) % targets.length;
+  const rotated = [...targets.slice(shift), ...targets.slice(0, shift)];
+  return rotated.flatMap((t) => series.flatMap((x, i) => (x.target === t ? [i] : [])));
+}
+
+/** Whether workload `w` runs in repetition `rep` (1-based). */
+export const runsIn = (o: Pick<RelayOptions, 'workloadReps'>, w: Workload, rep: number): boolean =>
+  rep <= (o.workloadReps[w] ?? Infinity);
+
+/** One series in one repetition: when it ran, in which place, at which load (the figures drift with it). */
+export interface SeriesPass {
+  readonly rep: number;
+  /** 1 = this repetition's first series */
+  readonly position: number;
+  readonly startedAt: string;
+  readonly durationS: number;
+  readonly loadBefore: number[];
+  readonly loadAfter: number[];
 }
 
 export interface SeriesResults {
@@ -146,6 +197,8 @@ export interface SeriesResults {
   readonly idle: IdleRun[];
   readonly join: JoinRun[];
   readonly rate: RateRun[];
+  /** when and at which load each repetition of this series ran (results before issue #5's budget lack it) */
+  readonly passes?: SeriesPass[];
 }
 
 /** Writes the Markdown table for a results file (after a change to the report, without measuring again). */
@@ -178,9 +231,10 @@ export async function main(argv: readonly string[]): Promise<void> {
     idle: [],
     join: [],
     rate: [],
+    passes: [],
   }));
 
-  const base = o.quick ? 'relay-quick' : 'relay-latest';
+  const base = o.out;
   const write = async (reps: number): Promise<void> => {
     const all: RelayResults = {
       kind: 'relay',
@@ -195,15 +249,23 @@ export async function main(argv: readonly string[]): Promise<void> {
       fixture: fixture?.meta,
       series: results,
     };
-    mkdirSync(RESULTS, { recursive: true });
-    writeFileSync(join(RESULTS, `${base}.json`), JSON.stringify(all, null, 2) + '\n');
+    mkdirSync(dirname(join(RESULTS, `${base}.json`)), { recursive: true });
+    const jsonPath = join(RESULTS, `${base}.json`);
+    // formatted as the repository's `prettier --check .` expects
+    writeFileSync(
+      jsonPath,
+      await format(JSON.stringify(all), { ...(await resolveConfig(jsonPath)), filepath: jsonPath }),
+    );
     await writeMarkdown(all, base);
   };
 
-  // repetitions outermost, so every series sees the machine's load drift alike
+  // repetitions outermost and the servers' order rotated, so every series sees the machine's load drift alike
   for (let rep = 1; rep <= o.reps; rep++) {
-    for (const [i, x] of o.series.entries()) {
+    for (const [position, i] of seriesOrder(o.series, rep).entries()) {
+      const x = o.series[i]!;
       const out = results[i]!;
+      const passStart = Date.now();
+      const loadBefore = load();
       const setup: Setup = {
         target: TARGETS[x.target]!,
         kind: x.kind,
@@ -211,9 +273,10 @@ export async function main(argv: readonly string[]): Promise<void> {
         serverCpu: o.pin ? '0' : undefined,
         generatorCpu: o.pin ? '1' : undefined,
         generators: o.generators,
+        batchMs: o.batchMs,
         log,
       };
-      for (const f of out.fanout) {
+      for (const f of runsIn(o, 'fanout', rep) ? out.fanout : []) {
         log(`rep ${rep} ${x.kind}@${x.target}: fan-out, ${f.clients} clients, ${o.writers} typing`);
         const r = await fanout(setup, {
           clients: f.clients,
@@ -232,7 +295,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         );
         f.runs.push(r);
       }
-      if (x.workloads.includes('idle')) {
+      if (x.workloads.includes('idle') && runsIn(o, 'idle', rep)) {
         log(`rep ${rep} ${x.kind}@${x.target}: ${o.idleDocs} idle documents × 2 clients`);
         const r = await idle(setup, o.idleDocs);
         log(
@@ -240,23 +303,33 @@ export async function main(argv: readonly string[]): Promise<void> {
         );
         out.idle.push(r);
       }
-      if (fixture && x.workloads.includes('join')) {
+      if (fixture && x.workloads.includes('join') && runsIn(o, 'join', rep)) {
         log(`rep ${rep} ${x.kind}@${x.target}: a new device joins automerge-paper (${o.joins} joins)`);
         const r = await joinWorkload(setup, fixture, o.joins);
         log(`  total ${summarize(r.samples.map((y) => y.totalMs)).median.toFixed(1)} ms`);
         out.join.push(r);
       }
-      if (x.workloads.includes('rate')) {
+      if (x.workloads.includes('rate') && runsIn(o, 'rate', rep)) {
         log(`rep ${rep} ${x.kind}@${x.target}: highest rate at p99 ≤ ${RATE_P99_BOUND_MS} ms, 10 clients`);
         const r = await rateSearch(setup, { clients: 10, writers: o.writers, seconds: o.rateSeconds });
         log(`  sustained ${r.sustained} keystrokes/s`);
         out.rate.push(r);
       }
+      const durationS = Math.round((Date.now() - passStart) / 100) / 10;
+      out.passes!.push({
+        rep,
+        position: position + 1,
+        startedAt: new Date(passStart).toISOString(),
+        durationS,
+        loadBefore,
+        loadAfter: load(),
+      });
+      log(`rep ${rep} ${x.kind}@${x.target}: ${durationS} s`);
     }
     // a run cut short keeps the repetitions it finished (options.reps says how many)
     if (rep < o.reps) await write(rep);
   }
 
   await write(o.reps);
-  log(`wrote results/${base}.json and .md`);
+  log(`wrote test/bench/results/${base}.json and .md`);
 }

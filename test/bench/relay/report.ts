@@ -339,6 +339,37 @@ function batchOf(o: object): number {
   return 'batchMs' in o && typeof o.batchMs === 'number' ? o.batchMs : 0;
 }
 
+/** Workloads run in fewer repetitions than the rest (the combined run's time budget), and the servers' rotation. */
+export function repsNote(o: Pick<RelayOptions, 'reps' | 'workloadReps'>): string {
+  const fewer = Object.entries(o.workloadReps ?? {}).filter(([, n]) => n !== undefined && n < o.reps);
+  const text = fewer.map(([w, n]) => `${w} in the first ${n}`).join(', ');
+  return (
+    (fewer.length > 0 ? ` Fewer runs, to fit the time budget: ${text}.` : '') +
+    (o.reps > 1 ? " The servers' order rotates one place per repetition (the load drifts)." : '')
+  );
+}
+
+/** One line per repetition: the order the series ran in and the load average before each. */
+function passesNote(series: readonly SeriesResults[]): string[] {
+  const all = series.flatMap((x) => (x.passes ?? []).map((p) => ({ ...p, name: `${x.kind}@${x.target}` })));
+  if (all.length === 0) return [];
+  const reps = [...new Set(all.map((p) => p.rep))].sort((a, b) => a - b);
+  return [
+    'Order and load average (1 min) before each series:',
+    '',
+    ...reps.map(
+      (rep) =>
+        `- rep ${rep}: ` +
+        all
+          .filter((p) => p.rep === rep)
+          .sort((a, b) => a.position - b.position)
+          .map((p) => `${p.name} ${p.loadBefore[0]?.toFixed(1) ?? '?'} (${p.durationS.toFixed(0)} s)`)
+          .join(', '),
+    ),
+    '',
+  ];
+}
+
 export function markdown(r: RelayResults): string {
   const m = r.machine;
   const o = r.options;
@@ -346,8 +377,10 @@ export function markdown(r: RelayResults): string {
     '# Relay benchmark: the Dure sync server (issue #4) against the stock servers (issue #5)',
     '',
     `\`${r.command}\` — ${r.startedAt}, ${r.durationS} s. Figures: median over ${o.reps} run(s) (range in ` +
-      'parentheses), every run against a fresh server process (Dure: with SQLite in a fresh temporary folder).',
+      'parentheses), every run against a fresh server process (Dure: with SQLite in a fresh temporary folder).' +
+      repsNote(o),
     '',
+    ...passesNote(r.series),
     `Machine: ${m.cores} cores, ${m.cpuModel}, ${m.memoryGiB} GiB; Node ${m.node}; ${m.platform}. ` +
       `**Load average (uptime) ${m.loadAtStart.join(' ')} at the start, ${m.loadAtEnd.join(' ')} at the end**: ` +
       'the machine is shared with other work, so absolute figures are noisy; issue #5 compares servers side by side ' +

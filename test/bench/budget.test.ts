@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { clientArgs, FULL_RELAY_TRIMS, relayArgs } from './budget';
+import { prettyName } from './machine';
+import { parseRelayArgs, runsIn, seriesOrder } from './relay/driver';
+import { repsNote } from './relay/report';
+
+const OUT = 'runs/relay-2026-11-23T180000Z';
+
+describe('the combined run trims the relay part to its time budget', () => {
+  it('full run: 5 repetitions of every fan-out, dure-memory left out, results kept apart', () => {
+    const o = parseRelayArgs(relayArgs([], OUT));
+    expect(o.reps).toBe(5);
+    expect(o.typingSeconds).toBe(5);
+    expect(o.out).toBe(OUT);
+    expect(o.series.map((x) => x.target)).not.toContain('dure-memory');
+    expect([...new Set(o.series.map((x) => x.target))]).toEqual(['dure', 'ywebsocket', 'hocuspocus']);
+    // issue #5: 2,000 mostly idle documents with 2 clients each
+    expect(o.idleDocs).toBe(2000);
+    expect(o.workloadReps.fanout).toBeUndefined();
+    expect(o.workloadReps.join).toBeUndefined();
+  });
+
+  it('a --relay-<option> given on the command line wins over the trim', () => {
+    const o = parseRelayArgs(relayArgs(['--relay-reps=2', '--relay-seconds=9', '--relay-idle-reps=2'], OUT));
+    expect(o.reps).toBe(2);
+    expect(o.typingSeconds).toBe(9);
+    expect(o.workloadReps.idle).toBe(2);
+    const args = relayArgs(['--relay-reps=2'], OUT);
+    expect(args.filter((a) => a.startsWith('--reps='))).toEqual(['--reps=2']);
+  });
+
+  it('the trims name only options the relay driver knows', () => {
+    for (const [name, v] of FULL_RELAY_TRIMS) expect(() => parseRelayArgs([`--${name}=${v}`])).not.toThrow();
+  });
+
+  it('--quick: the relay quick series, smaller, written apart', () => {
+    const o = parseRelayArgs(relayArgs(['--quick'], 'runs/relay-quick-x'));
+    expect(o.quick).toBe(true);
+    expect(o.idleDocs).toBe(50);
+    expect(o.out).toBe('runs/relay-quick-x');
+    expect(o.series.every((x) => !x.workloads.includes('rate'))).toBe(true);
+  });
+
+  it("the client part gets neither the relay's options nor the run's", () => {
+    expect(clientArgs(['--quick', '--relay-reps=3', '--parts=client', '--reps=7'])).toEqual(['--quick', '--reps=7']);
+  });
+});
+
+describe('relay repetitions', () => {
+  const series = ['dure', 'dure', 'ywebsocket', 'hocuspocus'].map((target) => ({ target }));
+  const targetsIn = (rep: number): string[] => seriesOrder(series, rep).map((i) => series[i]!.target);
+
+  it('rotates the servers one place per repetition, each server first once in every three', () => {
+    expect(targetsIn(1)).toEqual(['dure', 'dure', 'ywebsocket', 'hocuspocus']);
+    expect(targetsIn(2)).toEqual(['ywebsocket', 'hocuspocus', 'dure', 'dure']);
+    expect(targetsIn(3)).toEqual(['hocuspocus', 'dure', 'dure', 'ywebsocket']);
+    expect(targetsIn(4)).toEqual(targetsIn(1));
+  });
+
+  it("keeps one server's series together and in their own order, every series exactly once", () => {
+    expect(seriesOrder(series, 2)).toEqual([2, 3, 0, 1]);
+    for (let rep = 1; rep <= 5; rep++) expect([...seriesOrder(series, rep)].sort()).toEqual([0, 1, 2, 3]);
+    expect(seriesOrder([], 3)).toEqual([]);
+  });
+
+  it('a workload with fewer repetitions runs in the first ones only', () => {
+    const o = parseRelayArgs(['--reps=5', '--idle-reps=2', '--rate-reps=9']);
+    expect([1, 2, 3, 4, 5].filter((r) => runsIn(o, 'idle', r))).toEqual([1, 2]);
+    // never more than the run's repetitions
+    expect(o.workloadReps.rate).toBe(5);
+    expect([1, 2, 3, 4, 5].every((r) => runsIn(o, 'fanout', r))).toBe(true);
+  });
+
+  it('--targets keeps the default series of the servers named, in that order', () => {
+    const o = parseRelayArgs(['--targets=hocuspocus,dure']);
+    expect([...new Set(o.series.map((x) => x.target))]).toEqual(['hocuspocus', 'dure']);
+    expect(() => parseRelayArgs(['--targets=nginx'])).toThrow(/unknown target/);
+  });
+
+  it('refuses bad counts and an output path outside results/', () => {
+    expect(() => parseRelayArgs(['--idle-reps=0'])).toThrow(/idle-reps/);
+    expect(() => parseRelayArgs(['--out=../../etc/x'])).toThrow(/--out/);
+    expect(parseRelayArgs([]).out).toBe('relay-latest');
+    expect(parseRelayArgs(['--quick']).out).toBe('relay-quick');
+  });
+});
+
+describe('machine', () => {
+  it("reads the distribution's name from os-release", () => {
+    expect(prettyName('NAME="Debian GNU/Linux"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n')).toBe(
+      'Debian GNU/Linux 12 (bookworm)',
+    );
+    expect(prettyName('PRETTY_NAME=Arch\n')).toBe('Arch');
+    expect(prettyName('NAME=x\n')).toBeUndefined();
+  });
+});
+
+describe('relay results say what the budget cut', () => {
+  it('names every workload that ran in fewer repetitions, and the rotation', () => {
+    const note = repsNote({ reps: 5, workloadReps: { idle: 2, rate: 1, fanout: 5 } });
+    expect(note).toContain('idle in the first 2');
+    expect(note).toContain('rate in the first 1');
+    expect(note).not.toContain('fanout');
+    expect(note).toContain('rotates');
+    expect(repsNote({ reps: 1, workloadReps: {} })).toBe('');
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * The combined run's time budget (issue #5: `npm run bench` in under 20 minutes, `--quick` in under 3, every
+ * figure over ≥ 5 runs): the relay options the combined run adds unless `--relay-<option>=V` says otherwise.
+ * `npm run bench -- --relay` alone keeps the relay's own defaults. The durations these were set from are in
+ * README.md ("Durations").
+ */
+
+type Trim = readonly [name: string, value: string | number];
+
+/**
+ * The full run: 5 repetitions of shorter fan-outs (5 s of typing still pools ≥ 2,000 deliveries per run at 10
+ * clients), without the `dure-memory` series (it only shows what the durable commit costs; `--relay` keeps it),
+ * the servers' order rotated per repetition (relay/driver.ts `seriesOrder`). The idle documents and the rate
+ * search cost the most per run, and their figures move least between runs, so they run in fewer repetitions.
+ */
+export const FULL_RELAY_TRIMS: readonly Trim[] = [
+  ['reps', 5],
+  ['seconds', 5],
+  ['targets', 'dure,ywebsocket,hocuspocus'],
+  ['idle-reps', 2],
+  ['rate-reps', 1],
+];
+
+/** `--quick`: the relay's quick series (10 and 50 clients, no rate search), smaller still. */
+export const QUICK_RELAY_TRIMS: readonly Trim[] = [
+  ['reps', 1],
+  ['seconds', 2],
+  ['docs', 50],
+  ['joins', 2],
+  ['targets', 'dure,ywebsocket,hocuspocus'],
+];
+
+/**
+ * The relay part's arguments in the combined run, from the combined run's own: `--relay-<option>=V` passes
+ * `--<option>=V` through; every trim not given that way is added; `out` names the results file (under
+ * results/) so the combined run never replaces results/relay-latest.* (the relay's own full run).
+ */
+export function relayArgs(argv: readonly string[], out: string): string[] {
+  const quick = argv.includes('--quick');
+  const given = argv.filter((a) => a.startsWith('--relay-')).map((a) => `--${a.slice('--relay-'.length)}`);
+  const has = (name: string): boolean => given.some((a) => a.startsWith(`--${name}=`));
+  const args = [...given];
+  for (const [name, v] of quick ? QUICK_RELAY_TRIMS : FULL_RELAY_TRIMS) if (!has(name)) args.push(`--${name}=${v}`);
+  if (!has('out')) args.push(`--out=${out}`);
+  if (quick) args.push('--quick');
+  return args;
+}
+
+/** The client part's arguments in the combined run: everything but the relay's and the run's own. */
+export const clientArgs = (argv: readonly string[]): string[] =>
+  argv.filter((a) => !a.startsWith('--relay-') && !a.startsWith('--parts='));
