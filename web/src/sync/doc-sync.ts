@@ -18,6 +18,7 @@ import { cleanName, isColor, type PrefStore } from './prefs';
 import { localPrefs, RelayList, type RelayListView } from './relay-list';
 import { relayHost } from './relays';
 import { LOCAL_STATUS } from './status-text';
+import { withPeers } from './webrtc';
 
 /** What the web app needs from shared/src/sync (injected, so the core can run without a relay). */
 export interface SyncEngine {
@@ -245,7 +246,8 @@ export function openSyncView(opts: SyncViewOptions): SyncView {
     ...(typeof window !== 'undefined' ? { events: window } : {}),
   });
   if (relays.used.length === 0) return new OffView(opts.config.user, relays);
-  return new SharedSyncView(opts, opts.engine, relays);
+  // Direct WebRTC links to collaborators, signaled through the same relays (webrtc.ts).
+  return new SharedSyncView(opts, withPeers(opts.engine, opts.keys), relays);
 }
 
 /** No relay configured: the automation contract's `local` state, and this person alone. */
