@@ -29,6 +29,8 @@ export const PEER_CLOSE = {
   flood: 4101,
   /** no frame within the liveness deadline after a probe */
   silent: 4102,
+  /** an envelope that failed to verify or decrypt (e.g. a view-link holder signing with another key) */
+  forged: 4103,
 } as const;
 export type PeerCloseName = keyof typeof PEER_CLOSE;
 
