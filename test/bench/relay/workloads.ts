@@ -276,6 +276,15 @@ export interface IdleRun {
   readonly loadBefore: number[];
 }
 
+/**
+ * The idle workload's waits (issue #5's time budget: 2,000 documents per server and repetition): every
+ * reading follows a full GC in the server, so a second of quiet and three RSS readings are as steady as the
+ * earlier 2 s and five (the connections are idle; nothing arrives between readings).
+ */
+const IDLE_SETTLE_MS = 1000;
+const IDLE_READINGS = 3;
+const IDLE_GAP_MS = 200;
+
 export async function idle(s: Setup, documents: number): Promise<IdleRun> {
   const kind = kindOf(s.kind);
   const loadBefore = load();
@@ -284,8 +293,8 @@ export async function idle(s: Setup, documents: number): Promise<IdleRun> {
     s.generators,
     async (server, fleet) => {
       const refs: DocRef[] = Array.from({ length: documents }, (_, i) => kind.newDoc(`idle-${i}`));
-      await sleep(1000);
-      const m0 = await settledMemory(server);
+      await sleep(500);
+      const m0 = await settledMemory(server, IDLE_READINGS, IDLE_GAP_MS);
       const first = spread(
         refs.map((ref, i) => ({ id: `a${i}`, ref, write: true, create: true })),
         fleet.length,
@@ -312,8 +321,8 @@ export async function idle(s: Setup, documents: number): Promise<IdleRun> {
         }),
       );
       s.log(`  ${documents} documents, one client each`);
-      await sleep(2000);
-      const m1 = await settledMemory(server);
+      await sleep(IDLE_SETTLE_MS);
+      const m1 = await settledMemory(server, IDLE_READINGS, IDLE_GAP_MS);
       // the second client of each document lives in another generator than the first, like another device
       const second = spread(
         refs.map((ref, i) => ({ id: `b${i}`, ref, write: true })),
@@ -333,11 +342,11 @@ export async function idle(s: Setup, documents: number): Promise<IdleRun> {
         ),
       );
       s.log(`  ${documents} documents, two clients each`);
-      await sleep(2000);
-      const m2 = await settledMemory(server);
+      await sleep(IDLE_SETTLE_MS);
+      const m2 = await settledMemory(server, IDLE_READINGS, IDLE_GAP_MS);
       await Promise.all(fleet.map((g) => g.send({ cmd: 'closeAll' })));
-      await sleep(2000);
-      const m3 = await settledMemory(server);
+      await sleep(IDLE_SETTLE_MS);
+      const m3 = await settledMemory(server, IDLE_READINGS, IDLE_GAP_MS);
       const heap =
         m0.heap !== undefined && m1.heap !== undefined && m2.heap !== undefined
           ? {
