@@ -240,6 +240,8 @@ test('on a LAN page: two tabs elect one session without Web Locks; at-rest encry
 
     await rest.goto(`${base}#/settings`);
     await expect(rest.locator('body')).toContainText('not served over HTTPS');
+    // No navigator.storage either: the storage card says persistence is unsupported rather than failing.
+    await expect(rest.getByTestId('persist-state')).toHaveAttribute('data-state', 'unsupported');
     await rest.getByTestId('lock-new-passphrase').fill(PASS);
     await rest.getByTestId('lock-confirm-passphrase').fill(PASS);
     await rest.getByTestId('lock-enable-submit').click();
