@@ -8,17 +8,22 @@
 type Trim = readonly [name: string, value: string | number];
 
 /**
- * The full run: 5 repetitions of shorter fan-outs (5 s of typing still pools ≥ 2,000 deliveries per run at 10
- * clients), without the `dure-memory` series (it only shows what the durable commit costs; `--relay` keeps it),
- * the servers' order rotated per repetition (relay/driver.ts `seriesOrder`). The idle documents and the rate
- * search cost the most per run, and their figures move least between runs, so they run in fewer repetitions.
+ * The full run: 5 repetitions of every fan-out (stock servers and Dure's frame-level clients; 4 s of typing
+ * still pools 6,000 deliveries over the 5 runs at 10 clients), without the `dure-memory` series (it only shows
+ * what the durable commit costs; `--relay` keeps it), the servers' order rotated per repetition
+ * (relay/driver.ts `seriesOrder`). What costs the most per run and moves least between runs runs in fewer
+ * repetitions: the 2,000 idle documents (memory after a forced GC) once, the join (5 joins per run) and the
+ * real engine's series twice, the rate search once with 60 s per server. Measured costs: README "Durations".
  */
 export const FULL_RELAY_TRIMS: readonly Trim[] = [
   ['reps', 5],
-  ['seconds', 5],
+  ['seconds', 4],
   ['targets', 'dure,ywebsocket,hocuspocus'],
-  ['idle-reps', 2],
+  ['engine-reps', 2],
+  ['join-reps', 2],
+  ['idle-reps', 1],
   ['rate-reps', 1],
+  ['rate-budget', 60],
 ];
 
 /** `--quick`: the relay's quick series (10 and 50 clients, no rate search), smaller still. */

@@ -57,6 +57,10 @@ export interface RelayOptions {
    * them): how the combined run fits its time budget. The results say how many runs each figure rests on.
    */
   readonly workloadReps: Readonly<Partial<Record<Workload, number>>>;
+  /** the real engine's series (`dure-engine`) runs in the first N repetitions only (`--engine-reps=N`) */
+  readonly engineReps?: number;
+  /** the rate search's time per server and repetition (`--rate-budget=S`; default rate.ts's RATE_BUDGET_MS) */
+  readonly rateBudgetS?: number;
   /** results/<out>.json and .md; default relay-latest (relay-quick with --quick) */
   readonly out: string;
 }
@@ -138,6 +142,8 @@ export function parseRelayArgs(argv: readonly string[]): RelayOptions {
   const workloadReps: Partial<Record<Workload, number>> = {};
   for (const w of WORKLOADS)
     if (val(`${w}-reps`) !== undefined) workloadReps[w] = Math.min(reps, num(`${w}-reps`, reps));
+  const engineReps = val('engine-reps') === undefined ? undefined : Math.min(reps, num('engine-reps', reps));
+  const rateBudgetS = val('rate-budget') === undefined ? undefined : num('rate-budget', 60);
   const out = val('out') ?? (quick ? 'relay-quick' : 'relay-latest');
   if (!/^[\w.-]+(\/[\w.-]+)?$/.test(out)) throw new Error('--out: a file name under results/, without extension');
   return {
@@ -156,6 +162,8 @@ export function parseRelayArgs(argv: readonly string[]): RelayOptions {
     pin: argv.includes('--pin'),
     series: targets ? targets.flatMap((t) => series.filter((x) => x.target === t)) : series,
     workloadReps,
+    ...(engineReps === undefined ? {} : { engineReps }),
+    ...(rateBudgetS === undefined ? {} : { rateBudgetS }),
     out: out.replace(/\.(json|md)$/, ''),
   };
 }
@@ -176,6 +184,10 @@ export function seriesOrder(series: readonly Pick<Series, 'target'>[], rep: numb
 /** Whether workload `w` runs in repetition `rep` (1-based). */
 export const runsIn = (o: Pick<RelayOptions, 'workloadReps'>, w: Workload, rep: number): boolean =>
   rep <= (o.workloadReps[w] ?? Infinity);
+
+/** Whether series `x` runs at all in repetition `rep` (the engine's series may run in fewer). */
+export const seriesRunsIn = (o: Pick<RelayOptions, 'engineReps'>, x: Pick<Series, 'kind'>, rep: number): boolean =>
+  x.kind !== 'dure-engine' || rep <= (o.engineReps ?? Infinity);
 
 /** One series in one repetition: when it ran, in which place, at which load (the figures drift with it). */
 export interface SeriesPass {
@@ -261,7 +273,8 @@ export async function main(argv: readonly string[]): Promise<void> {
 
   // repetitions outermost and the servers' order rotated, so every series sees the machine's load drift alike
   for (let rep = 1; rep <= o.reps; rep++) {
-    for (const [position, i] of seriesOrder(o.series, rep).entries()) {
+    const order = seriesOrder(o.series, rep).filter((i) => seriesRunsIn(o, o.series[i]!, rep));
+    for (const [position, i] of order.entries()) {
       const x = o.series[i]!;
       const out = results[i]!;
       const passStart = Date.now();
@@ -311,7 +324,12 @@ export async function main(argv: readonly string[]): Promise<void> {
       }
       if (x.workloads.includes('rate') && runsIn(o, 'rate', rep)) {
         log(`rep ${rep} ${x.kind}@${x.target}: highest rate at p99 ≤ ${RATE_P99_BOUND_MS} ms, 10 clients`);
-        const r = await rateSearch(setup, { clients: 10, writers: o.writers, seconds: o.rateSeconds });
+        const r = await rateSearch(setup, {
+          clients: 10,
+          writers: o.writers,
+          seconds: o.rateSeconds,
+          ...(o.rateBudgetS === undefined ? {} : { budgetMs: o.rateBudgetS * 1000 }),
+        });
         log(`  sustained ${r.sustained} keystrokes/s`);
         out.rate.push(r);
       }

@@ -340,8 +340,9 @@ function batchOf(o: object): number {
 }
 
 /** Workloads run in fewer repetitions than the rest (the combined run's time budget), and the servers' rotation. */
-export function repsNote(o: Pick<RelayOptions, 'reps' | 'workloadReps'>): string {
+export function repsNote(o: Pick<RelayOptions, 'reps' | 'workloadReps' | 'engineReps'>): string {
   const fewer = Object.entries(o.workloadReps ?? {}).filter(([, n]) => n !== undefined && n < o.reps);
+  if (o.engineReps !== undefined && o.engineReps < o.reps) fewer.push(['the dure-engine series', o.engineReps]);
   const text = fewer.map(([w, n]) => `${w} in the first ${n}`).join(', ');
   return (
     (fewer.length > 0 ? ` Fewer runs, to fit the time budget: ${text}.` : '') +
