@@ -4,7 +4,7 @@
  * Dure's real engine (dure-engine.ts) with their phases; and, in process, what the join's client work costs
  * piece by piece (verify, decrypt, decode, apply; Yjs v1 against v2). Not a test:
  *   node --import tsx test/bench/relay/join-profile.ts [--joins=10] [--node-ed25519] [--client=dure-engine|dure-frames]
- * `--joins-only` skips the pieces. With `node --cpu-prof --cpu-prof-dir=DIR --import tsx ...` the profile covers the joins.
+ * `--joins-only` skips the pieces; `--listen-updates` puts another updateV2 listener on the joining doc. With `node --cpu-prof --cpu-prof-dir=DIR --import tsx ...` the profile covers the joins.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -152,6 +152,9 @@ try {
       client === 'dure-frames'
         ? new DureFramesClient({ url: server.url, keys, write: false, now })
         : new DureEngineClient(server.url, keys, now);
+    // --listen-updates: another updateV2 listener on the joining doc (as LocalDoc in the app, or the engine
+    // before it took its own listener off for remote transactions): Yjs then encodes the applied snapshot
+    if (process.argv.includes('--listen-updates')) c.doc.on('updateV2', () => {});
     await c.synced;
     const cpu = process.cpuUsage(cpu0);
     const m = c.marks;
