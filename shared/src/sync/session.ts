@@ -34,7 +34,7 @@ import { backoffDelay, BACKOFF_MAX_MS } from './backoff';
 import { EnvelopeLog } from './envelope-log';
 import { headsFork } from './fork';
 import { GapBuffer } from './gap-buffer';
-import { PresenceChannel } from './presence';
+import { PresenceChannel, REMOTE_PRESENCE_ORIGIN } from './presence';
 import {
   MAX_QUARANTINE,
   SyncStore,
@@ -160,6 +160,11 @@ interface Link {
   everSynced: boolean;
   /** the relay lost the document; after create, the whole state goes up again */
   recreate: boolean;
+  /**
+   * with `recreate`: the relay never had anything from this device (a relay just added to the document's
+   * relays, issue #6), so the upload is expected and not reported as lost history
+   */
+  fresh: boolean;
   /** times asked again because of a hole (from the safe position, then from 0); reset when no hole is left */
   refetches: number;
   blobPuts: Map<string, ((r: Result<void, 'offline' | 'rejected'>) => void)[]>;
@@ -227,6 +232,7 @@ function newLink(t: Transport): Link {
     snapInFlight: undefined,
     everSynced: false,
     recreate: false,
+    fresh: false,
     refetches: 0,
     blobPuts: new Map(),
     blobGets: new Map(),
@@ -333,6 +339,7 @@ class Session implements DocSession, SessionInternals {
     }
     this.links = opts.transports.map((t) => newLink(t));
     this.awareness = new Awareness(this.doc);
+    this.awareness.on('update', this.onAwarenessUpdate);
     this.presence = new PresenceChannel({
       keys: this.keys,
       awareness: this.awareness,
@@ -345,6 +352,47 @@ class Session implements DocSession, SessionInternals {
   get deviceId(): string {
     return this.myDevice;
   }
+
+  /**
+   * A relay this device never synced with, while the document already holds something (a relay added to
+   * the document's relays, or a relay chosen in the settings): its outbox holds only what no relay has
+   * acknowledged yet, so once write is proven the whole state goes up there as one update.
+   */
+  private freshRecord(l: Link): TransportRecord {
+    if (this.kind === 'edit' && this.doc.store.clients.size > 0) {
+      l.recreate = true;
+      l.fresh = true;
+    }
+    return emptyTransportRecord();
+  }
+
+  /** Per awareness client, the transport its latest fresh presence came through (for a who-is-here list). */
+  private readonly routes = new Map<number, { readonly id: string; readonly kind: 'relay' | 'peer' }>();
+  private presenceFrom: Link | undefined;
+
+  presenceRoute(clientId: number): { readonly id: string; readonly kind: 'relay' | 'peer' } | undefined {
+    return this.routes.get(clientId);
+  }
+
+  /** The same presence arrives through every transport; the first (fresh) copy names the route. */
+  private receivePresence(l: Link, bytes: Uint8Array): void {
+    this.presenceFrom = l;
+    try {
+      this.presence.receive(bytes);
+    } finally {
+      this.presenceFrom = undefined;
+    }
+  }
+
+  private readonly onAwarenessUpdate = (
+    { added, updated, removed }: Record<'added' | 'updated' | 'removed', number[]>,
+    origin: unknown,
+  ): void => {
+    for (const id of removed) this.routes.delete(id);
+    const from = this.presenceFrom;
+    if (origin !== REMOTE_PRESENCE_ORIGIN || !from) return;
+    for (const id of [...added, ...updated]) this.routes.set(id, { id: from.t.id, kind: from.t.kind });
+  };
 
   /** edit sessions seal once they have somewhere to send (a transport, now or added later) */
   private get editing(): boolean {
@@ -362,7 +410,7 @@ class Session implements DocSession, SessionInternals {
       this.seqs.advance(d, n);
     }
     this.savedRecs = { ...loaded.recv.transports };
-    for (const l of this.links) if (l.t.kind === 'relay') l.rec = this.savedRecs[l.t.id] ?? emptyTransportRecord();
+    for (const l of this.links) if (l.t.kind === 'relay') l.rec = this.savedRecs[l.t.id] ?? this.freshRecord(l);
     // What was saved is a consistent point by construction.
     this.safeRecv = loaded.recv;
     this.outbox = loaded.outbox.sort(
@@ -415,7 +463,7 @@ class Session implements DocSession, SessionInternals {
     if (this.links.some((l) => l.t.id === t.id))
       throw new TypeError(`a transport with the id ${t.id} is already present`);
     const l = newLink(t);
-    if (t.kind === 'relay') l.rec = this.savedRecs[t.id] ?? emptyTransportRecord();
+    if (t.kind === 'relay') l.rec = this.savedRecs[t.id] ?? this.freshRecord(l);
     this.links.push(l);
     if (this.kind === 'edit' && !this.editStarted) {
       void this.beginEditing().catch((e: unknown) =>
@@ -724,7 +772,7 @@ class Session implements DocSession, SessionInternals {
       }
       case 'presence':
         // Refusals (replays, floods, garbage) are the channel's business: a cursor is not worth a problem.
-        this.presence.receive(f.envelope.bytes);
+        this.receivePresence(l, f.envelope.bytes);
         return;
       default:
         return;
@@ -737,6 +785,7 @@ class Session implements DocSession, SessionInternals {
       // another device, restored from an old backup). Start over there from position 0, at once.
       l.rec = emptyTransportRecord();
       l.recreate = this.kind === 'edit';
+      l.fresh = false;
       l.attempts = 0;
       this.addProblem('rejected', l.t.id, 'relay-regressed');
       l.t.disconnect();
@@ -800,8 +849,9 @@ class Session implements DocSession, SessionInternals {
         this.settleWaiters();
         if (l.recreate) {
           l.recreate = false;
-          // Our acknowledged history is gone from this relay: put the whole document back.
-          this.recoverLostHistory(l);
+          // Our acknowledged history is gone from this relay (or it never had it): put the whole document there.
+          this.recoverLostHistory(l, !l.fresh);
+          l.fresh = false;
         }
         this.pump(l);
         this.emitStatus();
@@ -837,6 +887,7 @@ class Session implements DocSession, SessionInternals {
           // (a view link too, so it reads the document again once an editor has put it back).
           l.rec = emptyTransportRecord();
           l.recreate = this.kind === 'edit';
+          l.fresh = false;
         }
         if (this.kind === 'edit') {
           this.sendFrame(l, {
@@ -934,10 +985,10 @@ class Session implements DocSession, SessionInternals {
    * again as ONE full-state update under a new device id (a fresh seq space); older entries are marked
    * superseded for this relay only.
    */
-  private recoverLostHistory(l: Link): void {
+  private recoverLostHistory(l: Link, lost = true): void {
     if (this.rotating || this.closed) return;
     this.rotating = true;
-    this.addProblem('rejected', l.t.id, 'history-lost');
+    if (lost) this.addProblem('rejected', l.t.id, 'history-lost');
     void this.enqueue(async () => {
       try {
         const dev = newId();
@@ -1391,7 +1442,7 @@ class Session implements DocSession, SessionInternals {
         this.onRemoteSnapshot(l, 0, f.envelope);
         return this.afterRemote();
       case 'presence':
-        this.presence.receive(f.envelope.bytes);
+        this.receivePresence(l, f.envelope.bytes);
         return;
     }
   }
