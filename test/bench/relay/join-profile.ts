@@ -4,6 +4,9 @@
  * Dure's real engine (dure-engine.ts) with their phases; and, in process, what the join's client work costs
  * piece by piece (verify, decrypt, decode, apply; Yjs v1 against v2). Not a test:
  *   node --import tsx test/bench/relay/join-profile.ts [--joins=10] [--node-ed25519] [--client=dure-engine|dure-frames]
+ * `--compare[=client@target,...]`: instead of the above, the same joins through each stack's own server and client
+ * (default dure-engine@dure, y-websocket@ywebsocket, hocuspocus@hocuspocus), `--rounds=N` rounds in turn, with this
+ * process's CPU per join: on a loaded machine the CPU figures compare where wall times cannot.
  * `--joins-only` skips the pieces; `--listen-updates` puts another updateV2 listener on the joining doc. With `node --cpu-prof --cpu-prof-dir=DIR --import tsx ...` the profile covers the joins.
  */
 import { spawn } from 'node:child_process';
@@ -23,9 +26,10 @@ import {
 } from '@dure/shared/protocol/index';
 import * as Y from 'yjs';
 import { getFixture } from '../fixture';
-import { now, type BenchClient } from './clients';
+import { CLIENT_KINDS, now, type BenchClient } from './clients';
 import { DureEngineClient } from './dure-engine';
 import { DureFramesClient } from './dure-frames';
+import { TARGETS, type RunningRelay } from './targets';
 
 const arg = (name: string): string | undefined =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -81,6 +85,81 @@ console.log(
     .map((x) => x.toFixed(2))
     .join(' ')}`,
 );
+
+// ---- several stacks, in turn, CPU per join ----------------------------------------------------------------
+async function compare(spec: string): Promise<void> {
+  const rounds = Number(arg('rounds') ?? 3);
+  const stacks = spec.split(',').map((x) => {
+    const [kind, target] = x.split('@') as [string, string];
+    if (!CLIENT_KINDS[kind] || !TARGETS[target]) throw new Error(`unknown stack ${x}`);
+    return { name: x, kind: CLIENT_KINDS[kind], target: TARGETS[target] };
+  });
+  const running: RunningRelay[] = [];
+  const prepared: { name: string; join: () => Promise<{ ms: number; cpuMs: number }> }[] = [];
+  try {
+    for (const st of stacks) {
+      const server = await st.target.start({});
+      running.push(server);
+      const ref = st.kind.newDoc('automerge-paper');
+      const up = CLIENT_KINDS[st.kind.uploader ?? st.kind.name]!;
+      const uploader = up.open(server.wsUrl, ref, { write: true, create: true, verify: 'each' });
+      await uploader.synced;
+      Y.applyUpdateV2(uploader.doc, v2);
+      await up.persist(uploader);
+      if (!st.target.dropsUnusedDocs) uploader.close();
+      const expected = uploader.doc.getXmlFragment('default').toString();
+      prepared.push({
+        name: st.name,
+        async join() {
+          const cpu0 = process.cpuUsage();
+          const t0 = performance.now();
+          const c = st.kind.open(server.wsUrl, ref, { write: false, verify: 'each' });
+          if (process.argv.includes('--listen-updates') && st.name.startsWith('dure')) c.doc.on('updateV2', () => {});
+          await c.synced;
+          const ms = performance.now() - t0;
+          const cpu = process.cpuUsage(cpu0);
+          if (c.doc.getXmlFragment('default').toString() !== expected) throw new Error(`${st.name}: wrong document`);
+          if (c.problems.length) throw new Error(`${st.name}: ${c.problems.join('; ')}`);
+          c.close();
+          c.doc.destroy();
+          return { ms, cpuMs: (cpu.user + cpu.system) / 1000 };
+        },
+      });
+    }
+    const out = new Map<string, { ms: number[]; cpuMs: number[] }>(
+      prepared.map((p) => [p.name, { ms: [], cpuMs: [] }]),
+    );
+    for (const p of prepared) await p.join(); // warm-up
+    for (let r = 0; r < rounds; r++) {
+      for (const p of prepared) {
+        for (let i = 0; i < joins; i++) {
+          const x = await p.join();
+          out.get(p.name)!.ms.push(x.ms);
+          out.get(p.name)!.cpuMs.push(x.cpuMs);
+        }
+      }
+    }
+    console.log(`${rounds} rounds × ${joins} joins per stack (median, min–max ms):`);
+    for (const [name, x] of out) {
+      const f = (xs: number[]): string =>
+        `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`;
+      console.log(`  ${name.padEnd(26)} wall ${f(x.ms).padEnd(24)} CPU of the joining process ${f(x.cpuMs)}`);
+    }
+  } finally {
+    for (const s of running) await s.stop();
+  }
+}
+
+const compareArg = process.argv.find((a) => a === '--compare' || a.startsWith('--compare='));
+if (compareArg) {
+  await compare(arg('compare') ?? 'dure-engine@dure,y-websocket@ywebsocket,hocuspocus@hocuspocus');
+  console.log(
+    `load after ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
+  process.exit(0);
+}
 
 // ---- in-process pieces ----------------------------------------------------------------------------------
 if (!process.argv.includes('--joins-only')) {
