@@ -73,6 +73,9 @@ describe('relay repetitions', () => {
     // never more than the run's repetitions
     expect(o.workloadReps.rate).toBe(5);
     expect([1, 2, 3, 4, 5].every((r) => runsIn(o, 'fanout', r))).toBe(true);
+    // 0: the workload is left out of the run (e.g. `npm run bench -- --relay-rate-reps=0`)
+    const none = parseRelayArgs(['--rate-reps=0']);
+    expect([1, 2, 3].some((r) => runsIn(none, 'rate', r))).toBe(false);
   });
 
   it('--targets keeps the default series of the servers named, in that order', () => {
@@ -82,7 +85,8 @@ describe('relay repetitions', () => {
   });
 
   it('refuses bad counts and an output path outside results/', () => {
-    expect(() => parseRelayArgs(['--idle-reps=0'])).toThrow(/idle-reps/);
+    expect(() => parseRelayArgs(['--idle-reps=-1'])).toThrow(/idle-reps/);
+    expect(() => parseRelayArgs(['--reps=0'])).toThrow(/reps/);
     expect(() => parseRelayArgs(['--out=../../etc/x'])).toThrow(/--out/);
     expect(parseRelayArgs([]).out).toBe('relay-latest');
     expect(parseRelayArgs(['--quick']).out).toBe('relay-quick');

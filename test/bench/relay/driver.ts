@@ -79,9 +79,9 @@ export function parseRelayArgs(argv: readonly string[]): RelayOptions {
   const quick = argv.includes('--quick');
   const val = (name: string): string | undefined =>
     argv.find((x) => x.startsWith(`--${name}=`))?.slice(name.length + 3);
-  const num = (name: string, dflt: number): number => {
+  const num = (name: string, dflt: number, least = 1): number => {
     const v = val(name) === undefined ? dflt : Number(val(name));
-    if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
+    if (!Number.isInteger(v) || v < least) throw new Error(`--${name} must be an integer ≥ ${least}`);
     return v;
   };
   const writers = num('writers', 10);
@@ -141,8 +141,8 @@ export function parseRelayArgs(argv: readonly string[]): RelayOptions {
   const reps = num('reps', quick ? 1 : 3);
   const workloadReps: Partial<Record<Workload, number>> = {};
   for (const w of WORKLOADS)
-    if (val(`${w}-reps`) !== undefined) workloadReps[w] = Math.min(reps, num(`${w}-reps`, reps));
-  const engineReps = val('engine-reps') === undefined ? undefined : Math.min(reps, num('engine-reps', reps));
+    if (val(`${w}-reps`) !== undefined) workloadReps[w] = Math.min(reps, num(`${w}-reps`, reps, 0));
+  const engineReps = val('engine-reps') === undefined ? undefined : Math.min(reps, num('engine-reps', reps, 0));
   const rateBudgetS = val('rate-budget') === undefined ? undefined : num('rate-budget', 60);
   const out = val('out') ?? (quick ? 'relay-quick' : 'relay-latest');
   if (!/^[\w.-]+(\/[\w.-]+)?$/.test(out)) throw new Error('--out: a file name under results/, without extension');

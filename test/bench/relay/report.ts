@@ -343,7 +343,7 @@ function batchOf(o: object): number {
 export function repsNote(o: Pick<RelayOptions, 'reps' | 'workloadReps' | 'engineReps'>): string {
   const fewer = Object.entries(o.workloadReps ?? {}).filter(([, n]) => n !== undefined && n < o.reps);
   if (o.engineReps !== undefined && o.engineReps < o.reps) fewer.push(['the dure-engine series', o.engineReps]);
-  const text = fewer.map(([w, n]) => `${w} in the first ${n}`).join(', ');
+  const text = fewer.map(([w, n]) => (n === 0 ? `${w} left out` : `${w} in the first ${n}`)).join(', ');
   return (
     (fewer.length > 0 ? ` Fewer runs, to fit the time budget: ${text}.` : '') +
     (o.reps > 1 ? " The servers' order rotates one place per repetition (the load drifts)." : '')
