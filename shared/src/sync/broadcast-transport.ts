@@ -165,7 +165,9 @@ export function createBroadcastChannelTransport(opts: BroadcastTransportOptions)
         clearTimeout(timer);
         if (tell) post({ t: 'fin', from: opts.self, to: opts.remote, c, code: tell.code, reason: tell.reason });
         ch.removeEventListener('message', listener);
-        ch.close();
+        // Node drops messages still queued when the sending channel closes in the same turn (the fin).
+        if (tell) setTimeout(() => ch.close(), 50);
+        else ch.close();
         if (current?.c === c) current = undefined;
         queueMicrotask(() => handler.close(info));
       };
@@ -269,7 +271,8 @@ export function createBroadcastChannelPeers(opts: BroadcastPeersOptions): Broadc
       if (closed) return;
       closed = true;
       ch.postMessage({ t: 'bye', from: self });
-      ch.close();
+      // Node drops messages still queued when the sending channel closes in the same turn.
+      setTimeout(() => ch.close(), 50);
     },
   };
 }

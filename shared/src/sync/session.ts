@@ -1211,6 +1211,8 @@ class Session implements DocSession, SessionInternals {
     // Updates we sent that the snapshot covers are held (folded in) by the relay.
     this.scheduleSave();
     this.settleWaiters();
+    // Our head for this relay moved: peers compare it with theirs now, not at the next reconnect (fork.ts).
+    for (const p of this.links) if (p.t.kind === 'peer' && p.peer?.helloed) this.sendPeerHello(p, false);
     this.emitStatus();
   }
 

@@ -17,6 +17,7 @@ import {
   type PeerFrame,
 } from '../../src/protocol/index';
 import { MemoryStorage } from '../../src/storage/memory';
+import { createBroadcastChannelPeers } from '../../src/sync/broadcast-transport';
 import { createMemoryTransportPair, type MemoryLink } from '../../src/sync/memory-transport';
 import { startSession, type SessionOptions } from '../../src/sync/session';
 import type { Transport, TransportClose } from '../../src/sync/types';
@@ -121,6 +122,31 @@ describe('sessions as peers (memory transport, no relay)', () => {
     // live: later edits flow too
     type(b.ydoc, '두레');
     await until(() => text(a.ydoc).endsWith('두레'), 'live edit');
+  });
+
+  it('two "tabs" find each other over BroadcastChannel (one transport per remote tab) and converge; bye removes the peer', async () => {
+    const { edit } = keysFor();
+    const a = await startPeer(edit, []);
+    const b = await startPeer(edit, []);
+    const hub = (p: Peer) =>
+      createBroadcastChannelPeers({
+        docId: edit.docId,
+        onTransport: (t) => p.session.addTransport(t),
+        onGone: (id) => p.session.removeTransport(id),
+      });
+    const ha = hub(a);
+    const hb = hub(b);
+    try {
+      type(a.ydoc, '탭 하나 ');
+      type(b.ydoc, 'tab two ');
+      await until(() => text(a.ydoc) === text(b.ydoc) && text(a.ydoc).length === 13, 'tabs converge');
+      expect(a.session.status.transports).toEqual([{ id: `bc:${hb.self}`, kind: 'peer', state: 'synced' }]);
+      hb.close();
+      await until(() => a.session.status.transports.length === 0, 'A forgets the closed tab');
+    } finally {
+      ha.close();
+      hb.close();
+    }
   });
 
   it('a partition heals: edits made on both sides meanwhile meet', async () => {
