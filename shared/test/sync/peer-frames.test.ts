@@ -55,7 +55,7 @@ describe('peer-hello codec', () => {
     expect(encodePeerFrame(d.value)).toEqual(bytes);
   });
 
-  it('an empty hello (a new view session) is 24 bytes', () => {
+  it('an empty hello (a new view session) is 22 bytes', () => {
     const bytes = encodePeerFrame(hello({ edit: false, reply: false, has: [], heads: [] }));
     expect(bytes.length).toBe(1 + 1 + 16 + 1 + 2 + 1);
     const d = decodePeerFrame(bytes);
