@@ -11,7 +11,7 @@
  *   offers never cross), with every ICE candidate in the SDP (gathered with a deadline: it can hang).
  * - Bounded: at most `maxPeers` direct links; everyone else is reached through the relay. A link that does
  *   not open in time, or closes, is retried with backoff by the offering side; a peer the session dropped
- *   for garbage or a flood is not tried again in this session.
+ *   for garbage, a flood or a forged envelope is not tried again in this session.
  * - Data channels do not depend on the relay: when it goes down, open links keep carrying frames.
  *
  * Peer ids are random per mesh (per session), never derived from a key, a device id or a person.
@@ -20,6 +20,7 @@ import { fromB64url } from '../bytes';
 import type { DocKeys } from '../local/api';
 import { decodeFrame, encodeFrame, FRAME_TYPE } from '../protocol/frames';
 import { MAX_FRAME_BYTES } from '../protocol/limits';
+import { PEER_CLOSE } from '../protocol/peer-frames';
 import { MAX_SIGNAL_PAYLOAD_BYTES, newPeerId, openSignal, sealSignal } from '../protocol/signal';
 import type { Transport, TransportClose, TransportHandler } from './types';
 import { createWebRtcTransport, type DataChannelLike, type WebRtcTransport } from './webrtc-transport';
@@ -92,8 +93,8 @@ function parseMessage(payload: Uint8Array): Message | undefined {
   return undefined;
 }
 
-/** Close codes after which the session dropped a peer for misbehaving (PEER_CLOSE malformed, flood). */
-const MISBEHAVED: ReadonlySet<number> = new Set([4100, 4101]);
+/** The session dropped the peer for what it sent (not for silence, which a bad network also causes). */
+const MISBEHAVED: ReadonlySet<number> = new Set([PEER_CLOSE.malformed, PEER_CLOSE.flood, PEER_CLOSE.forged]);
 /** peers remembered (heard of, not necessarily linked); the oldest unlinked one makes room */
 const MAX_KNOWN = 64;
 /** failed attempts before a peer that never answered is forgotten (it comes back with its next `hi`) */
@@ -368,7 +369,7 @@ export function createMesh(opts: MeshOptions): Mesh {
         onWant: () => want(p),
         onChannelGone: (info: TransportClose, byUs: boolean, ch: DataChannelLike) => {
           if ((p.link?.dc as unknown) !== ch) return;
-          // Dropped by the session for garbage or a flood: not tried again in this session.
+          // Dropped by the session for garbage, a flood or a forgery: not tried again in this session.
           if (byUs && MISBEHAVED.has(info.code)) forget(p, true);
           else dropLink(p, true);
         },
