@@ -6,6 +6,7 @@ import {
   hitCeiling,
   nextRate,
   RATE_MAX_PER_S,
+  RATE_MIN_PER_S,
   RATE_START_PER_S,
   saturated,
   stepShape,
@@ -40,22 +41,29 @@ describe('the rate search’s steps', () => {
 
   it('doubles from the first rate until a step fails, then bisects twice', () => {
     const tried = search(1_500);
-    expect(tried.map((v) => v.keystrokesPerS)).toEqual([50, 100, 200, 400, 800, 1_600, 1_200, 1_400]);
-    expect(tried.map((v) => v.ok)).toEqual([true, true, true, true, true, false, true, true]);
+    expect(tried.map((v) => v.keystrokesPerS)).toEqual([200, 400, 800, 1_600, 1_200, 1_400]);
+    expect(tried.map((v) => v.ok)).toEqual([true, true, true, false, true, true]);
     expect(sustainedOf(tried)).toBe(1_400);
     // the second bisection goes down when the first one failed
-    expect(search(900).map((v) => v.keystrokesPerS)).toEqual([50, 100, 200, 400, 800, 1_600, 1_200, 1_000]);
+    expect(search(900).map((v) => v.keystrokesPerS)).toEqual([200, 400, 800, 1_600, 1_200, 1_000]);
     expect(sustainedOf(search(900))).toBe(800);
   });
 
-  it('stops at its ceiling when nothing fails, and at once when the first step fails', () => {
+  it('halves while even the first rate fails, then bisects upwards', () => {
+    const tried = search(120);
+    expect(tried.map((v) => v.keystrokesPerS)).toEqual([200, 100, 150, 125]);
+    expect(sustainedOf(tried)).toBe(100);
+  });
+
+  it('stops at its ceiling when nothing fails, and at its floor when everything fails', () => {
     const all = search(Infinity);
     expect(all[0]!.keystrokesPerS).toBe(RATE_START_PER_S);
     expect(all.at(-1)!.keystrokesPerS).toBe(RATE_MAX_PER_S);
-    expect(all).toHaveLength(13);
+    expect(all).toHaveLength(11);
     expect(sustainedOf(all)).toBe(RATE_MAX_PER_S);
     const none = search(10);
-    expect(none).toEqual([{ keystrokesPerS: 50, ok: false }]);
+    expect(none.map((v) => v.keystrokesPerS)).toEqual([200, 100, RATE_MIN_PER_S]);
+    expect(none.every((v) => !v.ok)).toBe(true);
     expect(sustainedOf(none)).toBe(0);
   });
 

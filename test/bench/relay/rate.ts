@@ -1,8 +1,9 @@
 /**
  * Issue #5's capacity figure: the highest typing rate one document with 10 clients sustains at p99 ≤ 100 ms.
- * A step search over the fan-out workload (fresh server each step): the rate doubles from 50 keystrokes/s
- * until the delivery p99 passes the bound, a delivery goes missing or the search's ceiling is reached; then
- * the interval between the last good and the first bad step is bisected twice. Past one keystroke per ms per
+ * A step search over the fan-out workload (fresh server each step): the rate doubles from 200 keystrokes/s
+ * until the delivery p99 passes the bound, a delivery goes missing or the search's ceiling is reached (or
+ * halves down to 50 while even that fails); then the interval between the last good and the first bad step
+ * is bisected twice. Past one keystroke per ms per
  * writer, a timer tick types several keystrokes (each its own transaction, as separate keys are). A step
  * that fails is tried a second time (the machine is shared). The same steps for every server, each
  * search bounded in time.
@@ -17,15 +18,19 @@ import { startFleet, stopFleet } from './fleet';
 import { fanout, type Setup } from './workloads';
 
 export const RATE_P99_BOUND_MS = 100;
-/** the search's first and highest rates (keystrokes/s, all writers together): 50 × 2^12 */
-export const RATE_START_PER_S = 50;
+/**
+ * The search's first, lowest and highest rates (keystrokes/s, all writers together): it starts at 200 (the
+ * fan-out workload measures 50), halves down to 50 while even that fails, doubles up to 200 × 2^10.
+ */
+export const RATE_START_PER_S = 200;
+export const RATE_MIN_PER_S = 50;
 export const RATE_MAX_PER_S = 204_800;
 /** bisections between the last good and the first bad step */
 export const RATE_BISECTIONS = 2;
 /** a generator above this share of a core, or with its loop this late at p99, is saturated */
 export const GENERATOR_SATURATED = { utilization: 0.85, loopDelayP99Ms: 50 } as const;
 /** the whole search per server; a step is not started past it (the result then says so) */
-export const RATE_BUDGET_MS = 90_000;
+export const RATE_BUDGET_MS = 60_000;
 /** deliveries later than this after the last keystroke are missing (far past the bound anyway) */
 const RATE_DRAIN_MAX_MS = 5_000;
 
@@ -93,28 +98,34 @@ export interface Verdict {
 }
 
 /**
- * The next rate to try, from the verdicts so far (in order), or undefined when the search is over:
- * doubling from `start` while every step passed (never past `max`); after the first failure, the midpoint
- * between the fastest good rate below the slowest bad one and that bad one, `bisections` times.
+ * The next rate to try, from the verdicts so far (in order), or undefined when the search is over: from
+ * `start`, doubling while every step passed (never past `max`) or halving while every step failed (never
+ * below `min`); once there is a good and a bad rate, the midpoint between the fastest good rate below the
+ * slowest bad one and that bad one, `bisections` times.
  */
 export function nextRate(
   tried: readonly Verdict[],
-  o: { start: number; max: number; bisections: number } = {
+  o: { start: number; min: number; max: number; bisections: number } = {
     start: RATE_START_PER_S,
+    min: RATE_MIN_PER_S,
     max: RATE_MAX_PER_S,
     bisections: RATE_BISECTIONS,
   },
 ): number | undefined {
   if (tried.length === 0) return o.start;
-  const firstBad = tried.findIndex((v) => !v.ok);
-  if (firstBad < 0) {
-    const next = tried[tried.length - 1]!.keystrokesPerS * 2;
-    return next <= o.max ? next : undefined;
+  const bracketed = tried.findIndex((_, i) => {
+    const head = tried.slice(0, i + 1);
+    return head.some((v) => v.ok) && head.some((v) => !v.ok);
+  });
+  if (bracketed < 0) {
+    const last = tried[tried.length - 1]!;
+    const next = last.ok ? last.keystrokesPerS * 2 : last.keystrokesPerS / 2;
+    return next <= o.max && next >= o.min ? next : undefined;
   }
-  if (tried.length - 1 - firstBad >= o.bisections) return undefined;
+  if (tried.length - 1 - bracketed >= o.bisections) return undefined;
   const hi = Math.min(...tried.filter((v) => !v.ok).map((v) => v.keystrokesPerS));
   const goods = tried.filter((v) => v.ok && v.keystrokesPerS < hi).map((v) => v.keystrokesPerS);
-  if (goods.length === 0) return undefined; // even the first step failed: nothing to bisect
+  if (goods.length === 0) return undefined;
   const lo = Math.max(...goods);
   const mid = Math.round((lo + hi) / 2);
   return mid > lo && mid < hi ? mid : undefined;

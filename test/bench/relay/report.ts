@@ -7,7 +7,7 @@ import type { RelayOptions, SeriesResults } from './driver';
 import type { FanoutRun, JoinRun } from './workloads';
 import { comparisonTable } from './compare';
 import { DEFAULT_BATCH_MS } from '@dure/shared/sync/session';
-import { GENERATOR_SATURATED, hitCeiling, RATE_P99_BOUND_MS, RATE_START_PER_S } from './rate';
+import { GENERATOR_SATURATED, hitCeiling, RATE_MIN_PER_S, RATE_P99_BOUND_MS, RATE_START_PER_S } from './rate';
 
 export interface RelayResults {
   readonly kind: 'relay';
@@ -288,7 +288,8 @@ function rateTable(r: RelayResults): string[] {
     '',
     `Steps of the fan-out workload (fresh server each, the same generator processes throughout, ` +
       `${r.options.rateSeconds} s of typing per step): the total rate doubles from ${RATE_START_PER_S} ` +
-      'keystrokes/s until the p99 passes the bound or a delivery goes missing, then the interval between the ' +
+      `keystrokes/s (halving down to ${RATE_MIN_PER_S} while even that fails) until the p99 passes the bound ` +
+      'or a delivery goes missing, then the interval between the ' +
       'last good and the first bad step is bisected twice; the sustained rate is the fastest good step below the ' +
       'first bad one. Writers type one character per keystroke on timers, one keystroke per tick down to 1 ms ' +
       'per writer, then several per tick (each its own transaction). ' +
