@@ -7,6 +7,7 @@ import { renderLockSettings } from './settings-lock';
 import { renderStorageSettings } from './settings-storage';
 import { renderEraseSettings } from './settings-erase';
 import { renderSyncSettings } from './settings-sync';
+import { renderP2pSettings } from './settings-p2p';
 
 function select(
   id: string,
@@ -81,6 +82,7 @@ export function renderSettingsPage(ctx: AppContext): Page {
       h('div', { class: 'field' }, h('label', { text: t('settings.theme'), attrs: { for: 'set-theme' } }), theme),
     ),
     renderSyncSettings(),
+    renderP2pSettings(),
     renderLockSettings(ctx, disposer),
     renderStorageSettings(disposer),
     renderEraseSettings(ctx),
