@@ -41,14 +41,20 @@ export function bytesKey(b: Uint8Array): string {
 }
 
 /**
- * A small map that forgets its oldest entry when full: a server sees one write key per document, and a
- * flood of new keys must not grow memory.
+ * A small map that forgets its least recently used entry when full: a server sees one write key per
+ * document, and a flood of new keys must not grow memory nor push out the keys in use.
  */
 export class BoundedCache<V> {
   private readonly map = new Map<string, V>();
   constructor(private readonly max: number) {}
   get(key: string): V | undefined {
-    return this.map.get(key);
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      // re-inserted: a Map iterates in insertion order, so the first key is the least recently used
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
   }
   set(key: string, value: V): void {
     if (this.map.size >= this.max && !this.map.has(key)) {

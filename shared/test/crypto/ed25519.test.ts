@@ -2,7 +2,13 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { concat, randomBytes } from '../../src/bytes';
-import { nobleEd25519, setEd25519, isStrictPublicKey, type Ed25519Backend } from '../../src/crypto/ed25519';
+import {
+  BoundedCache,
+  nobleEd25519,
+  setEd25519,
+  isStrictPublicKey,
+  type Ed25519Backend,
+} from '../../src/crypto/ed25519';
 import { nodeEd25519 } from '../../src/crypto/ed25519-node';
 import { verifySignature } from '../../src/protocol/verify';
 
@@ -199,5 +205,20 @@ describe('Ed25519 backends', () => {
     const second = nodeEd25519.sign(msg, seed);
     expect(second).not.toEqual(first);
     expect(second).toEqual(nobleEd25519.sign(msg, seed));
+  });
+});
+
+describe('BoundedCache', () => {
+  it('keeps at most its size and forgets the least recently used entry', () => {
+    const c = new BoundedCache<number>(3);
+    c.set('a', 1);
+    c.set('b', 2);
+    c.set('c', 3);
+    expect(c.get('a')).toBe(1); // a is now the most recent
+    c.set('d', 4);
+    expect(c.get('b')).toBeUndefined();
+    expect([c.get('a'), c.get('c'), c.get('d')]).toEqual([1, 3, 4]);
+    for (let i = 0; i < 100; i++) c.set(`k${i}`, i);
+    expect([c.get('a'), c.get('k97'), c.get('k98'), c.get('k99')]).toEqual([undefined, 97, 98, 99]);
   });
 });
