@@ -208,6 +208,8 @@ interface PeerLink {
   reported: Set<string>;
 }
 
+/** Outbox entries kept while no relay was ever configured (peers only): disk stays bounded. */
+const PEER_ONLY_OUTBOX = 1000;
 /** A peer missing more envelopes than this gets a fresh snapshot (edit sessions) instead of the log. */
 const PEER_SNAPSHOT_OVER = 256;
 /** Update frames per second sent to one peer: half of what PEER_LIMITS lets a receiver take. */
@@ -1330,7 +1332,11 @@ class Session implements DocSession, SessionInternals {
         const relays = this.links.filter((l) => l.t.kind === 'relay');
         const done = relays.length
           ? this.outbox.filter((e) => relays.every((l) => this.confirmed(l, e.env.deviceId, e.env.seq)))
-          : [];
+          : Object.keys(this.savedRecs).length === 0
+            ? // Peers only, and no relay ever: keep the newest entries (peers get older ones as a snapshot;
+              // a relay added later gets the whole state under a new device id, sync README "Peers").
+              this.outbox.slice(0, Math.max(0, this.outbox.length - PEER_ONLY_OUTBOX))
+            : [];
         for (const e of done) ops.push({ type: 'del', key: e.key });
         if (
           this.kind === 'edit' &&
@@ -1694,8 +1700,9 @@ class Session implements DocSession, SessionInternals {
   }
 
   private pendingCount(): number {
-    if (!this.editing) return 0;
     const relays = this.links.filter((l) => l.t.kind === 'relay');
+    // No relay configured (state `local`): nothing waits for an acknowledgement, peers or not.
+    if (!this.editing || relays.length === 0) return 0;
     let n = 0;
     for (const e of this.outbox) {
       if (!relays.some((l) => this.confirmed(l, e.env.deviceId, e.env.seq))) n++;

@@ -117,8 +117,8 @@ describe('sessions as peers (memory transport, no relay)', () => {
     await until(() => a.session.status.transports[0]?.state === 'synced', 'peer synced');
     expect(a.session.status.state).toBe('local');
     expect(a.session.status.transports).toEqual([{ id: 'peer:B', kind: 'peer', state: 'synced' }]);
-    // a peer's receipt is no relay ack: what A sealed is still pending
-    expect(a.session.status.pending).toBeGreaterThan(0);
+    // no relay configured: nothing waits for an acknowledgement
+    expect(a.session.status.pending).toBe(0);
     // live: later edits flow too
     type(b.ydoc, '두레');
     await until(() => text(a.ydoc).endsWith('두레'), 'live edit');
@@ -147,6 +147,23 @@ describe('sessions as peers (memory transport, no relay)', () => {
       ha.close();
       hb.close();
     }
+  });
+
+  it('with a relay configured but unreachable, a synced peer does not make the state synced: edits stay pending', async () => {
+    const { edit } = keysFor();
+    const l = link();
+    const deadRelay = createMemoryTransportPair({ kind: 'relay', ids: ['wss://down.example/sync', 'unused'] });
+    deadRelay.cut();
+    const a = await startPeer(edit, [deadRelay.a, l.a]);
+    const b = await startPeer(edit, [l.b]);
+    type(a.ydoc, 'typed while the relay is down');
+    await until(() => text(b.ydoc) === 'typed while the relay is down', 'the peer has it');
+    await a.session.flush();
+    const s = a.session.status;
+    expect(s.state === 'offline' || s.state === 'connecting').toBe(true);
+    expect(s.pending).toBeGreaterThan(0);
+    expect(s.transports.find((t) => t.kind === 'peer')?.state).toBe('synced');
+    expect(s.transports.find((t) => t.kind === 'relay')?.state).not.toBe('synced');
   });
 
   it('a partition heals: edits made on both sides meanwhile meet', async () => {
