@@ -202,12 +202,15 @@ interface PeerLink {
   byteTokens: number;
   refilledAt: number;
   /** a fresh snapshot was sent on this connection for this state vector (not twice for the same state) */
-  snapshotSent: boolean;
+  /** Date.now() of the last fresh snapshot sent to this peer (0: none) */
+  snapshotAt: number;
   serveTimer: ReturnType<typeof setTimeout> | undefined;
   /** forks already reported for this peer (relayId/snapIds), so a repeated hello does not repeat them */
   reported: Set<string>;
 }
 
+/** A peer gets a fresh snapshot at most this often (real time). */
+const PEER_SNAPSHOT_EVERY_MS = 10_000;
 /** Outbox entries kept while no relay was ever configured (peers only): disk stays bounded. */
 const PEER_ONLY_OUTBOX = 1000;
 /** A peer missing more envelopes than this gets a fresh snapshot (edit sessions) instead of the log. */
@@ -1517,7 +1520,6 @@ class Session implements DocSession, SessionInternals {
     // Its own word on what it holds replaces our guess (it may have dropped what we sent it).
     p.has = new Map(h.has.map((x) => [x.deviceId, x.through]));
     p.edit = h.edit;
-    p.snapshotSent = false;
     const first = !p.helloed;
     p.helloed = true;
     if (first) {
@@ -1579,7 +1581,10 @@ class Session implements DocSession, SessionInternals {
       if (!this.log.after(d, theirs)) unservable = true;
     }
     if (missing === 0) return;
-    if ((unservable || missing > PEER_SNAPSHOT_OVER) && this.kind === 'edit' && !p.snapshotSent) {
+    // At most one fresh snapshot per peer per PEER_SNAPSHOT_EVERY_MS: a hello costs the peer nothing, a
+    // snapshot costs us the whole document (a hostile peer repeating `has: []` must not make us loop).
+    const snapshotDue = Date.now() - p.snapshotAt >= PEER_SNAPSHOT_EVERY_MS;
+    if ((unservable || missing > PEER_SNAPSHOT_OVER) && this.kind === 'edit' && snapshotDue) {
       if (this.holds > 0 || this.heldQueue.length > 0) {
         // The snapshot must contain what it claims: wait until held updates are applied.
         p.serveTimer = setTimeout(() => {
@@ -1619,7 +1624,7 @@ class Session implements DocSession, SessionInternals {
   /** One snapshot of the whole state, signed like any, claiming exactly what this session holds. */
   private sendPeerSnapshot(l: Link, mine: Map<string, number>): void {
     const p = l.peer!;
-    p.snapshotSent = true;
+    p.snapshotAt = Date.now();
     const covers = [...mine].slice(0, MAX_SNAPSHOT_DEVICES).map(([deviceId, through]) => ({ deviceId, through }));
     let env: SnapshotEnvelope;
     try {
@@ -1868,7 +1873,7 @@ function newPeerLink(now: number): PeerLink {
     frameTokens: PEER_LIMITS.framesPerSecond,
     byteTokens: PEER_LIMITS.bytesPerSecond,
     refilledAt: Date.now() || now,
-    snapshotSent: false,
+    snapshotAt: 0,
     serveTimer: undefined,
     reported: new Set(),
   };

@@ -216,6 +216,36 @@ describe('sessions as peers (memory transport, no relay)', () => {
     await until(() => text(a2.ydoc) === 'written by B C ', 'A has C edit');
   });
 
+  it('a peer repeating an empty hello gets at most one fresh snapshot (no snapshot loop on demand)', async () => {
+    const { edit } = keysFor();
+    const ab = link(['peer:B', 'peer:A']);
+    const a = await startPeer(edit, [ab.a]);
+    const b = await startPeer(edit, [ab.b]);
+    type(b.ydoc, 'B wrote this ');
+    await until(() => text(a.ydoc) === 'B wrote this ', 'A has B edit');
+    await b.session.close();
+    await a.session.close();
+    const h = link(['peer:asker', 'peer:A']);
+    await startPeer(edit, [h.a], { ydoc: a.ydoc, storage: a.storage, docKey: a.docKey });
+    const raw = rawPeer(h.b);
+    await until(() => raw.frames.some((f) => f.type === 'peer-hello'), 'A says hello');
+    const empty = encodePeerFrame({
+      type: 'peer-hello',
+      docId: edit.docId,
+      edit: false,
+      reply: true,
+      has: [],
+      heads: [],
+    });
+    for (let i = 0; i < 30; i++) {
+      raw.send(empty);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await until(() => raw.frames.filter((f) => f.type === 'peer-hello').length >= 31, 'A answers every hello');
+    expect(raw.frames.filter((f) => f.type === 'snapshot')).toHaveLength(1);
+    expect(raw.closes).toEqual([]);
+  });
+
   it('a session started with no transport gets one later (addTransport) and syncs; removeTransport forgets it', async () => {
     const { edit } = keysFor();
     const l = link();
