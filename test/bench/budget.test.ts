@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clientArgs, FULL_RELAY_TRIMS, relayArgs } from './budget';
 import { prettyName } from './machine';
-import { parseRelayArgs, runsIn, seriesOrder, seriesRunsIn } from './relay/driver';
+import { parseRelayArgs, runsIn, seriesOrder, seriesRunsIn, seriesSummary, type SeriesResults } from './relay/driver';
 import { repsNote } from './relay/report';
 
 const OUT = 'runs/relay-2026-11-23T180000Z';
@@ -122,5 +122,37 @@ describe('relay results say what the budget cut', () => {
     expect(note).not.toContain('fanout');
     expect(note).toContain('rotates');
     expect(repsNote({ reps: 1, workloadReps: {} })).toBe('');
+  });
+});
+
+describe('relay JSON summaries', () => {
+  it('every figure carries median, min, max and n over its runs; joins pool every join', () => {
+    const run = (p99: number) =>
+      ({
+        latency: { n: 10, p50: 1, p95: 2, p99, max: p99 },
+        serverCpuPerDeliveryUs: 10,
+        serverRssMax: 1,
+        missing: 0,
+      }) as never;
+    const x = {
+      fanout: [{ clients: 10, runs: [run(5), run(9), run(7)] }],
+      idle: [],
+      join: [
+        {
+          samples: [
+            { totalMs: 40, serverMs: 2 },
+            { totalMs: 60, serverMs: 3 },
+          ],
+          serverCpuPerJoinMs: 4,
+        },
+        { samples: [{ totalMs: 50, serverMs: 1 }], serverCpuPerJoinMs: 6 },
+      ],
+      rate: [],
+    } as unknown as SeriesResults;
+    const s = seriesSummary(x);
+    expect(s['fanout 10 clients: p99 ms']).toEqual({ median: 7, min: 5, max: 9, n: 3 });
+    expect(s['join: total ms (every join)']).toEqual({ median: 50, min: 40, max: 60, n: 3 });
+    expect(s['join: server CPU ms per join']).toEqual({ median: 5, min: 4, max: 6, n: 2 });
+    expect(Object.keys(s).some((k) => k.startsWith('idle') || k.startsWith('rate'))).toBe(false);
   });
 });

@@ -227,7 +227,7 @@ export function markdownReport(r: Results): string {
     '',
   );
   out.push(
-    `Machine: ${r.machine.cores} cores, ${r.machine.cpuModel}, ${r.machine.memoryGB} GB; ${r.machine.chromium} (headless); ` +
+    `Machine: ${r.machine.cores} cores, ${r.machine.cpuModel}, ${r.machine.memoryGB} GB; ${/^\d/.test(r.machine.chromium) ? 'Chromium ' : ''}${r.machine.chromium} (headless); ` +
       `Node ${r.machine.node}; ${r.machine.os ?? r.machine.platform}. Load average (1/5/15 min) ${r.machine.loadAverageAtStart.join(' ')} at the ` +
       `start, ${r.machine.loadAverage.join(' ')} at the end (other work on the machine inflates the absolute figures; the ratios are taken side by side).`,
     '',

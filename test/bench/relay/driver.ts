@@ -8,7 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import { getFixture } from '../fixture';
-import { summarize } from '../stats';
+import { summarize, type Summary } from '../stats';
 import { affinity, load, machine } from './proc';
 import { markdown, type RelayResults } from './report';
 import { RATE_P99_BOUND_MS, rateSearch, type RateRun } from './rate';
@@ -211,6 +211,45 @@ export interface SeriesResults {
   readonly rate: RateRun[];
   /** when and at which load each repetition of this series ran (results before issue #5's budget lack it) */
   readonly passes?: SeriesPass[];
+  /** written into the JSON (`seriesSummary`): every figure's median, min, max and n over its runs */
+  readonly summary?: Record<string, Summary | undefined>;
+}
+
+/** Median, min, max and n over a figure's runs; undefined when it has none. */
+const over = <T>(runs: readonly T[], f: (x: T) => number): Summary | undefined =>
+  runs.length === 0 ? undefined : summarize(runs.map(f));
+
+/**
+ * Issue #5: every figure with median, min, max and n over its runs, in the JSON itself (the raw runs stay
+ * beside it). Latencies per run are that run's percentiles of all its deliveries.
+ */
+export function seriesSummary(x: SeriesResults): Record<string, Summary | undefined> {
+  const out: Record<string, Summary | undefined> = {};
+  for (const f of x.fanout) {
+    const k = `fanout ${f.clients} clients`;
+    out[`${k}: p50 ms`] = over(f.runs, (r) => r.latency.p50);
+    out[`${k}: p95 ms`] = over(f.runs, (r) => r.latency.p95);
+    out[`${k}: p99 ms`] = over(f.runs, (r) => r.latency.p99);
+    out[`${k}: server CPU µs per delivery`] = over(f.runs, (r) => r.serverCpuPerDeliveryUs);
+    out[`${k}: server RSS max bytes`] = over(f.runs, (r) => r.serverRssMax);
+    out[`${k}: missing deliveries`] = over(f.runs, (r) => r.missing);
+  }
+  if (x.idle.length > 0) {
+    out['idle: bytes per connection (RSS)'] = over(x.idle, (r) => r.perConnection);
+    out['idle: bytes per document (RSS)'] = over(x.idle, (r) => r.perDocument);
+    out['idle: bytes per 2-client document (RSS)'] = over(x.idle, (r) => r.perTwoClientDocument);
+    const heaps = x.idle.flatMap((r) => (r.heap ? [r.heap] : []));
+    out['idle: bytes per connection (V8 heap)'] = over(heaps, (h) => h.perConnection);
+  }
+  if (x.join.length > 0) {
+    const samples = x.join.flatMap((r) => r.samples);
+    out['join: total ms (every join)'] = over(samples, (y) => y.totalMs);
+    out['join: server ms (every join)'] = over(samples, (y) => y.serverMs);
+    out['join: server CPU ms per join'] = over(x.join, (r) => r.serverCpuPerJoinMs);
+  }
+  if (x.rate.length > 0) out['rate: sustained keystrokes/s'] = over(x.rate, (r) => r.sustained);
+  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+  return out;
 }
 
 /** Writes the Markdown table for a results file (after a change to the report, without measuring again). */
@@ -259,7 +298,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         ? 'server: taskset -c 0; generators: taskset -c 1; orchestrator unpinned (idle while measuring)'
         : 'none (see README: pinning on this shared machine starved the pinned processes)',
       fixture: fixture?.meta,
-      series: results,
+      series: results.map((x) => ({ ...x, summary: seriesSummary(x) })),
     };
     mkdirSync(dirname(join(RESULTS, `${base}.json`)), { recursive: true });
     const jsonPath = join(RESULTS, `${base}.json`);
