@@ -88,7 +88,7 @@ async function startMeeting(ns: Netns, cwd: string, webDir: string): Promise<Mee
     const timer = setTimeout(() => reject(new Error(`no meeting addresses within 30 s: ${out} ${err}`)), 30_000);
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       if (out.length < 100_000) out += d;
-      // The banner ends with the address list; wait for the first line after it (a log line) or its end.
+      // The banner (store line, address list) is one write, so it arrives whole.
       const m = /On the same network, open:\n((?: {2}\S+\n)+)/.exec(out);
       if (m?.[1]) {
         clearTimeout(timer);
