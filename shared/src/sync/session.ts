@@ -422,6 +422,8 @@ class Session implements DocSession, SessionInternals {
       (a, b) =>
         (a.env.deviceId < b.env.deviceId ? -1 : a.env.deviceId > b.env.deviceId ? 1 : 0) || a.env.seq - b.env.seq,
     );
+    // Peers can be given our unacknowledged envelopes straight from the outbox after a restart.
+    for (const e of this.outbox) this.log.add(e.env, false);
     this.loadedEdit = { deviceId: loaded.deviceId, nextSeq: loaded.nextSeq, covered: loaded.covered };
     if (this.kind === 'edit' && this.links.length > 0) await this.beginEditing();
     this.doc.on('destroy', this.onDocDestroy);

@@ -65,7 +65,7 @@ async function startPeer(
 }
 
 /** Guards against a hang only. */
-async function until(pred: () => boolean, what: string, ms = 4_000): Promise<void> {
+async function until(pred: () => boolean, what: string, ms = 15_000): Promise<void> {
   const stop = Date.now() + ms;
   while (!pred()) {
     if (Date.now() > stop) throw new Error(`timed out waiting for ${what}`);
@@ -103,7 +103,8 @@ function link(ids: [string, string] = ['peer:B', 'peer:A']): MemoryLink {
   return createMemoryTransportPair({ ids });
 }
 
-describe('sessions as peers (memory transport, no relay)', () => {
+// Hang guards only (a loaded CI machine is slow); nothing asserts on time.
+describe('sessions as peers (memory transport, no relay)', { timeout: 30_000 }, () => {
   it('two edit sessions converge both ways; the state stays local and the peer is listed as a synced peer', async () => {
     const { edit } = keysFor();
     const l = link();
