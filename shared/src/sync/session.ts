@@ -857,10 +857,11 @@ class Session implements DocSession, SessionInternals {
         if (l.recreate) {
           l.recreate = false;
           // Our acknowledged history is gone from this relay (or it never had it): put the whole document there.
-          this.recoverLostHistory(l, !l.fresh);
+          // It pumps once the state is sealed; older entries sent before that would only come back as seq-gaps.
+          const started = this.recoverLostHistory(l, !l.fresh);
           l.fresh = false;
-        }
-        this.pump(l);
+          if (!started) this.pump(l);
+        } else this.pump(l);
         this.emitStatus();
         return;
       case 'snapshot': {
@@ -992,8 +993,8 @@ class Session implements DocSession, SessionInternals {
    * again as ONE full-state update under a new device id (a fresh seq space); older entries are marked
    * superseded for this relay only.
    */
-  private recoverLostHistory(l: Link, lost = true): void {
-    if (this.rotating || this.closed) return;
+  private recoverLostHistory(l: Link, lost = true): boolean {
+    if (this.rotating || this.closed) return false;
     this.rotating = true;
     if (lost) this.addProblem('rejected', l.t.id, 'history-lost');
     void this.enqueue(async () => {
@@ -1027,6 +1028,7 @@ class Session implements DocSession, SessionInternals {
         this.rotating = false;
       }
     });
+    return true;
   }
 
   private schedulePump(l: Link, delay: number): void {
