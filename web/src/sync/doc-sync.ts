@@ -192,13 +192,14 @@ interface RouteSource {
 /** Each collaborator's route; see PeerView.via. */
 function withRoutes(peers: PeerView[], session: DocSession): PeerView[] {
   const routeOf = (session as Partial<RouteSource>).presenceRoute?.bind(session);
-  const synced = session.status.transports
-    .filter((t) => t.state === 'synced' && (t as { kind?: string }).kind !== 'peer')
-    .map((t) => relayHost(t.id));
+  const live = session.status.transports.filter((t) => t.state === 'synced');
+  const synced = live.filter((t) => t.kind !== 'peer').map((t) => relayHost(t.id));
   return peers.map((p) => {
     if (p.self) return p;
     const r = routeOf?.(p.clientId);
-    if (r) return { ...p, via: { direct: r.kind === 'peer', relays: r.kind === 'relay' ? [relayHost(r.id)] : [] } };
+    // A route through a transport that is gone (a relay died) says nothing any more.
+    if (r && live.some((t) => t.id === r.id))
+      return { ...p, via: { direct: r.kind === 'peer', relays: r.kind === 'relay' ? [relayHost(r.id)] : [] } };
     return { ...p, via: { direct: false, relays: synced } };
   });
 }
@@ -616,6 +617,11 @@ class SharedSyncView implements SyncView {
       this.setPeers(withRoutes(peersOf(awareness), session));
       this.broadcast();
     };
+    // A renewal changes no state but may come by another route (a relay died, a direct link opened).
+    const onRenewal = (): void => {
+      const next = withRoutes(peersOf(awareness), session);
+      if (JSON.stringify(next) !== JSON.stringify(this.peers)) onAwareness();
+    };
     // The relay keeps no presence: someone who just arrived knows only those who spoke since. Greeting
     // a newcomer with this person's state shows them who is here now, not at the next heartbeat.
     const onArrival = ({ added }: { added: number[] }, origin: unknown): void => {
@@ -626,9 +632,11 @@ class SharedSyncView implements SyncView {
     const onUpdate = ({ added, updated, removed }: Record<'added' | 'updated' | 'removed', number[]>): void =>
       this.postCarets(awareness, [...added, ...updated, ...removed]);
     awareness.on('change', onAwareness);
+    awareness.on('update', onRenewal);
     awareness.on('change', onArrival);
     awareness.on('update', onUpdate);
     this.stops.push(() => awareness.off('change', onAwareness));
+    this.stops.push(() => awareness.off('update', onRenewal));
     this.stops.push(() => awareness.off('change', onArrival));
     this.stops.push(() => awareness.off('update', onUpdate));
     this.stops.push(
