@@ -249,7 +249,12 @@ export function createBroadcastChannelPeers(opts: BroadcastPeersOptions): Broadc
       send: (f) => inner.send(f),
       disconnect: (code, reason) => inner.disconnect(code, reason),
     };
-    opts.onTransport(t);
+    try {
+      opts.onTransport(t);
+    } catch {
+      // The session still holds the earlier transport for this tab (not removed after onGone): that one
+      // reconnects by itself, so this duplicate is not needed.
+    }
   };
 
   ch.addEventListener('message', (ev) => {
