@@ -225,6 +225,8 @@ export function createMesh(opts: MeshOptions): Mesh {
     // A banned id stays known, so its next `hi` does not bring it back.
     if (!ban) peers.delete(p.id);
     changed();
+    // A slot may have come free: peers that found it full are tried now.
+    if (!closed) for (const q of peers.values()) maybeConnect(q);
   };
 
   const gathered = (pc: RTCPeerConnection): Promise<void> =>

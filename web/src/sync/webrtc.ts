@@ -138,16 +138,26 @@ export function withPeers(engine: SyncEngine, keys: DocKeys, opts: PeersOptions 
         throw e;
       }
       m.attach(session);
-      const close = session.close.bind(session);
-      session.close = async () => {
-        m.close();
-        if (mesh === m) {
-          mesh = undefined;
-          opts.onMesh?.(undefined);
+      // The session first (its last presence, a removal, still reaches the peers), then the links.
+      const close = async (): Promise<void> => {
+        try {
+          await session.close();
+        } finally {
+          m.close();
+          if (mesh === m) {
+            mesh = undefined;
+            opts.onMesh?.(undefined);
+          }
         }
-        await close();
       };
-      return session;
+      // A view of the session with that close; everything else is the session's own, bound to it.
+      return new Proxy(session, {
+        get(target, key) {
+          if (key === 'close') return close;
+          const v: unknown = Reflect.get(target, key, target);
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
     },
   };
 }
