@@ -5,7 +5,6 @@ import { installNodeEd25519 } from '@dure/shared/crypto/ed25519-node';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { listenUrl, parseConfig } from './config';
-import { meetingBanner, meetingUrls } from './lan';
 import { jsonLogger } from './log';
 import { renderMetrics } from './metrics';
 import { attachRelay } from './relay/index';
@@ -107,6 +106,8 @@ async function main(): Promise<number> {
   // The one line scripts wait for (see the automation contract in the README).
   process.stdout.write(`Dure listening on ${listenUrl(config.host, address.port)}\n`);
   if (config.lan) {
+    // Loaded only for a meeting: every other start (and every flag error) stays as quick as before.
+    const { meetingBanner, meetingUrls } = await import('./lan');
     process.stdout.write(meetingBanner(meetingUrls(config.host, address.port), config.store, process.stdout.isTTY));
   }
   return stopped;
