@@ -21,6 +21,7 @@ import { createBroadcastChannelPeers } from '../../src/sync/broadcast-transport'
 import { createMemoryTransportPair, type MemoryLink } from '../../src/sync/memory-transport';
 import { startSession, type SessionOptions } from '../../src/sync/session';
 import type { Transport, TransportClose } from '../../src/sync/types';
+import { ScriptedRelay } from './scripted-relay';
 
 type Session = Awaited<ReturnType<typeof startSession>>;
 
@@ -262,6 +263,30 @@ describe('sessions as peers (memory transport, no relay)', { timeout: 30_000 }, 
     type(a.ydoc, 'after ');
     await new Promise((r) => setTimeout(r, 30));
     expect(text(b.ydoc)).toBe('before any peer ');
+  });
+
+  it("removeTransport drops a relay's saved position: added again, it is read from the start", async () => {
+    const { view } = keysFor();
+    const id = 'wss://one.example/sync';
+    const r1 = new ScriptedRelay(id);
+    const p = await startPeer(view, [r1]);
+    await until(() => r1.open, 'relay open');
+    r1.deliver({ type: 'synced', docId: view.docId, relaySeq: 42 });
+    await until(() => p.session.status.state === 'synced', 'synced');
+    expect(p.session.status.transports).toEqual([{ id, kind: 'relay', state: 'synced' }]);
+    await p.session.close();
+    // restarted: the saved position is used
+    const r2 = new ScriptedRelay(id);
+    const p2 = await startPeer(view, [r2], { ydoc: p.ydoc, storage: p.storage, docKey: p.docKey });
+    await until(() => r2.sent.some((f) => f.type === 'hello'), 'hello after restart');
+    expect(r2.sent.find((f) => f.type === 'hello')).toMatchObject({ sinceRelaySeq: 42 });
+    // removed and added again: from the start
+    p2.session.removeTransport(id);
+    expect(p2.session.status.state).toBe('local');
+    const r3 = new ScriptedRelay(id);
+    p2.session.addTransport(r3);
+    await until(() => r3.sent.some((f) => f.type === 'hello'), 'hello to the re-added relay');
+    expect(r3.sent.find((f) => f.type === 'hello')).toMatchObject({ sinceRelaySeq: 0, knownSnapId: null });
   });
 
   it('a view peer reads but cannot write: its typing is never sealed, and its forged update is rejected and it is dropped', async () => {
