@@ -193,12 +193,6 @@ test('three browsers on two relays: a relay added by one is confirmed by the oth
       await waitForSynced(p);
       expect(await relayState(p, B)).toBe('synced');
     }
-    // B holds the whole document, also what was written before it was added: a fresh profile that
-    // loads the app from B (so B is its own relay) reads it all from B alone.
-    const fromB = await freshB.newPage();
-    expect(await openLink(fromB, linkOn(edit!, b.url))).toBe(docId);
-    await expect.poll(() => editorText(fromB), { timeout: SYNC_TIMEOUT }).toBe(whileDown);
-    await fromB.close();
     expect(await p1!.getByTestId('peer-list').getByTestId('peer').count()).toBe(3);
     // Who is here says how each person is reached now: directly (WebRTC) or through B, never the dead A.
     await expect
@@ -207,6 +201,12 @@ test('three browsers on two relays: a relay added by one is confirmed by the oth
         return via.length === 2 && via.every((v) => v === 'directly' || v === `via 127.0.0.1:${b.port}`);
       })
       .toBe(true);
+    // B holds the whole document, also what was written before it was added: a fresh profile that
+    // loads the app from B (so B is its own relay) reads it all from B alone.
+    const fromB = await freshB.newPage();
+    expect(await openLink(fromB, linkOn(edit!, b.url))).toBe(docId);
+    await expect.poll(() => editorText(fromB), { timeout: SYNC_TIMEOUT }).toBe(whileDown);
+    await fromB.close();
 
     // A comes back on the same port and data and catches up from the devices' outboxes.
     await a.restart();
