@@ -245,5 +245,6 @@ describe('limit flags', () => {
     ]) {
       expect((await runServer(args)).code).toBe(2);
     }
-  });
+    // four processes started one after another: each start takes 1–2 s on a loaded two-core machine
+  }, 30_000);
 });
