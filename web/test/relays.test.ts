@@ -10,6 +10,7 @@ import type { DocSession, SyncStatus, Transport } from '@dure/shared/sync/types'
 import type { PrefStore } from '../src/sync/prefs';
 import { RelayList } from '../src/sync/relay-list';
 import {
+  forgetRelayChoices,
   listedRelays,
   listRelays,
   loadRelayChoices,
@@ -106,6 +107,9 @@ describe('which relays this device uses', () => {
     saveRelayChoice('doc1', B, undefined, store);
     saveRelayChoice('doc1', C, undefined, store);
     expect(store.map.size).toBe(0);
+    saveRelayChoice('doc4', B, true, store);
+    forgetRelayChoices('doc4', store);
+    expect(store.map.has('dure.relays.doc4')).toBe(false);
     store.setItem('dure.relays.doc3', '{not json');
     expect(loadRelayChoices('doc3', store)).toEqual({ use: [], decline: [] });
     store.setItem('dure.relays.doc3', JSON.stringify({ use: ['javascript:x', 7, B] }));

@@ -30,6 +30,8 @@ import {
 } from '@dure/shared';
 import { DB_NAME, IdbStorage } from '../storage/idb';
 import { openSyncView, STATUS_CHANNEL, type SyncConfig, type SyncEngine, type SyncView } from '../sync/doc-sync';
+import { localPrefs } from '../sync/relay-list';
+import { forgetRelayChoices } from '../sync/relays';
 import type { AppCore, CoreError, DocEvents, LockControl, OpenedDoc } from './types';
 
 /** The sync engine and where to find the relay; without it every document stays on this device. */
@@ -405,6 +407,8 @@ export class LocalCore implements AppCore {
     return attempt(async () => {
       if (this.keyring.locked) return err('locked');
       await this.library.delete(docId);
+      // Which relays this device chose for it names the document: gone with it.
+      forgetRelayChoices(docId, localPrefs());
       return ok(undefined);
     });
   }

@@ -100,6 +100,15 @@ export function saveRelayChoice(
   return next;
 }
 
+/** The document is deleted from this device: its choices go too. */
+export function forgetRelayChoices(docId: string, store: PrefStore | undefined): void {
+  try {
+    store?.removeItem(choicesKey(docId));
+  } catch {
+    // Nothing stored, nothing to forget.
+  }
+}
+
 // ---- the plan ----------------------------------------------------------------------------------------------
 
 export type RelayUse = 'used' | 'suggested' | 'declined';
