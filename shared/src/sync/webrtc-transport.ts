@@ -288,12 +288,21 @@ export function createWebRtcTransport(opts: WebRtcTransportOptions): WebRtcTrans
       if (spare) quietClose(spare.ch);
       const early: unknown[] = [];
       spare = { ch, early };
+      // A spare that dies (or that the other side fills before the session connects: it should send no
+      // more than its hello until ours arrives) is reported like a connection's channel, so the mesh makes
+      // a new link instead of waiting on a dead one.
+      const lost = (reason: string): void => {
+        if (spare?.ch !== ch) return;
+        spare = undefined;
+        quietClose(ch);
+        opts.onChannelGone?.({ code: WEBRTC_CLOSE.lost, reason }, false, ch);
+      };
       ch.onmessage = (ev) => {
         if (early.length < MAX_EARLY_MESSAGES) early.push(ev.data);
+        else lost('too much before connect');
       };
-      ch.onclose = () => {
-        if (spare?.ch === ch) spare = undefined;
-      };
+      ch.onclose = () => lost('channel closed');
+      ch.onerror = () => lost('channel error');
       // The peer restarted the link: the connection on the old channel is over.
       if (c) end(c, { code: WEBRTC_CLOSE.lost, reason: 'replaced' }, false);
     },

@@ -216,6 +216,30 @@ describe('WebRTC transport framing', () => {
     pair.close();
   });
 
+  it('reports a channel that dies or overflows before the session connects, so the mesh can relink', async () => {
+    for (const mode of ['close', 'overflow'] as const) {
+      const pair = channelPair();
+      const gone: TransportClose[] = [];
+      const t = createWebRtcTransport({
+        id: 'webrtc:early',
+        maxFrameBytes: MAX_FRAME_BYTES,
+        onChannelGone: (info) => gone.push(info),
+      });
+      t.useChannel(pair.a as unknown as DataChannelLike);
+      await opened(pair.b);
+      if (mode === 'close') pair.b.close();
+      else for (let i = 0; i < 65; i++) pair.b.send(Uint8Array.of(0, i));
+      await expect.poll(() => gone.length, { timeout: WAIT_MS }).toBe(1);
+      expect(gone[0]).toMatchObject({ code: WEBRTC_CLOSE.lost });
+      // The session's next connect finds no channel and waits for the next one.
+      const side = attach(t);
+      t.disconnect();
+      expect(await side.closed).toMatchObject({ code: 1000 });
+      expect(side.frames).toEqual([]);
+      pair.close();
+    }
+  });
+
   it('a retired peer ends its connection and refuses the next', async () => {
     const { ta, a, pair } = await joined();
     ta.retire('gone');
