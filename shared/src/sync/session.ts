@@ -292,6 +292,8 @@ class Session implements DocSession, SessionInternals {
   private gathering: Uint8Array[] = [];
   private gatheringBytes = 0;
   private sealTimer: ReturnType<typeof setTimeout> | undefined;
+  /** when the last batch was taken for sealing: the window is counted from there (leading edge) */
+  private lastSealAt = -Infinity;
   private sealRetry: ReturnType<typeof setTimeout> | undefined;
   private holds = 0;
   private heldQueue: Queued[] = [];
@@ -518,7 +520,12 @@ class Session implements DocSession, SessionInternals {
     this.gathering.push(update);
     this.gatheringBytes += update.length;
     if (this.gatheringBytes >= SEAL_NOW_BYTES) this.scheduleSeal(0);
-    else this.scheduleSeal(this.links.some((l) => l.phase === 'synced') ? this.batchMs : this.offlineBatchMs);
+    else if (this.links.some((l) => l.phase === 'synced')) {
+      // Leading edge: a keystroke after a pause goes out at once (collaborators see it without waiting a
+      // window); keystrokes within `batchMs` of the last seal are gathered until the window ends, so fast
+      // typing still makes at most one envelope per window.
+      this.scheduleSeal(Math.max(0, this.lastSealAt + this.batchMs - this.now()));
+    } else this.scheduleSeal(this.offlineBatchMs);
     this.emitStatus();
   };
 
@@ -557,6 +564,7 @@ class Session implements DocSession, SessionInternals {
     const updates = this.gathering;
     this.gathering = [];
     this.gatheringBytes = 0;
+    this.lastSealAt = this.now();
     const merged = updates.length === 1 ? updates[0]! : Y.mergeUpdatesV2(updates);
     // Taken now, in the same tick as `gathering` was emptied: it covers exactly what is sealed or older.
     const covered = Y.encodeSnapshotV2(Y.snapshot(this.doc));

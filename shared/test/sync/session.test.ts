@@ -173,6 +173,33 @@ describe('session: connecting and writing', () => {
     await session.close();
   });
 
+  it('batching: a keystroke after a pause is sent at once, keystrokes inside the window become one envelope', async () => {
+    const { edit } = keysFor();
+    let clock = 1_000_000;
+    // a window far longer than the test: only the leading edge can send before flush()
+    const { relay, session, ydoc } = await open(edit, { batchMs: 10_000, now: () => clock });
+    await syncUp(relay, edit);
+    const t = ydoc.getText('t');
+    const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 30));
+    t.insert(0, 'a');
+    await settle();
+    expect(relay.take('update')).toHaveLength(1);
+    t.insert(1, 'b');
+    t.insert(2, 'c');
+    await settle();
+    expect(relay.take('update')).toHaveLength(1); // b and c wait for the window
+    await session.flush();
+    await tick();
+    const sent = relay.take('update');
+    expect(sent).toHaveLength(2);
+    clock += 10_001;
+    t.insert(3, 'd');
+    await settle();
+    expect(relay.take('update')).toHaveLength(3);
+    expect(sent[1]!.envelope.seq).toBe(2);
+    await session.close();
+  });
+
   it('a relay that refuses for lack of storage turns the state to error until a later ack', async () => {
     const { edit } = keysFor();
     const { relay, session, ydoc } = await open(edit);

@@ -50,10 +50,12 @@ export const REMOTE = Symbol('remote');
 export class UpdateBatcher {
   private gathering: Uint8Array[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private lastSealAt = -Infinity;
 
   constructor(
     readonly windowMs: number,
     private readonly seal: (update: Uint8Array) => void,
+    private readonly now: () => number = () => performance.now(),
   ) {
     if (!(windowMs >= 0)) throw new Error('batch window must be ≥ 0 ms');
   }
@@ -61,7 +63,9 @@ export class UpdateBatcher {
   add(update: Uint8Array): void {
     if (this.windowMs === 0) return this.seal(update);
     this.gathering.push(update);
-    this.timer ??= setTimeout(() => this.flush(), this.windowMs);
+    // as the engine (session.ts onLocalUpdate): the window counts from the last seal, so an update after a
+    // pause goes out at once (in a timer of 0, which still merges the updates of one tick)
+    this.timer ??= setTimeout(() => this.flush(), Math.max(0, this.lastSealAt + this.windowMs - this.now()));
   }
 
   /** Seals what is gathered now (before waiting for acknowledgements, or on close). */
@@ -71,6 +75,7 @@ export class UpdateBatcher {
     if (this.gathering.length === 0) return;
     const updates = this.gathering;
     this.gathering = [];
+    this.lastSealAt = this.now();
     this.seal(updates.length === 1 ? updates[0]! : Y.mergeUpdatesV2(updates));
   }
 
