@@ -31,10 +31,10 @@ export function kindNote(kind: string, batchMs: number = DEFAULT_BATCH_MS): stri
       return (
         'frame-level Dure clients (test/bench/relay/dure-frames.ts): each its own WebSocket and Y.Doc; writers ' +
         (batchMs > 0
-          ? `gather their Yjs updates for the engine’s batching window (${batchMs} ms from the first update, ` +
-            'DEFAULT_BATCH_MS of shared/src/sync/session.ts), merge them and seal (encrypt + sign) one envelope per ' +
-            'window, so an envelope carries every keystroke typed in its window and each keystroke’s latency ' +
-            'includes its wait for the window; '
+          ? `batch as the engine does (DEFAULT_BATCH_MS of shared/src/sync/session.ts, ${batchMs} ms, counted from ` +
+            'the last seal: an update after a pause is sealed at once, the ones within the window after a seal are ' +
+            'merged and sealed as one envelope at its end), so each keystroke’s latency includes any wait for the ' +
+            'window; '
           : 'seal (encrypt + sign) one envelope per keystroke, sent at once (`--batch=0`, not what the engine does); ') +
         'receivers decode the frame, check (device, seq), verify + decrypt, decode the update fully and apply it; ' +
         'presence as the engine: its PresenceChannel sends one encrypted presence envelope once synced and renews ' +
