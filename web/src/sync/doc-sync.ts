@@ -178,12 +178,6 @@ function sanitizePeer(p: unknown, selfId: number | undefined): PeerView[] {
   ];
 }
 
-/** What an engine that can change its relays while running offers (issue #6); older ones restart. */
-interface LiveTransports {
-  addTransport(t: Transport): void;
-  removeTransport(id: string): unknown;
-}
-
 /** A session that can tell through which transport a person's presence last arrived. */
 interface RouteSource {
   presenceRoute(clientId: number): { readonly id: string; readonly kind: 'relay' | 'peer' } | undefined;
@@ -422,28 +416,17 @@ class SharedSyncView implements SyncView {
   private sessionRelays: readonly string[] = [];
 
   /**
-   * The relays to use changed (a collaborator listed one, this person confirmed or removed one): an
-   * engine that can change its transports live is told; otherwise the session restarts with the new
-   * set (everything it knows is in storage: outbox, positions per relay), as a reopen would.
+   * The relays to use changed (a collaborator listed one, this person confirmed or removed one): the
+   * running session gets or loses that relay's transport (a new relay then gets the whole document).
    */
-  private async followRelays(): Promise<void> {
+  private followRelays(): void {
     const session = this.session;
     if (!session || this.closed) return;
     const want = this.relays.used;
     const have = this.sessionRelays;
-    if (want.length === have.length && want.every((u) => have.includes(u))) return;
-    const live = session as Partial<LiveTransports>;
-    if (typeof live.addTransport === 'function' && typeof live.removeTransport === 'function') {
-      for (const url of want) if (!have.includes(url)) live.addTransport(this.engine.createTransport(url));
-      for (const url of have) if (!want.includes(url)) await live.removeTransport(url);
-      this.sessionRelays = [...want];
-      return;
-    }
-    this.session = undefined;
-    this.stops.splice(0).forEach((f) => f());
-    this.listeners.awareness.forEach((cb) => cb(undefined));
-    await session.close().catch((e: unknown) => console.error('closing the session to change relays failed', e));
-    if (!this.closed) await this.lead();
+    for (const url of want) if (!have.includes(url)) session.addTransport(this.engine.createTransport(url));
+    for (const url of have) if (!want.includes(url)) session.removeTransport(url);
+    this.sessionRelays = [...want];
   }
 
   get awareness(): Awareness | undefined {
@@ -587,6 +570,7 @@ class SharedSyncView implements SyncView {
 
   private async lead(): Promise<void> {
     let session: DocSession;
+    const relays = [...this.relays.used];
     try {
       session = await this.engine.startSession({
         ydoc: this.opts.ydoc,
@@ -594,7 +578,7 @@ class SharedSyncView implements SyncView {
         storage: this.opts.storage,
         docKey: this.opts.docKey,
         // One transport per relay, its id the relay's URL: the session keeps acks and positions per relay.
-        transports: this.relays.used.map((url) => this.engine.createTransport(url)),
+        transports: relays.map((url) => this.engine.createTransport(url)),
         ...(this.opts.config.inviteToken ? { inviteToken: this.opts.config.inviteToken } : {}),
         ...(this.opts.durable ? { durable: this.opts.durable } : {}),
       });
@@ -609,7 +593,7 @@ class SharedSyncView implements SyncView {
       return;
     }
     this.session = session;
-    this.sessionRelays = [...this.relays.used];
+    this.sessionRelays = relays;
     this.role = 'leader';
     session.setUser(this.user);
     const awareness = session.awareness;
@@ -662,6 +646,8 @@ class SharedSyncView implements SyncView {
     this.setStatus(session.status);
     onAwareness();
     void this.uploadPending();
+    // A relay chosen or removed while the session was starting.
+    this.followRelays();
   }
 
   private readonly onMessage = (ev: MessageEvent): void => {
