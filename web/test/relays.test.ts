@@ -150,6 +150,21 @@ describe('RelayList between two collaborators', () => {
     expect(bob.used).toEqual([B]);
   });
 
+  it('a choice made in another tab (a storage event) changes the plan here', () => {
+    const doc = new Y.Doc();
+    listRelays(doc, [A, B]);
+    const store = memoryStore();
+    const events = new EventTarget();
+    const list = new RelayList({ docId: 'd', ydoc: doc, own: A, canEdit: true, store, events: events as Window });
+    expect(list.used).toEqual([A]);
+    saveRelayChoice('d', B, true, store); // what the other tab wrote
+    events.dispatchEvent(Object.assign(new Event('storage'), { key: 'dure.relays.other-doc' }));
+    expect(list.used).toEqual([A]);
+    events.dispatchEvent(Object.assign(new Event('storage'), { key: 'dure.relays.d' }));
+    expect(list.used).toEqual([A, B]);
+    list.dispose();
+  });
+
   it('a view link cannot change the list, only choose', () => {
     const doc = new Y.Doc();
     listRelays(doc, [A, B]);
