@@ -141,39 +141,19 @@ async function listen(server: Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-interface Tab {
-  readonly page: Page;
-  /** uncaught errors of the page so far: a step that left one fails */
-  readonly errors: string[];
-}
-
-async function openTab(ctx: BrowserContext, url: string): Promise<Tab> {
+/** A fresh tab for each step, like a user reloading: nothing from the previous session stays in memory. */
+async function withPage<T>(ctx: BrowserContext, url: string, f: (p: Page) => Promise<T>): Promise<T> {
   const page = await ctx.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   try {
     await page.goto(url);
     await page.waitForFunction(() => 'bench' in window, undefined, { timeout: 30_000 });
-  } catch (e) {
-    await page.close();
-    throw e;
-  }
-  return { page, errors };
-}
-
-async function inTab<T>(tab: Tab, f: (p: Page) => Promise<T>): Promise<T> {
-  const r = await f(tab.page);
-  if (tab.errors.length > 0) throw new Error(`page errors: ${tab.errors.join('; ')}`);
-  return r;
-}
-
-/** A fresh tab for each step, like a user reloading: nothing from the previous session stays in memory. */
-async function withPage<T>(ctx: BrowserContext, url: string, f: (p: Page) => Promise<T>): Promise<T> {
-  const tab = await openTab(ctx, url);
-  try {
-    return await inTab(tab, f);
+    const r = await f(page);
+    if (errors.length > 0) throw new Error(`page errors: ${errors.join('; ')}`);
+    return r;
   } finally {
-    await tab.page.close();
+    await page.close();
   }
 }
 
@@ -250,33 +230,21 @@ async function cycles(
     dure: { checkpoints: [] as { cycle: number; bytes: number; records: number }[], openMs: [] as number[], v2: 0 },
   };
   for (const stack of stacks) await withPage(ctx, urls[stack], (p) => call(p, 'setup', fixture.meta.name));
-  // Issue #5's time budget: the sessions before the last 5 reuse one tab per stack (each still opens the
-  // document from storage and closes it; what is stored does not depend on the tab); the last 5, whose open
-  // is the "open after N sessions" figure, each run in a fresh tab like a user reloading.
-  const reused = Math.max(0, n - 5);
-  const tabs: Partial<Record<StackName, Tab>> = {};
-  try {
-    for (let c = 1; c <= n; c++) {
-      if (c === reused + 1) for (const stack of stacks) await tabs[stack]?.page.close();
-      for (const stack of c % 2 === 0 ? stacks : [...stacks].reverse()) {
-        const st = state[stack];
-        const inPage = async <T>(f: (p: Page) => Promise<T>): Promise<T> =>
-          c <= reused ? inTab((tabs[stack] ??= await openTab(ctx, urls[stack])), f) : withPage(ctx, urls[stack], f);
-        await inPage(async (p) => {
-          st.openMs.push((await call(p, 'open')).readyMs);
-          await call(p, 'keystrokes', 10);
-          st.v2 = await call(p, 'v2Length');
-          await call(p, 'close');
-        });
-        if (c === 1 || c === n || c % 10 === 0) {
-          const s = await inPage((p) => p.evaluate(() => window.benchStored()));
-          st.checkpoints.push({ cycle: c, ...s });
-          log(`    ${stack} session ${c}: ${s.bytes} bytes in ${s.records} records`);
-        }
+  for (let c = 1; c <= n; c++) {
+    for (const stack of c % 2 === 0 ? stacks : [...stacks].reverse()) {
+      const st = state[stack];
+      await withPage(ctx, urls[stack], async (p) => {
+        st.openMs.push((await call(p, 'open')).readyMs);
+        await call(p, 'keystrokes', 10);
+        st.v2 = await call(p, 'v2Length');
+        await call(p, 'close');
+      });
+      if (c === 1 || c === n || c % 10 === 0) {
+        const s = await withPage(ctx, urls[stack], (p) => p.evaluate(() => window.benchStored()));
+        st.checkpoints.push({ cycle: c, ...s });
+        log(`    ${stack} session ${c}: ${s.bytes} bytes in ${s.records} records`);
       }
     }
-  } finally {
-    for (const stack of stacks) if (tabs[stack] && !tabs[stack].page.isClosed()) await tabs[stack].page.close();
   }
   const fig = (stack: StackName): CycleFigures => {
     const st = state[stack];
