@@ -142,6 +142,7 @@ test('three browsers on two relays: a relay added by one is confirmed by the oth
     await p1!.getByTestId('relay-add').click();
     await expect(relayRow(p1!, B)).toHaveAttribute('data-use', 'used');
     await expect(relayRow(p1!, B)).toHaveAttribute('data-state', 'synced', { timeout: SYNC_TIMEOUT });
+    await expect(relayRow(p1!, B)).toHaveAttribute('data-pending', '0', { timeout: SYNC_TIMEOUT });
     await expect(relayRow(p1!, A)).toHaveAttribute('data-state', 'synced', { timeout: SYNC_TIMEOUT });
     await closeDetails(p1!);
     // A relay that never had the document is not "a relay that lost data": no problem to report.

@@ -26,10 +26,10 @@ function memoryStore(): PrefStore {
   };
 }
 
-const synced = (ids: string[]): EngineStatus => ({
+const synced = (ids: string[], pending: Record<string, number> = {}): EngineStatus => ({
   state: 'synced',
   pending: 0,
-  transports: ids.map((id) => ({ id, kind: 'relay' as const, state: 'synced' as const })),
+  transports: ids.map((id) => ({ id, kind: 'relay' as const, state: 'synced' as const, pending: pending[id] ?? 0 })),
   problems: [],
 });
 
@@ -79,8 +79,16 @@ describe('relays in the sync details', () => {
     expect(row(B)?.dataset.use).toBe('used');
     // Used now, not yet connected: it says so rather than "synced".
     expect(row(B)?.dataset.state).toBe('connecting');
-    s.setSync(synced([A, B]));
+    // Connected and still taking this device's changes: how many it has not acknowledged yet.
+    s.setSync(synced([A, B], { [B]: 2 }));
     expect(row(B)?.dataset.state).toBe('synced');
+    expect(row(B)?.dataset.pending).toBe('2');
+    expect(row(B)?.querySelector('[data-testid="relay-pending"]')?.textContent).toBe(
+      '2 changes not acknowledged here yet',
+    );
+    s.setSync(synced([A, B]));
+    expect(row(B)?.dataset.pending).toBe('0');
+    expect(row(B)?.querySelector('[data-testid="relay-pending"]')).toBeNull();
     expect(relays.used).toEqual([A, B]);
     s.dispose();
   });

@@ -1737,9 +1737,14 @@ class Session implements DocSession, SessionInternals {
   private computeStatus(): SyncStatus {
     const transports = this.links.map((l) => {
       const state = this.linkState(l);
+      // Per relay, what it has not confirmed yet: "moving to another server" waits for 0 on the new one.
+      const pending =
+        l.t.kind === 'relay'
+          ? { pending: this.outbox.filter((e) => !this.confirmed(l, e.env.deviceId, e.env.seq)).length }
+          : {};
       return l.phase === 'waiting' && l.retryAt !== undefined
-        ? { id: l.t.id, kind: l.t.kind, state, retryAt: l.retryAt }
-        : { id: l.t.id, kind: l.t.kind, state };
+        ? { id: l.t.id, kind: l.t.kind, state, ...pending, retryAt: l.retryAt }
+        : { id: l.t.id, kind: l.t.kind, state, ...pending };
     });
     // Only relays decide the state: a peer's receipt is not durable, so peers never make it `synced`.
     const relays = transports.filter((t) => t.kind === 'relay');

@@ -97,6 +97,8 @@ export interface SyncStatus {
     /** 'peer': a direct link (tab, WebRTC, memory); its 'synced' means hellos exchanged, never an ack */
     readonly kind: 'relay' | 'peer';
     readonly state: Exclude<SyncState, 'local'>;
+    /** relays only: sealed local changes this relay has not acknowledged yet (others may have) */
+    readonly pending?: number;
     /** ms since epoch of the next reconnect attempt, while waiting to retry */
     readonly retryAt?: number;
   }[];

@@ -273,7 +273,7 @@ describe('sessions as peers (memory transport, no relay)', { timeout: 30_000 }, 
     await until(() => r1.open, 'relay open');
     r1.deliver({ type: 'synced', docId: view.docId, relaySeq: 42 });
     await until(() => p.session.status.state === 'synced', 'synced');
-    expect(p.session.status.transports).toEqual([{ id, kind: 'relay', state: 'synced' }]);
+    expect(p.session.status.transports).toEqual([{ id, kind: 'relay', state: 'synced', pending: 0 }]);
     await p.session.close();
     // restarted: the saved position is used
     const r2 = new ScriptedRelay(id);

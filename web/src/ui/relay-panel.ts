@@ -22,6 +22,10 @@ export function relayState(s: SyncStatus, url: string): string | undefined {
   return s.transports.find((x) => x.id === url)?.state;
 }
 
+/** Local changes that relay has not acknowledged yet, when the session says. */
+export const relayPending = (s: SyncStatus, url: string): number | undefined =>
+  s.transports.find((x) => x.id === url)?.pending;
+
 export function createRelayPanel(relays: RelayListView, initial: SyncStatus): RelayPanel {
   let status = initial;
   const list = h('ul', { class: 'relay-list', testid: 'relay-list', attrs: { 'aria-label': t('relays.title') } });
@@ -76,6 +80,7 @@ export function createRelayPanel(relays: RelayListView, initial: SyncStatus): Re
   const row = (p: PlannedRelay): HTMLElement => {
     const host = relayHost(p.url);
     const state = p.use === 'used' ? (relayState(status, p.url) ?? 'connecting') : p.use;
+    const pending = p.use === 'used' ? relayPending(status, p.url) : undefined;
     const actions: HTMLElement[] = [];
     if (p.use === 'suggested') {
       actions.push(button('relay-use', t('relays.use'), () => relays.choose(p.url, true)));
@@ -91,9 +96,20 @@ export function createRelayPanel(relays: RelayListView, initial: SyncStatus): Re
     }
     return h(
       'li',
-      { class: 'relay', testid: 'relay', attrs: { 'data-url': p.url, 'data-use': p.use, 'data-state': state } },
+      {
+        class: 'relay',
+        testid: 'relay',
+        attrs: { 'data-url': p.url, 'data-use': p.use, 'data-state': state, 'data-pending': pending },
+      },
       h('span', { class: 'relay-host', text: host }),
       h('span', { class: 'relay-state', testid: 'relay-state', text: t(`relays.state.${state}`) }),
+      pending !== undefined &&
+        pending > 0 &&
+        h('span', {
+          class: 'relay-pending',
+          testid: 'relay-pending',
+          text: t(pending === 1 ? 'relays.pendingOne' : 'relays.pending', { count: pending }),
+        }),
       p.use === 'suggested' && h('span', { class: 'share-note', text: t('relays.suggestedNote') }),
       ...actions,
     );
