@@ -11,12 +11,24 @@
  *   loads the app from B reads it all while A is down.
  * - A restarts on the same port and data folder and catches up: with B killed in turn, a fresh profile
  *   that opens the link from A gets every line, including those typed while A was down.
+ * - Moving off A: with B back, one person removes A (a click and a confirmation that says nothing is
+ *   deleted there); A's /metrics drop to no connection, and everyone goes on through B.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { caretIn, createDocument, editorText, linkOn, openLink, shareLinks, SYNC_TIMEOUT, waitForSynced } from './app';
+import {
+  caretIn,
+  createDocument,
+  editorText,
+  linkOn,
+  openLink,
+  readSyncStatus,
+  shareLinks,
+  SYNC_TIMEOUT,
+  waitForSynced,
+} from './app';
 import { launchChromium, type Launched } from './chromium';
 import { expect, test } from './fixtures';
 import { startPrivateServer, type PrivateServer } from './server';
@@ -223,6 +235,24 @@ test('three browsers on two relays: a relay added by one is confirmed by the oth
     expect(await openLink(reader, linkOn(edit!, a.url))).toBe(docId);
     await expect.poll(() => editorText(reader), { timeout: SYNC_TIMEOUT }).toBe(final);
     await waitForSynced(reader);
+
+    // Moving off A: B is back, one person removes A (one click and a confirmation), and every device that
+    // had it stops connecting to it; the reader, who never confirmed B, is left with no relay.
+    await b.restart();
+    for (const p of pages) await expect.poll(() => relayState(p, B), { timeout: SYNC_TIMEOUT }).toBe('synced');
+    await openDetails(p1!);
+    await relayRow(p1!, A).getByTestId('relay-remove').click();
+    await expect(p1!.getByTestId('relay-remove-dialog')).toContainText('is not deleted by this');
+    await p1!.getByTestId('relay-remove-dialog-confirm').click();
+    await expect(relayRow(p1!, A)).toHaveCount(0);
+    await closeDetails(p1!);
+    for (const p of pages) await expect.poll(() => relayState(p, A), { timeout: SYNC_TIMEOUT }).toBeUndefined();
+    await expect.poll(() => a.metrics().then((m) => m.get('dure_connections')), { timeout: SYNC_TIMEOUT }).toBe(0);
+    await expect.poll(async () => (await readSyncStatus(reader)).state, { timeout: SYNC_TIMEOUT }).toBe('local');
+    await type(p2!, 'Two: after moving to B.');
+    const moved = await waitForAllSame(pages);
+    for (const line of typed) expect(moved).toContain(line);
+    for (const p of pages) await waitForSynced(p);
   } finally {
     for (const l of launched) await sigkill(l);
     await fresh.close();
