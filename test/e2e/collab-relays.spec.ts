@@ -27,6 +27,7 @@ import {
   readSyncStatus,
   shareLinks,
   SYNC_TIMEOUT,
+  waitForEditor,
   waitForSynced,
 } from './app';
 import { launchChromium, type Launched } from './chromium';
@@ -253,6 +254,17 @@ test('three browsers on two relays: a relay added by one is confirmed by the oth
     const moved = await waitForAllSame(pages);
     for (const line of typed) expect(moved).toContain(line);
     for (const p of pages) await waitForSynced(p);
+
+    // The reader opens the document again: no relay to use, B suggested; saying yes starts syncing
+    // through B at once (the page reopens the document, with no "problem" notice).
+    await reader.reload();
+    await waitForEditor(reader, docId);
+    expect((await readSyncStatus(reader)).state).toBe('local');
+    await openDetails(reader);
+    await relayRow(reader, B).getByTestId('relay-use').click();
+    await waitForSynced(reader);
+    await expect.poll(() => editorText(reader), { timeout: SYNC_TIMEOUT }).toBe(moved);
+    await expect(reader.getByTestId('document-reloaded')).toHaveCount(0);
   } finally {
     for (const l of launched) await sigkill(l);
     await fresh.close();

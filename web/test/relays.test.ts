@@ -267,7 +267,7 @@ describe('the sync view keeps one transport per used relay', () => {
     expect(engine.sessions).toEqual([]);
     expect(view.status.state).toBe('local');
     let reload = 0;
-    view.on('reload-needed', () => reload++);
+    view.on('reopen-needed', () => reload++);
     view.relays!.choose(B, true);
     expect(reload).toBe(1);
     await view.close();

@@ -95,7 +95,8 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
    * local edit is there); the session restarts with it.
    */
   let reopening = false;
-  async function reopen(): Promise<void> {
+  /** `notice` false: reopened to start syncing (a relay was chosen), not after a failure. */
+  async function reopen(notice = true): Promise<void> {
     if (reopening || closed) return;
     reopening = true;
     disposer.dispose();
@@ -103,12 +104,13 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
     opened = undefined;
     await flushMetaOnClose().catch(() => undefined);
     if (doc) await doc.close().catch((e: unknown) => console.error('closing the document failed', e));
-    ctx.banners.show('reloaded', {
-      kind: 'warn',
-      testid: 'document-reloaded',
-      text: t('editor.reloaded'),
-      dismissLabel: t('common.dismiss'),
-    });
+    if (notice)
+      ctx.banners.show('reloaded', {
+        kind: 'warn',
+        testid: 'document-reloaded',
+        text: t('editor.reloaded'),
+        dismissLabel: t('common.dismiss'),
+      });
     mount(el, h('p', { class: 'hint', text: t('editor.opening') }));
     reopening = false;
     await open();
@@ -198,6 +200,7 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
     disposer.add(attachCarets(editor, doc.sync));
     disposer.add(onUserChange((u) => doc.sync.setUser(u)));
     disposer.add(doc.sync.on('reload-needed', () => void reopen()));
+    disposer.add(doc.sync.on('reopen-needed', () => void reopen(false)));
     const peers = createPeerList(doc.sync);
     disposer.add(peers.dispose);
     const viewOnly = h('span', {

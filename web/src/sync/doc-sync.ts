@@ -74,6 +74,11 @@ export interface SyncViewEvents {
   awareness(a: Awareness | undefined): void;
   /** applying a remote update failed: the page must reopen the document from storage */
   'reload-needed'(): void;
+  /**
+   * A document without a relay now has one to use (this person confirmed one, here or in another tab):
+   * the page opens it again, with a session. Nothing went wrong, so nothing to tell the person.
+   */
+  'reopen-needed'(): void;
 }
 
 export interface SyncView {
@@ -266,8 +271,8 @@ class OffView implements SyncView {
       }) ?? (() => undefined);
   }
   on<K extends keyof SyncViewEvents>(event: K, cb: SyncViewEvents[K]): () => void {
-    if (event === 'reload-needed') {
-      const f = cb as SyncViewEvents['reload-needed'];
+    if (event === 'reopen-needed') {
+      const f = cb as SyncViewEvents['reopen-needed'];
       this.reload.add(f);
       return () => this.reload.delete(f);
     }
@@ -328,6 +333,7 @@ class SharedSyncView implements SyncView {
     peers: new Set(),
     awareness: new Set(),
     'reload-needed': new Set(),
+    'reopen-needed': new Set(),
   };
 
   constructor(
