@@ -12,7 +12,8 @@
  * - A restarts on the same port and data folder and catches up: with B killed in turn, a fresh profile
  *   that opens the link from A gets every line, including those typed while A was down.
  * - Moving off A: with B back, one person removes A (a click and a confirmation that says nothing is
- *   deleted there); A's /metrics drop to no connection, and everyone goes on through B.
+ *   deleted there); A's /metrics drop to no connection, and everyone goes on through B. A reader who
+ *   never confirmed B is left with no relay; after a reload it confirms B and syncs, with no notice.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
