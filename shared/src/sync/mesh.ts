@@ -42,7 +42,10 @@ export interface MeshOptions {
   readonly RTCPeerConnection?: typeof RTCPeerConnection;
   /** an offer or answer waits at most this long for ICE candidates (default 3 s) */
   readonly gatherTimeoutMs?: number;
-  /** a link that has not opened this long after it was started is closed and retried (default 20 s) */
+  /**
+   * a link that has not opened this long after it was started is closed and retried, and a session's
+   * connect waits this long for a channel (default 20 s)
+   */
   readonly connectTimeoutMs?: number;
   readonly random?: () => number;
 }
@@ -343,7 +346,13 @@ export function createMesh(opts: MeshOptions): Mesh {
       if (p.retry !== undefined) clearTimeout(p.retry);
       p.retry = undefined;
       maybeConnect(p);
-    } else send(p.id, { t: 'hi', re: false }, p.via);
+      return;
+    }
+    // The answering side can only ask. A peer that never offers again (its browser died without a
+    // goodbye) is forgotten after as many asks as an offerer makes attempts, so it leaves the session.
+    p.attempts++;
+    if (p.attempts >= MAX_ATTEMPTS) return forget(p, false);
+    send(p.id, { t: 'hi', re: false }, p.via);
   };
 
   const remember = (id: string, via: string): Peer | undefined => {
@@ -368,6 +377,7 @@ export function createMesh(opts: MeshOptions): Mesh {
       transport: createWebRtcTransport({
         id: `webrtc:${id}`,
         maxFrameBytes: MAX_FRAME_BYTES,
+        waitMs: connectMs,
         onWant: () => want(p),
         onChannelGone: (info: TransportClose, byUs: boolean, ch: DataChannelLike) => {
           if ((p.link?.dc as unknown) !== ch) return;

@@ -256,7 +256,7 @@ describe('WebRTC transport framing', () => {
 class MemoryRelay {
   readonly conns = new Set<{ handler: TransportHandler; peerId?: string }>();
   up = true;
-  transport(docId: string): Transport {
+  transport(docId: string): Transport & { vanish(): void } {
     return memoryRelayTransport(this, docId);
   }
   /** The relay process dies: every connection closes. */
@@ -269,7 +269,7 @@ class MemoryRelay {
   }
 }
 
-function memoryRelayTransport(relay: MemoryRelay, docId: string): Transport {
+function memoryRelayTransport(relay: MemoryRelay, docId: string): Transport & { vanish(): void } {
   let me: { handler: TransportHandler; peerId?: string } | undefined;
   return {
     id: 'ws://relay.test/sync',
@@ -285,7 +285,7 @@ function memoryRelayTransport(relay: MemoryRelay, docId: string): Transport {
       });
     },
     send(frame) {
-      if (!me || !relay.up) return false;
+      if (!me || !relay.up || !relay.conns.has(me)) return false;
       if (frame[1] !== FRAME_TYPE.signal) return true;
       const d = decodeFrame(frame);
       if (!d.ok || d.value.type !== 'signal') return true;
@@ -295,6 +295,10 @@ function memoryRelayTransport(relay: MemoryRelay, docId: string): Transport {
         if (c !== me && (f.to === null || c.peerId === f.to)) c.handler.frame(frame);
       }
       return true;
+    },
+    /** This connection is gone without a word (its browser was killed): nothing in or out any more. */
+    vanish() {
+      if (me) relay.conns.delete(me);
     },
     disconnect() {
       if (!me) return;
@@ -329,13 +333,31 @@ class Host implements PeerHost {
   }
 }
 
-function session(relay: MemoryRelay, mesh: Mesh, docId: string) {
-  const host = new Host();
-  const relayLink = mesh.wrapRelay(relay.transport(docId));
+function session<H extends PeerHost = Host>(relay: MemoryRelay, mesh: Mesh, docId: string, given?: H) {
+  const host = given ?? (new Host() as unknown as H);
+  const inner = relay.transport(docId);
+  const relayLink = mesh.wrapRelay(inner);
   const relayFrames: Uint8Array[] = [];
   relayLink.connect({ open: () => {}, frame: (b) => relayFrames.push(b), close: () => {} });
   mesh.attach(host);
-  return { host, relayFrames };
+  return { host, relayFrames, vanish: () => inner.vanish() };
+}
+
+/** Like the session: a peer transport that closes is connected again, until it is removed. */
+class ReconnectingHost implements PeerHost {
+  readonly transports: Transport[] = [];
+  addTransport(t: Transport): void {
+    this.transports.push(t);
+    const go = (): void => {
+      if (!this.transports.includes(t)) return;
+      t.connect({ open: () => {}, frame: () => {}, close: () => void setTimeout(go, 20) });
+    };
+    go();
+  }
+  removeTransport(id: string): void {
+    const i = this.transports.findIndex((t) => t.id === id);
+    if (i >= 0) this.transports.splice(i, 1)[0]!.disconnect();
+  }
 }
 
 describe('WebRTC mesh (two sessions in one page, signaling through a relay)', () => {
@@ -385,6 +407,26 @@ describe('WebRTC mesh (two sessions in one page, signaling through a relay)', ()
     mb.close();
     expect(b.host.transports).toEqual([]);
     ma.close();
+  });
+
+  it('a peer that vanishes without a goodbye leaves the session of the side that can only ask', async () => {
+    const keys = deriveDocKeys(newEditCapability());
+    const relay = new MemoryRelay();
+    const m1 = createMesh({ keys, connectTimeoutMs: 300 });
+    const m2 = createMesh({ keys, connectTimeoutMs: 300 });
+    // The lower id offers; the other side (the survivor here) can only ask it to.
+    const [low, high] = m1.peerId < m2.peerId ? [m1, m2] : [m2, m1];
+    const gone = session(relay, low, keys.docId, new ReconnectingHost());
+    const survivor = session(relay, high, keys.docId, new ReconnectingHost());
+    await expect.poll(() => high.peers().map((p) => p.state), { timeout: WAIT_MS }).toEqual(['open']);
+    expect(survivor.host.transports).toHaveLength(1);
+    // The offering browser dies: its relay connection vanishes, its link closes without a goodbye.
+    gone.vanish();
+    (gone.host.transports[0] as Transport).disconnect(1006, 'killed');
+    await expect.poll(() => survivor.host.transports.length, { timeout: WAIT_MS }).toBe(0);
+    expect(high.peers()).toEqual([]);
+    high.close();
+    low.close();
   });
 
   it('links at most maxPeers sessions directly; the rest stay on the relay', async () => {
