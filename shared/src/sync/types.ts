@@ -166,4 +166,9 @@ export interface DocSession {
   putBlob(blobId: string, ciphertext: Uint8Array): Promise<Result<void, 'offline' | 'rejected'>>;
   /** Fetches an encrypted blob from a synced relay. */
   getBlob(blobId: string): Promise<Result<Uint8Array, 'not-found' | 'offline'>>;
+  /**
+   * Through which transport a collaborator's presence (awareness client id) last arrived: the who-is-here list
+   * shows "directly" for a peer and the relay's host otherwise. Undefined for our own id or one not seen yet.
+   */
+  presenceRoute(clientId: number): { readonly id: string; readonly kind: 'relay' | 'peer' } | undefined;
 }

@@ -183,19 +183,14 @@ function sanitizePeer(p: unknown, selfId: number | undefined): PeerView[] {
   ];
 }
 
-/** A session that can tell through which transport a person's presence last arrived. */
-interface RouteSource {
-  presenceRoute(clientId: number): { readonly id: string; readonly kind: 'relay' | 'peer' } | undefined;
-}
-
 /** Each collaborator's route; see PeerView.via. */
 function withRoutes(peers: PeerView[], session: DocSession): PeerView[] {
-  const routeOf = (session as Partial<RouteSource>).presenceRoute?.bind(session);
+  const routeOf = session.presenceRoute.bind(session);
   const live = session.status.transports.filter((t) => t.state === 'synced');
   const synced = live.filter((t) => t.kind !== 'peer').map((t) => relayHost(t.id));
   return peers.map((p) => {
     if (p.self) return p;
-    const r = routeOf?.(p.clientId);
+    const r = routeOf(p.clientId);
     // A route through a transport that is gone (a relay died) says nothing any more.
     if (r && live.some((t) => t.id === r.id))
       return { ...p, via: { direct: r.kind === 'peer', relays: r.kind === 'relay' ? [relayHost(r.id)] : [] } };
