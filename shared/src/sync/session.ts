@@ -951,6 +951,14 @@ class Session implements DocSession, SessionInternals {
           this.recoverLostHistory(l);
           return;
         }
+        if (f.deviceId && this.isOwnDevice(f.deviceId)) {
+          // Sent in the same flight behind the first refusal, which already said what happened (or started the
+          // upload of the whole document): resend from the first unacknowledged one later, no second problem.
+          l.sent.clear();
+          l.inFlight = 0;
+          this.schedulePump(l, Math.max(STORAGE_RETRY_MS, backoffDelay(l.attempts + 2, this.random)));
+          return;
+        }
       // falls through: behind a refused update, like it
       case 'storage-unavailable':
       case 'not-proven':
