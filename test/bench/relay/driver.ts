@@ -1,6 +1,7 @@
 /**
  * The relay benchmark (issue #4): `npm run bench -- --relay [--quick]`. Starts the real sync server as a
- * separate process on a free port for every run, drives it from generator processes, samples the server's
+ * separate process on a free port (one per series and repetition for the fan-outs at every client count, one
+ * per run for the other workloads), drives it from generator processes, samples the server's
  * CPU and memory from /proc, and writes results/relay-latest.json + .md (relay-quick.* with --quick).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { RATE_P99_BOUND_MS, rateSearch, type RateRun } from './rate';
 import { parseBatchArg } from './clients';
 import { TARGETS } from './targets';
 import {
-  fanout,
+  fanouts,
   idle,
   join as joinWorkload,
   type FanoutRun,
@@ -63,9 +64,20 @@ export interface RelayOptions {
   readonly rateBudgetS?: number;
   /** results/<out>.json and .md; default relay-latest (relay-quick with --quick) */
   readonly out: string;
+  /**
+   * A series' fan-outs at every client count ran one after another against one server process and one
+   * generator fleet per repetition (absent in results from before: a fresh server for every run)
+   */
+  readonly fanoutServerShared?: boolean;
 }
 
 const WORKLOADS: readonly Workload[] = ['fanout', 'idle', 'join', 'rate'];
+/**
+ * Warm-up keystrokes per writer before each measured fan-out (compiles the paths; the measured typing starts
+ * once they have all landed). Three at 200 ms: the server and generators are shared by a series' runs, so
+ * only the first run of a pass starts cold.
+ */
+export const FANOUT_WARMUP_KEYSTROKES = 3;
 /** the default series' workloads: the rate search (issue #5) runs where `--workloads` or the series asks */
 const BASE_WORKLOADS: readonly Workload[] = ['fanout', 'idle', 'join'];
 
@@ -165,6 +177,7 @@ export function parseRelayArgs(argv: readonly string[]): RelayOptions {
     ...(engineReps === undefined ? {} : { engineReps }),
     ...(rateBudgetS === undefined ? {} : { rateBudgetS }),
     out: out.replace(/\.(json|md)$/, ''),
+    fanoutServerShared: true,
   };
 }
 
@@ -328,24 +341,30 @@ export async function main(argv: readonly string[]): Promise<void> {
         batchMs: o.batchMs,
         log,
       };
-      for (const f of runsIn(o, 'fanout', rep) ? out.fanout : []) {
-        log(`rep ${rep} ${x.kind}@${x.target}: fan-out, ${f.clients} clients, ${o.writers} typing`);
-        const r = await fanout(setup, {
+      const counts = runsIn(o, 'fanout', rep) ? out.fanout : [];
+      if (counts.length > 0) {
+        log(
+          `rep ${rep} ${x.kind}@${x.target}: fan-out, ${counts.map((f) => f.clients).join('/')} clients on one ` +
+            `server, ${o.writers} typing`,
+        );
+        const params = counts.map((f) => ({
           clients: f.clients,
           writers: o.writers,
           intervalMs: o.intervalMs,
           keystrokesPerWriter: Math.round((o.typingSeconds * 1000) / o.intervalMs),
-          warmupKeystrokes: 5,
+          warmupKeystrokes: FANOUT_WARMUP_KEYSTROKES,
+        }));
+        await fanouts(setup, params, (p, r, i) => {
+          log(
+            `  ${p.clients} clients: p50 ${r.latency.p50.toFixed(1)} p95 ${r.latency.p95.toFixed(1)} p99 ` +
+              `${r.latency.p99.toFixed(1)} ms; server ${r.serverCpuPerDeliveryUs.toFixed(1)} µs/delivery; generators ` +
+              r.generators
+                .map((g) => `${(g.utilization * 100).toFixed(0)}% (loop p99 ${g.loopDelayP99Ms.toFixed(0)} ms)`)
+                .join(' ') +
+              `; missing ${r.missing}/${r.expected}; load ${load().join(' ')}`,
+          );
+          counts[i]!.runs.push(r);
         });
-        log(
-          `  p50 ${r.latency.p50.toFixed(1)} p95 ${r.latency.p95.toFixed(1)} p99 ${r.latency.p99.toFixed(1)} ms; ` +
-            `server ${r.serverCpuPerDeliveryUs.toFixed(1)} µs/delivery; generators ` +
-            r.generators
-              .map((g) => `${(g.utilization * 100).toFixed(0)}% (loop p99 ${g.loopDelayP99Ms.toFixed(0)} ms)`)
-              .join(' ') +
-            `; missing ${r.missing}/${r.expected}; load ${load().join(' ')}`,
-        );
-        f.runs.push(r);
       }
       if (x.workloads.includes('idle') && runsIn(o, 'idle', rep)) {
         log(`rep ${rep} ${x.kind}@${x.target}: ${o.idleDocs} idle documents × 2 clients`);

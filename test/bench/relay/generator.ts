@@ -47,6 +47,11 @@ export type Command =
   | { cmd: 'collect' }
   /** how many state advances all clients have logged so far (the orchestrator waits until it stops growing) */
   | { cmd: 'advances' }
+  /**
+   * how many (held client, writer) pairs still lack some of the writer's keystrokes: `targets` are [Yjs client
+   * id, state after its last keystroke]; a client's own keystrokes are not counted (the drain stops at 0)
+   */
+  | { cmd: 'behind'; targets: [number, number][] }
   | { cmd: 'join'; kind: string; url: string; ref: DocRef; reps: number; textSha256: string; write: boolean }
   | { cmd: 'closeAll' }
   | { cmd: 'exit' };
@@ -213,6 +218,15 @@ async function run(c: Command): Promise<unknown> {
     case 'advances': {
       let n = 0;
       for (const h of held.values()) n += h.advances.length;
+      return n;
+    }
+    case 'behind': {
+      let n = 0;
+      for (const h of held.values()) {
+        const doc = h.client.doc;
+        for (const [writer, state] of c.targets)
+          if (writer !== doc.clientID && Y.getState(doc.store, writer) < state) n++;
+      }
       return n;
     }
     case 'collect': {

@@ -379,7 +379,14 @@ export function markdown(r: RelayResults): string {
     '# Relay benchmark: the Dure sync server (issue #4) against the stock servers (issue #5)',
     '',
     `\`${r.command}\` — ${r.startedAt}, ${r.durationS} s. Figures: median over ${o.reps} run(s) (range in ` +
-      'parentheses), every run against a fresh server process (Dure: with SQLite in a fresh temporary folder).' +
+      'parentheses), ' +
+      (o.fanoutServerShared
+        ? 'the fan-outs of one series at its client counts one after another against one server process per ' +
+          'repetition (a fresh document each, every client closed in between: the server CPU is per run over its ' +
+          'typing window, the RSS the maximum during that run, starting from what the earlier counts left), every ' +
+          'other run against a fresh server process'
+        : 'every run against a fresh server process') +
+      ' (Dure: with SQLite in a fresh temporary folder).' +
       repsNote(o),
     '',
     ...passesNote(r.series),

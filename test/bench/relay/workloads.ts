@@ -1,6 +1,7 @@
 /**
  * The three relay workloads of issue #4, each run against a fresh server process (a RelayTarget) driven
- * by generator processes holding clients of one ClientKind. Issue #5 runs the same functions with the
+ * by generator processes holding clients of one ClientKind; the fan-outs of one series at its client counts
+ * share one server process and one fleet (`fanouts`). Issue #5 runs the same functions with the
  * stock servers and their providers.
  */
 import type { FixtureMeta } from '../fixture';
@@ -39,7 +40,7 @@ function kindOf(name: string) {
 async function withServerAndFleet<T>(
   s: Setup,
   gens: number,
-  f: (server: RunningRelay, fleet: Generator[]) => Promise<T>,
+  f: (server: RunningRelay, fleet: readonly Generator[]) => Promise<T>,
   inspect = false,
   /** generators the caller keeps across runs (the rate search: starting them costs seconds per step) */
   given?: Generator[],
@@ -81,9 +82,12 @@ export interface FanoutParams {
   readonly perTick?: number;
   /** how long to wait for the last deliveries at most (default 30 s) */
   readonly drainMaxMs?: number;
-  /** no document moved for this long: every delivery has landed (default 1 s) */
+  /**
+   * a delivery still missing and no client's document moved for this long: stop waiting (default 2 s); the
+   * wait ends at once when every client holds every keystroke
+   */
   readonly drainQuietMs?: number;
-  /** pause between the warm-up and the measured typing (default 1 s) */
+  /** pause after the warm-up's keystrokes have all landed, before the measured typing (default 0) */
   readonly settleMs?: number;
 }
 
@@ -120,138 +124,199 @@ function spread<T>(items: readonly T[], n: number): T[][] {
 }
 
 const DRAIN_MAX_MS = 30_000;
+const DRAIN_QUIET_MS = 2_000;
+const DRAIN_POLL_MS = 100;
 
-async function drain(fleet: readonly Generator[], maxMs = DRAIN_MAX_MS, quietMs = 1000): Promise<void> {
-  const count = async (): Promise<number> =>
-    (await Promise.all(fleet.map((g) => g.send<number>({ cmd: 'advances' })))).reduce((a, b) => a + b, 0);
+/** [Yjs client id, its state after its last keystroke] per writer: what every other client must reach. */
+function targetsOf(typed: readonly Keystroke[]): [number, number][] {
+  const last = new Map<number, number>();
+  for (const k of typed) last.set(k.client, Math.max(last.get(k.client) ?? 0, k.clock + 1));
+  return [...last];
+}
+
+/**
+ * Lets every delivery land: done as soon as every client holds every writer's last keystroke; while some are
+ * still missing, waits until nothing has moved for `quietMs` (a starved generator may be seconds behind), at
+ * most `maxMs`. What has not landed by then is reported missing. Returns the pairs still behind.
+ */
+async function drain(
+  fleet: readonly Generator[],
+  typed: readonly Keystroke[],
+  maxMs = DRAIN_MAX_MS,
+  quietMs = DRAIN_QUIET_MS,
+): Promise<number> {
+  const targets = targetsOf(typed);
+  const behind = async (): Promise<number> =>
+    (await Promise.all(fleet.map((g) => g.send<number>({ cmd: 'behind', targets })))).reduce((a, b) => a + b, 0);
   const until = now() + maxMs;
-  await sleep(quietMs);
-  let last = await count();
-  while (now() < until) {
-    await sleep(quietMs);
-    const n = await count();
-    if (n === last) return;
+  let last = await behind();
+  let movedAt = now();
+  while (last > 0 && now() < until && now() - movedAt < quietMs) {
+    await sleep(DRAIN_POLL_MS);
+    const n = await behind();
+    if (n !== last) movedAt = now();
     last = n;
+  }
+  return last;
+}
+
+/**
+ * The 10/50/200-client fan-outs of one series in one repetition against ONE server process and ONE generator
+ * fleet (starting them costs seconds per run): a fresh document per run, every client closed after it. Each
+ * run's server CPU is still taken over its own typing window, its RSS maximum over that run (the process
+ * keeps what earlier runs left it, which the results header says). `each` is called after every run.
+ */
+export async function fanouts(
+  s: Setup,
+  runs: readonly FanoutParams[],
+  each: (p: FanoutParams, r: FanoutRun, index: number) => void = () => {},
+): Promise<FanoutRun[]> {
+  return withServerAndFleet(s, s.generators, async (server, fleet) => {
+    const out: FanoutRun[] = [];
+    for (const [i, p] of runs.entries()) {
+      const r = await fanoutOn(s, server, fleet, p);
+      each(p, r, i);
+      out.push(r);
+    }
+    return out;
+  });
+}
+
+/** One fan-out against a fresh server (the rate search's steps); `given` generators are kept across calls. */
+export async function fanout(s: Setup, p: FanoutParams, given?: Generator[]): Promise<FanoutRun> {
+  return withServerAndFleet(s, s.generators, (server, fleet) => fanoutOn(s, server, fleet, p), false, given);
+}
+
+async function fanoutOn(
+  s: Setup,
+  server: RunningRelay,
+  fleet: readonly Generator[],
+  p: FanoutParams,
+): Promise<FanoutRun> {
+  const loadBefore = load();
+  // the RSS maximum over the whole run, clients' opening included: with the server shared by the series'
+  // runs, the reading starts from what the earlier runs left
+  let rssMax = memory(server.pid).rss;
+  const sampler = setInterval(() => {
+    try {
+      rssMax = Math.max(rssMax, memory(server.pid).rss);
+    } catch {
+      /* the server exited; the run fails below */
+    }
+  }, 500);
+  try {
+    return await measureFanout(s, server, fleet, p, loadBefore, () => rssMax);
+  } finally {
+    clearInterval(sampler);
   }
 }
 
-export async function fanout(s: Setup, p: FanoutParams, given?: Generator[]): Promise<FanoutRun> {
+async function measureFanout(
+  s: Setup,
+  server: RunningRelay,
+  fleet: readonly Generator[],
+  p: FanoutParams,
+  loadBefore: number[],
+  rssMaxNow: () => number,
+): Promise<FanoutRun> {
   const kind = kindOf(s.kind);
-  const loadBefore = load();
-  return withServerAndFleet(
-    s,
-    s.generators,
-    async (server, fleet) => {
-      const ref = kind.newDoc('fanout');
-      const specs: ClientSpec[] = Array.from({ length: p.clients }, (_, i) => ({
-        id: `c${i}`,
-        ref,
-        write: true,
-        create: i === 0,
-      }));
-      // The first client registers the document and writes one paragraph per writer; the rest join after.
-      const g0 = fleet[0]!;
-      await g0.send({
+  const ref = kind.newDoc('fanout');
+  const specs: ClientSpec[] = Array.from({ length: p.clients }, (_, i) => ({
+    id: `c${i}`,
+    ref,
+    write: true,
+    create: i === 0,
+  }));
+  // The first client registers the document and writes one paragraph per writer; the rest join after.
+  const g0 = fleet[0]!;
+  await g0.send({
+    cmd: 'open',
+    kind: s.kind,
+    url: server.wsUrl,
+    clients: [specs[0]!],
+    verify: s.verify,
+    concurrency: 1,
+    batchMs: s.batchMs,
+  });
+  await g0.send({ cmd: 'seed', kind: s.kind, ids: ['c0'], paragraphs: p.writers, text: '', persist: false });
+  // client i lives in generator i % G, so writers are spread over the generators too
+  const byGen = spread(specs, fleet.length);
+  byGen[0]!.shift();
+  await Promise.all(
+    fleet.map((g, gi) =>
+      g.send({
         cmd: 'open',
         kind: s.kind,
         url: server.wsUrl,
-        clients: [specs[0]!],
+        clients: byGen[gi]!,
         verify: s.verify,
-        concurrency: 1,
+        concurrency: 16,
         batchMs: s.batchMs,
-      });
-      await g0.send({ cmd: 'seed', kind: s.kind, ids: ['c0'], paragraphs: p.writers, text: '', persist: false });
-      // client i lives in generator i % G, so writers are spread over the generators too
-      const byGen = spread(specs, fleet.length);
-      byGen[0]!.shift();
-      await Promise.all(
-        fleet.map((g, gi) =>
-          g.send({
-            cmd: 'open',
-            kind: s.kind,
-            url: server.wsUrl,
-            clients: byGen[gi]!,
-            verify: s.verify,
-            concurrency: 16,
-            batchMs: s.batchMs,
-          }),
-        ),
-      );
-      const writers = specs.slice(0, p.writers).map((c, w) => ({
-        id: c.id,
-        paragraph: w,
-        // writers evenly out of phase, as independent typists would be
-        offsetMs: (w * p.intervalMs) / p.writers,
-        gen: w % fleet.length,
-      }));
-      const typeAll = (count: number, startAt: number): Promise<Keystroke[][]> =>
-        Promise.all(
-          fleet.map((g, gi) =>
-            g.send<Keystroke[]>({
-              cmd: 'type',
-              writers: writers.filter((w) => w.gen === gi),
-              intervalMs: p.intervalMs,
-              count,
-              perTick: p.perTick ?? 1,
-              startAt,
-            }),
-          ),
-        );
-      s.log(`  ${p.clients} clients open; warming up`);
-      await typeAll(p.warmupKeystrokes, now() + 200);
-      await sleep(p.settleMs ?? 1000);
-
-      await Promise.all(fleet.map((g) => g.send({ cmd: 'record', on: true })));
-      const cpu0 = cpuTimes(server.pid);
-      let rssMax = memory(server.pid).rss;
-      const sampler = setInterval(() => {
-        try {
-          rssMax = Math.max(rssMax, memory(server.pid).rss);
-        } catch {
-          /* the server exited; the run fails below */
-        }
-      }, 500);
-      const typed = (await typeAll(p.keystrokesPerWriter, now() + 200)).flat();
-      // Let every delivery land: wait until no client's document has moved for a second (a starved generator
-      // may be seconds behind), at most DRAIN_MAX_MS; what has not landed by then is reported missing.
-      await drain(fleet, p.drainMaxMs, p.drainQuietMs);
-      const collected = await Promise.all(fleet.map((g) => g.send<Collected>({ cmd: 'collect' })));
-      const cpu1 = cpuTimes(server.pid);
-      const serverCpuMs = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
-      clearInterval(sampler);
-      const serverRssEnd = memory(server.pid).rss;
-      await Promise.all(fleet.map((g) => g.send({ cmd: 'record', on: false })));
-      await Promise.all(fleet.map((g) => g.send({ cmd: 'closeAll' })));
-
-      const d = joinDeliveries(
-        typed,
-        collected.flatMap((c) => c.receivers),
-      );
-      return {
-        latency: latencySummary(d.latencies),
-        keystrokes: typed.length,
-        expected: d.expected,
-        missing: d.missing,
-        serverCpuMs,
-        serverSystemShare: serverCpuMs > 0 ? (cpu1.system - cpu0.system) / serverCpuMs : 0,
-        serverCpuPerDeliveryUs: (serverCpuMs * 1000) / Math.max(1, d.latencies.length),
-        serverCpuPerKeystrokeUs: (serverCpuMs * 1000) / Math.max(1, typed.length),
-        serverRssMax: rssMax,
-        serverRssEnd,
-        generators: collected.map((c) => ({
-          cpuMs: c.cpuMs,
-          wallMs: c.wallMs,
-          utilization: c.cpuMs / c.wallMs,
-          loopDelayP99Ms: c.loopDelayP99Ms,
-          loopDelayMaxMs: c.loopDelayMaxMs,
-        })),
-        problems: collected.flatMap((c) => c.problems),
-        loadBefore,
-      };
-    },
-    false,
-    given,
+      }),
+    ),
   );
+  const writers = specs.slice(0, p.writers).map((c, w) => ({
+    id: c.id,
+    paragraph: w,
+    // writers evenly out of phase, as independent typists would be
+    offsetMs: (w * p.intervalMs) / p.writers,
+    gen: w % fleet.length,
+  }));
+  const typeAll = (count: number, startAt: number): Promise<Keystroke[][]> =>
+    Promise.all(
+      fleet.map((g, gi) =>
+        g.send<Keystroke[]>({
+          cmd: 'type',
+          writers: writers.filter((w) => w.gen === gi),
+          intervalMs: p.intervalMs,
+          count,
+          perTick: p.perTick ?? 1,
+          startAt,
+        }),
+      ),
+    );
+  s.log(`  ${p.clients} clients open; warming up`);
+  // the warm-up's keystrokes all landed (or stopped moving) before the measured ones start
+  await drain(fleet, (await typeAll(p.warmupKeystrokes, now() + 200)).flat(), p.drainMaxMs, p.drainQuietMs);
+  if (p.settleMs) await sleep(p.settleMs);
+
+  await Promise.all(fleet.map((g) => g.send({ cmd: 'record', on: true })));
+  const cpu0 = cpuTimes(server.pid);
+  const typed = (await typeAll(p.keystrokesPerWriter, now() + 200)).flat();
+  await drain(fleet, typed, p.drainMaxMs, p.drainQuietMs);
+  const collected = await Promise.all(fleet.map((g) => g.send<Collected>({ cmd: 'collect' })));
+  const cpu1 = cpuTimes(server.pid);
+  const serverCpuMs = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
+  const serverRssEnd = memory(server.pid).rss;
+  const rssMax = Math.max(rssMaxNow(), serverRssEnd);
+  await Promise.all(fleet.map((g) => g.send({ cmd: 'record', on: false })));
+  await Promise.all(fleet.map((g) => g.send({ cmd: 'closeAll' })));
+
+  const d = joinDeliveries(
+    typed,
+    collected.flatMap((c) => c.receivers),
+  );
+  return {
+    latency: latencySummary(d.latencies),
+    keystrokes: typed.length,
+    expected: d.expected,
+    missing: d.missing,
+    serverCpuMs,
+    serverSystemShare: serverCpuMs > 0 ? (cpu1.system - cpu0.system) / serverCpuMs : 0,
+    serverCpuPerDeliveryUs: (serverCpuMs * 1000) / Math.max(1, d.latencies.length),
+    serverCpuPerKeystrokeUs: (serverCpuMs * 1000) / Math.max(1, typed.length),
+    serverRssMax: rssMax,
+    serverRssEnd,
+    generators: collected.map((c) => ({
+      cpuMs: c.cpuMs,
+      wallMs: c.wallMs,
+      utilization: c.cpuMs / c.wallMs,
+      loopDelayP99Ms: c.loopDelayP99Ms,
+      loopDelayMaxMs: c.loopDelayMaxMs,
+    })),
+    problems: collected.flatMap((c) => c.problems),
+    loadBefore,
+  };
 }
 
 // ---- 2. many idle documents ---------------------------------------------------------------------------
@@ -392,7 +457,7 @@ export async function join(s: Setup, fixture: { meta: FixtureMeta; v2Path: strin
   const loadBefore = load();
   return withServerAndFleet(s, 2, async (server, fleet) => {
     const ref = kind.newDoc(fixture.meta.name);
-    const [uploader, joiner] = fleet as [Generator, Generator];
+    const [uploader, joiner] = fleet as readonly [Generator, Generator];
     const upKind = kind.uploader ?? s.kind;
     await uploader.send({
       cmd: 'open',
