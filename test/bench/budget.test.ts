@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { clientArgs, FULL_RELAY_TRIMS, relayArgs } from './budget';
 import { prettyName } from './machine';
-import { parseRelayArgs, runsIn, seriesOrder, seriesRunsIn, seriesSummary, type SeriesResults } from './relay/driver';
-import { repsNote } from './relay/report';
+import {
+  parseRelayArgs,
+  runsIn,
+  seriesOrder,
+  seriesRunsIn,
+  seriesSummary,
+  type RelayOptions,
+  type SeriesResults,
+} from './relay/driver';
+import { markdown, repsNote, type RelayResults } from './relay/report';
+import { drainTargets } from './relay/workloads';
 
 const OUT = 'runs/relay-2026-11-23T180000Z';
 
@@ -154,5 +163,48 @@ describe('relay JSON summaries', () => {
     expect(s['join: total ms (every join)']).toEqual({ median: 50, min: 40, max: 60, n: 3 });
     expect(s['join: server CPU ms per join']).toEqual({ median: 5, min: 4, max: 6, n: 2 });
     expect(Object.keys(s).some((k) => k.startsWith('idle') || k.startsWith('rate'))).toBe(false);
+  });
+});
+
+describe('the fan-outs of a series share one server process per repetition', () => {
+  const results = (options: RelayOptions): RelayResults => ({
+    kind: 'relay',
+    startedAt: '2026-11-23T19:00:00.000Z',
+    durationS: 1,
+    command: 'npm run bench -- --relay',
+    machine: {
+      cores: 2,
+      cpuModel: 'cpu',
+      memoryGiB: 4,
+      node: 'v20',
+      platform: 'linux',
+      loadAtStart: [1, 1, 1],
+      loadAtEnd: [1, 1, 1],
+      benchAffinity: '0-1',
+    } as RelayResults['machine'],
+    options,
+    pinning: 'none',
+    series: [],
+  });
+
+  it('the results header says so; results from before (a fresh server per run) keep saying that', () => {
+    const now = parseRelayArgs([]);
+    expect(now.fanoutServerShared).toBe(true);
+    const header = markdown(results(now));
+    expect(header).toContain('one after another against one server process per repetition');
+    expect(header).toContain('the RSS the maximum during that run');
+    const { fanoutServerShared: _, ...before } = now;
+    const old = markdown(results(before));
+    expect(old).toContain('every run against a fresh server process');
+    expect(old).not.toContain('one server process per repetition');
+  });
+
+  it("the drain waits for every writer's last keystroke, whatever order they came in", () => {
+    const k = (client: number, clock: number) => ({ client, clock, t: 0 });
+    expect(drainTargets([k(7, 3), k(9, 0), k(7, 5), k(7, 4)]).sort()).toEqual([
+      [7, 6],
+      [9, 1],
+    ]);
+    expect(drainTargets([])).toEqual([]);
   });
 });

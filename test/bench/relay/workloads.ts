@@ -128,7 +128,7 @@ const DRAIN_QUIET_MS = 2_000;
 const DRAIN_POLL_MS = 100;
 
 /** [Yjs client id, its state after its last keystroke] per writer: what every other client must reach. */
-function targetsOf(typed: readonly Keystroke[]): [number, number][] {
+export function drainTargets(typed: readonly Keystroke[]): [number, number][] {
   const last = new Map<number, number>();
   for (const k of typed) last.set(k.client, Math.max(last.get(k.client) ?? 0, k.clock + 1));
   return [...last];
@@ -145,7 +145,7 @@ async function drain(
   maxMs = DRAIN_MAX_MS,
   quietMs = DRAIN_QUIET_MS,
 ): Promise<number> {
-  const targets = targetsOf(typed);
+  const targets = drainTargets(typed);
   const behind = async (): Promise<number> =>
     (await Promise.all(fleet.map((g) => g.send<number>({ cmd: 'behind', targets })))).reduce((a, b) => a + b, 0);
   const until = now() + maxMs;
