@@ -13,7 +13,9 @@ type Trim = readonly [name: string, value: string | number];
  * what the durable commit costs; `--relay` keeps it), the servers' order rotated per repetition
  * (relay/driver.ts `seriesOrder`). What costs the most per run and moves least between runs runs in fewer
  * repetitions: the 2,000 idle documents (memory after a forced GC) once, the join (5 joins per run) and the
- * real engine's series twice, the rate search once with 60 s per server. Measured costs: README "Durations".
+ * real engine's series twice, the rate search once with 60 s per server. Measured costs: README "Durations":
+ * with one server and one generator fleet per series and repetition for the 10/50/200 fan-outs this relay part
+ * took 531 s at load 2.7–7.9, the client part ≈ 400–500 s, so the whole run ≈ 15.5–17 min (limit 20).
  */
 export const FULL_RELAY_TRIMS: readonly Trim[] = [
   ['reps', 5],
