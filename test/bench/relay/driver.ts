@@ -45,6 +45,8 @@ export interface RelayOptions {
   readonly intervalMs: number;
   readonly typingSeconds: number;
   readonly idleDocs: number;
+  /** paragraphs of ≈ 100 bytes written into each idle document (the stock servers keep a Y.Doc of it) */
+  readonly idleParagraphs: number;
   readonly joins: number;
   /** typing time of each step of the rate search */
   readonly rateSeconds: number;
@@ -166,6 +168,7 @@ export function parseRelayArgs(argv: readonly string[]): RelayOptions {
     typingSeconds: num('seconds', quick ? 5 : 20),
     // issue #5: 2,000 mostly idle documents with 2 clients each
     idleDocs: num('docs', quick ? 200 : 2000),
+    idleParagraphs: num('idle-paragraphs', 1),
     joins: num('joins', quick ? 3 : 5),
     rateSeconds: num('rate-seconds', 3),
     batchMs: parseBatchArg(argv),
@@ -367,8 +370,10 @@ export async function main(argv: readonly string[]): Promise<void> {
         });
       }
       if (x.workloads.includes('idle') && runsIn(o, 'idle', rep)) {
-        log(`rep ${rep} ${x.kind}@${x.target}: ${o.idleDocs} idle documents × 2 clients`);
-        const r = await idle(setup, o.idleDocs);
+        log(
+          `rep ${rep} ${x.kind}@${x.target}: ${o.idleDocs} idle documents × 2 clients, ${o.idleParagraphs} paragraphs each`,
+        );
+        const r = await idle(setup, o.idleDocs, o.idleParagraphs);
         log(
           `  ${(r.perConnection / 1024).toFixed(1)} KiB/connection, ${(r.perDocument / 1024).toFixed(1)} KiB/document`,
         );

@@ -180,13 +180,21 @@ function idleTable(r: RelayResults): string[] {
   return r.series.filter((x) => x.idle.length > 0).flatMap((x) => [...idleSeries(x), '']);
 }
 
+function idleContent(run: { paragraphs?: number; textBytes?: number }): string {
+  const p = run.paragraphs ?? 1;
+  return p === 1 && run.textBytes === undefined
+    ? 'one short paragraph'
+    : `${p.toLocaleString('en')} paragraph${p === 1 ? '' : 's'} (${(run.textBytes ?? 0).toLocaleString('en')} bytes of text)`;
+}
+
 function idleSeries(x: SeriesResults): string[] {
   const r = { idle: x.idle };
   const d = r.idle[0]!.documents;
   return [
     `## 2. ${d.toLocaleString('en')} idle documents, two clients (connections) each (${x.kind} @ ${x.target})`,
     '',
-    'Server resident set (VmRSS, median of 5 readings 300 ms apart after 2 s of quiet and a full GC through the ' +
+    `Each document holds ${idleContent(r.idle[0]!)}, written by its first client in one transaction. ` +
+      'Server resident set (VmRSS, after quiet and a full GC through the ' +
       'Node inspector): idle server, then every ' +
       'document opened and written by one client, then a second client on each. Per connection = the second step ' +
       'divided by the documents; per document = the first step per document minus one connection. The RSS steps ' +

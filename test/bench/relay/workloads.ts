@@ -323,6 +323,10 @@ async function measureFanout(
 
 export interface IdleRun {
   readonly documents: number;
+  /** paragraphs written into each document before it sits idle (`--idle-paragraphs`; absent in older files: 1) */
+  readonly paragraphs?: number;
+  /** bytes of text in each document */
+  readonly textBytes?: number;
   /** V8 used heap after a full GC at the same three points (undefined when the target offers no GC) */
   readonly heap?: {
     base: number;
@@ -350,7 +354,10 @@ const IDLE_SETTLE_MS = 1000;
 const IDLE_READINGS = 3;
 const IDLE_GAP_MS = 200;
 
-export async function idle(s: Setup, documents: number): Promise<IdleRun> {
+/** the text of every idle paragraph: Korean and English, ≈ 100 bytes of UTF-8 */
+export const IDLE_TEXT = 'idle 문서: 회의록 초안과 다음 모임 준비 (minutes draft, plans for the next meeting).';
+
+export async function idle(s: Setup, documents: number, paragraphs = 1): Promise<IdleRun> {
   const kind = kindOf(s.kind);
   const loadBefore = load();
   return withServerAndFleet(
@@ -379,8 +386,8 @@ export async function idle(s: Setup, documents: number): Promise<IdleRun> {
             cmd: 'seed',
             kind: s.kind,
             ids: first[gi]!.map((c) => c.id),
-            paragraphs: 1,
-            text: 'idle 문서',
+            paragraphs,
+            text: IDLE_TEXT,
             persist: false,
           });
         }),
@@ -423,6 +430,8 @@ export async function idle(s: Setup, documents: number): Promise<IdleRun> {
           : undefined;
       return {
         documents,
+        paragraphs,
+        textBytes: paragraphs * new TextEncoder().encode(IDLE_TEXT).length,
         rssBase: m0.rss,
         rssOneClientEach: m1.rss,
         rssTwoClientsEach: m2.rss,
