@@ -1,0 +1,3 @@
+/** DOCX ⇄ document, on the device (import through mammoth and the HTML path, export through our own serializer). */
+export { docToDocx, TASK_DONE, TASK_OPEN } from './docx-export';
+export { docxToDoc, importDocxFile, MAX_DOCX_BYTES, type DocxError, type DocxImport } from './docx-import';
