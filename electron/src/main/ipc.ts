@@ -111,7 +111,7 @@ export interface InvokeEvent {
 }
 
 export interface IpcDeps {
-  readonly ipcMain: { handle(channel: string, listener: (event: never, ...args: unknown[]) => unknown): void };
+  readonly ipcMain: { handle(channel: string, listener: (event: InvokeEvent, ...args: unknown[]) => unknown): void };
   /** True for the webContents of a window this app created (window.ts keeps the list). */
   readonly isOurContents: (sender: InvokeEvent['sender']) => boolean;
 }
@@ -155,11 +155,10 @@ export function createIpc(deps: IpcDeps): Ipc {
       if (!KNOWN.has(channel)) throw new Error(`ipc: ${channel} is not in shared-api CHANNELS`);
       if (registered.has(channel)) throw new Error(`ipc: ${channel} registered twice`);
       registered.add(channel);
-      deps.ipcMain.handle(channel, (event: never, ...raw: unknown[]) => {
-        const e = event as InvokeEvent;
-        const problem = senderProblem(e, deps.isOurContents);
+      deps.ipcMain.handle(channel, (event, ...raw) => {
+        const problem = senderProblem(event, deps.isOurContents);
         if (problem !== null) throw new IpcRefused(`${channel}: ${problem}`);
-        return fn(args(raw, channel), e);
+        return fn(args(raw, channel), event);
       });
     },
   };

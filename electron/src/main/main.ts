@@ -1,0 +1,84 @@
+/**
+ * The main process: wires the shell's parts together. Each part lives in its own module and takes
+ * what it needs as parameters; this file only connects them to Electron (through electron-api.ts).
+ *
+ * Order matters: the app:// scheme is registered as privileged before 'ready' (Electron refuses it
+ * later), every webContents is guarded the moment it exists, and the window opens last.
+ */
+import path from 'node:path';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from '../electron-api';
+import { CHANNELS, RELAY_ORIGIN_MAX, RELAYS_MAX, URL_MAX } from '../shared-api';
+import { CspState } from './csp';
+import { createIpc, v, type Ipc } from './ipc';
+import { guardContents, openExternal, type ExternalDeps } from './navigation';
+import { guardPermissions } from './permissions';
+import { APP_INDEX_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppHandler } from './protocol';
+import { Windows, type WindowFactory } from './window';
+
+/** The built web app: beside the bundle when packaged, web/dist in the source tree otherwise. */
+function webRoot(): string {
+  if (process.env.DURE_WEB_ROOT) return path.resolve(process.env.DURE_WEB_ROOT);
+  return app.isPackaged ? path.join(process.resourcesPath, 'web') : path.resolve(__dirname, '../../web/dist');
+}
+
+const external: ExternalDeps = {
+  confirm: async (url) => {
+    const { response } = await dialog.showMessageBox({
+      type: 'question',
+      buttons: ['Open', 'Cancel'],
+      defaultId: 1,
+      cancelId: 1,
+      message: 'Open this link in your browser?',
+      detail: url,
+    });
+    return response === 0;
+  },
+  open: (url) => shell.openExternal(url),
+};
+
+/** The shell's own handlers; E2/E3 register theirs on the same Ipc. */
+export function registerShellHandlers(ipc: Ipc, csp: CspState): void {
+  ipc.handle(CHANNELS.setRelays, v.args(v.array(v.string(RELAY_ORIGIN_MAX), RELAYS_MAX)), ([relays]) =>
+    csp.setRelays(relays),
+  );
+  ipc.handle(CHANNELS.openExternal, v.args(v.string(URL_MAX)), ([url]) => openExternal(url, external));
+}
+
+export interface Shell {
+  readonly windows: Windows;
+  readonly ipc: Ipc;
+  readonly csp: CspState;
+}
+
+/** Everything up to the first window; resolves once it is loading. */
+export async function start(): Promise<Shell> {
+  protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
+  app.on('web-contents-created', (_event, contents) => guardContents(contents, external));
+
+  await app.whenReady();
+  const csp = new CspState();
+  const handler = createAppHandler({ root: webRoot(), csp: () => csp.policy });
+  protocol.handle(APP_SCHEME, (request) => handler(request));
+  guardPermissions(session.defaultSession);
+
+  const windows = new Windows(BrowserWindow as unknown as WindowFactory, path.join(__dirname, 'preload.cjs'));
+  const ipc = createIpc({ ipcMain, isOurContents: (sender) => windows.owns(sender) });
+  registerShellHandlers(ipc, csp);
+
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) void windows.open(APP_INDEX_URL);
+  });
+  await windows.open(APP_INDEX_URL);
+  return { windows, ipc, csp };
+}
+
+// The bundle's entry (build.mjs) runs start(); tests import the module and call start() themselves.
+if (process.env.DURE_MAIN_AUTOSTART !== '0') {
+  start().catch((error: unknown) => {
+    console.error('dure: could not start', error);
+    app.quit();
+  });
+}
