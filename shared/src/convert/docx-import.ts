@@ -94,7 +94,8 @@ export async function docxToDoc(bytes: Uint8Array, parser?: DOMParserLike): Prom
   const p = parser ?? (Platform ? new Platform() : undefined);
   if (!p) return err('no-dom');
   const loaded = await import('mammoth');
-  const mammoth = (loaded as { default?: typeof loaded }).default ?? loaded;
+  // a CommonJS module: its exports are the default export under Node and Vite alike
+  const mammoth = loaded.default;
   let images = 0;
   let converted: Awaited<ReturnType<typeof mammoth.convertToHtml>>;
   try {
@@ -115,7 +116,7 @@ export async function docxToDoc(bytes: Uint8Array, parser?: DOMParserLike): Prom
   const dom = p.parseFromString(converted.value, 'text/html');
   restoreTaskLists(dom);
   const r = htmlToDoc(converted.value, { parseFromString: () => dom });
-  if (!r.ok) return r.error === 'no-dom' ? err('no-dom') : err('too-large', r.message);
+  if (!r.ok) return r.error === 'no-dom' ? err('no-dom') : err('too-large', r.detail);
   const warnings = [...new Set(converted.messages.map((m) => m.message))];
   const report = { ...r.value.report, droppedImages: Math.max(r.value.report.droppedImages, images) };
   return ok({ doc: r.value.doc, report, warnings });
