@@ -9,12 +9,19 @@ import { renderFatal } from './pages/fatal';
 import { registerServiceWorker } from './sw-register';
 import { syncEngine } from './sync/engine';
 import { syncConfig } from './sync/config';
+import { desktopApi } from './desktop/api';
+import { desktopKeyStore } from './desktop/key-store';
 
 async function boot(): Promise<void> {
   const root = document.getElementById('app');
   if (!root) throw new Error('#app is missing from index.html');
   applyTheme(loadTheme());
   setLocale(loadLanguage() ?? detectLocale(navigator.languages ?? [navigator.language]));
+
+  // Inside the desktop shell: its preload's API, and the device key kept by main under safeStorage.
+  const desktop = desktopApi();
+  const getDeviceKey = desktop?.getDeviceKey?.bind(desktop);
+  const keyStore = getDeviceKey ? desktopKeyStore({ getDeviceKey }) : undefined;
 
   let core: LocalCore;
   // Filled once the app runs; the storage may report a version change at any time after opening.
@@ -23,6 +30,7 @@ async function boot(): Promise<void> {
     // A newer Dure opened in another tab needs to upgrade the database: this tab lets go of it.
     core = await LocalCore.open({
       ...(syncEngine ? { sync: { engine: syncEngine, config: () => syncConfig() } } : {}),
+      ...(keyStore ? { deviceKeys: keyStore } : {}),
       onVersionChange: () =>
         started.app?.bannerArea.show('version', {
           kind: 'error',
@@ -40,7 +48,11 @@ async function boot(): Promise<void> {
   const app = new App(root, core);
   started.app = app;
   app.start();
-  registerServiceWorker(app.bannerArea);
+  if (desktop) {
+    // The desktop app carries its own code: no service worker, no update prompt.
+    const { startDesktop } = await import('./desktop/desktop');
+    startDesktop(desktop, { core, banners: app.bannerArea, ...(keyStore ? { keyStore } : {}) });
+  } else registerServiceWorker(app.bannerArea);
 }
 
 void boot();

@@ -23,6 +23,7 @@ import {
   viewCapabilityOf,
   WebLocksLeaderElection,
   type ChangeNotifier,
+  type DeviceKeyStore,
   type DocSecrets,
   type LeaderElection,
   type Result,
@@ -261,9 +262,12 @@ export class LocalCore implements AppCore {
   }
 
   /** Rejects with StorageError('unavailable') when the browser gives no IndexedDB. */
-  static async open(opts: { onVersionChange?: () => void; sync?: CoreSyncOptions } = {}): Promise<LocalCore> {
+  /** `deviceKeys`: where the device KEK lives when not in IndexedDB (the desktop shell's safeStorage). */
+  static async open(
+    opts: { onVersionChange?: () => void; sync?: CoreSyncOptions; deviceKeys?: DeviceKeyStore } = {},
+  ): Promise<LocalCore> {
     const storage = await IdbStorage.open({ onVersionChange: opts.onVersionChange });
-    const keyring = await Keyring.open(storage, storage.deviceKeys());
+    const keyring = await Keyring.open(storage, opts.deviceKeys ?? storage.deviceKeys());
     return new LocalCore(storage, keyring, opts.sync);
   }
 

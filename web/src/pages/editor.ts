@@ -17,6 +17,7 @@ import { createTitleField } from '../editor/title-field';
 import { createCounts } from '../editor/counts';
 import { trackSaveState } from '../editor/save-state';
 import { createDocActions } from '../editor/doc-actions';
+import { setOpenDoc } from '../desktop/open-doc';
 import { promptLink } from '../editor/link-dialog';
 import { pickAndInsertImage, storeImageFile } from '../editor/image-insert';
 import { attachCarets } from '../editor/carets';
@@ -152,6 +153,7 @@ export function renderEditorPage(ctx: AppContext, docId: string): Page {
     });
     disposer.add(() => editor.destroy());
     window.__dure = Object.freeze({ editor, ydoc: doc.ydoc, docId, sync: doc.sync });
+    disposer.add(setOpenDoc({ docId, ydoc: doc.ydoc }));
     disposer.add(() => {
       if (window.__dure?.editor === editor) delete window.__dure;
     });

@@ -8,6 +8,7 @@ import { renderStorageSettings } from './settings-storage';
 import { renderEraseSettings } from './settings-erase';
 import { renderSyncSettings } from './settings-sync';
 import { renderP2pSettings } from './settings-p2p';
+import { renderDesktopSettings } from '../desktop/settings';
 
 function select(
   id: string,
@@ -83,6 +84,7 @@ export function renderSettingsPage(ctx: AppContext): Page {
     ),
     renderSyncSettings(),
     renderP2pSettings(),
+    renderDesktopSettings(),
     renderLockSettings(ctx, disposer),
     renderStorageSettings(disposer),
     renderEraseSettings(ctx),

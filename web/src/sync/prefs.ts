@@ -35,6 +35,13 @@ function read(store: PrefStore | undefined, key: string): string | null {
   }
 }
 
+/** Fired on window after this window writes a preference (storage events only reach the other windows). */
+export const PREFS_EVENT = 'dure:prefs';
+
+export function announcePrefs(): void {
+  if (typeof window !== 'undefined') window.dispatchEvent(new Event(PREFS_EVENT));
+}
+
 function write(store: PrefStore | undefined, key: string, value: string | null): void {
   try {
     if (value === null) store?.removeItem(key);
@@ -42,6 +49,7 @@ function write(store: PrefStore | undefined, key: string, value: string | null):
   } catch {
     // A browser that refuses storage keeps the defaults; syncing still works.
   }
+  announcePrefs();
 }
 
 // ---- the relay ----------------------------------------------------------------------------------------

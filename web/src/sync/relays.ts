@@ -14,7 +14,7 @@
  *   document unless it is listed (that is how "moving to another server" ends on every device).
  */
 import type * as Y from 'yjs';
-import { normalizeServerUrl, type PrefStore } from './prefs';
+import { announcePrefs, normalizeServerUrl, type PrefStore } from './prefs';
 
 export const RELAYS_MAP = 'relays';
 /** Origin of the transactions that change the list (a local change: persisted and synced). */
@@ -97,6 +97,7 @@ export function saveRelayChoice(
   } catch {
     // A browser that refuses storage: the choice holds for this page only.
   }
+  announcePrefs();
   return next;
 }
 

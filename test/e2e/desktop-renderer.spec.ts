@@ -1,0 +1,178 @@
+/**
+ * The web app inside the desktop shell, in Debian's Chromium through a test preload (desktop-preload.ts)
+ * that offers the same `window.dure` API as the real preload and hands every call to this test. The
+ * Electron binary cannot run here (TOOLCHAIN.md §2); the main process side is tested in electron/test.
+ */
+import type { Page } from '@playwright/test';
+import { test, expect, appUrl } from './fixtures';
+import { editorContent, editorText, gotoList, waitForEditor } from './app';
+import { emitDesktop, installDesktopPreload, type Answer, type DesktopCall } from './desktop-preload';
+
+const KEK = Array.from({ length: 32 }, (_, i) => (i * 7 + 3) & 0xff);
+const MEETING_URLS = ['http://192.168.7.20:43111/', 'http://10.0.0.5:43111/'];
+
+function answers(overrides: Partial<Record<DesktopCall['method'], Answer>> = {}): Answer {
+  return (c) => {
+    const o = overrides[c.method];
+    if (o) return o(c);
+    switch (c.method) {
+      case 'setRelays':
+        return { allowed: c.relays, refused: [] };
+      case 'getDeviceKey':
+        return { key: KEK, backend: 'gnome_libsecret' };
+      case 'openFile':
+        return null;
+      case 'saveFile':
+        return 'saved';
+      case 'startMeeting':
+        return { state: 'running', urls: MEETING_URLS };
+      case 'stopMeeting':
+        return { state: 'stopped' };
+      default:
+        return 'refused';
+    }
+  };
+}
+
+const of = <M extends DesktopCall['method']>(calls: DesktopCall[], m: M) =>
+  calls.filter((c): c is Extract<DesktopCall, { method: M }> => c.method === m);
+
+async function typeInEditor(page: Page, text: string): Promise<void> {
+  await editorContent(page).click();
+  await page.keyboard.insertText(text);
+  await expect.poll(() => editorText(page)).toContain(text);
+}
+
+test('the desktop shell: its affordances show, the relays reach main, no service worker', async ({ page }) => {
+  const calls = await installDesktopPreload(page, answers());
+  await gotoList(page);
+  await expect(page.locator('html')).toHaveAttribute('data-shell', 'desktop');
+  const wsUrl = appUrl().replace(/^http/, 'ws');
+  await expect
+    .poll(() =>
+      of(calls, 'setRelays')
+        .at(-1)
+        ?.relays.some((r) => r.startsWith(wsUrl)),
+    )
+    .toBe(true);
+  // The desktop app carries its own code: no worker is registered, so no update prompt can appear.
+  expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length)).toBe(0);
+  await expect(page.getByTestId('update-available')).toHaveCount(0);
+  await page.getByTestId('nav-settings').click();
+  await expect(page.getByTestId('desktop-meeting')).toBeVisible();
+});
+
+test('menu: New document, then Export ▸ Markdown sends the Markdown bytes to the save call', async ({ page }) => {
+  const calls = await installDesktopPreload(page, answers());
+  await gotoList(page);
+  await emitDesktop(page, 'menu', 'new-document');
+  await waitForEditor(page);
+  await typeInEditor(page, '두레 회의록 meeting notes');
+  await emitDesktop(page, 'menu', 'export-markdown');
+  await expect.poll(() => of(calls, 'saveFile').length).toBe(1);
+  const saved = of(calls, 'saveFile')[0]!;
+  expect(saved.name).toMatch(/\.md$/);
+  expect(new TextDecoder().decode(new Uint8Array(saved.bytes))).toContain('두레 회의록 meeting notes');
+  await expect(page.getByTestId('desktop-saved')).toBeVisible();
+});
+
+test('menu: Open… imports the Markdown file the dialog answered', async ({ page }) => {
+  const md = '# 총회 안건\n\n- 예산\n- 다음 모임\n';
+  const calls = await installDesktopPreload(
+    page,
+    answers({ openFile: () => ({ name: '안건.md', bytes: Array.from(new TextEncoder().encode(md)) }) }),
+  );
+  await gotoList(page);
+  await emitDesktop(page, 'menu', 'open');
+  await waitForEditor(page);
+  expect(of(calls, 'openFile')).toHaveLength(1);
+  await expect(editorContent(page).locator('h1')).toHaveText('총회 안건');
+  await expect(editorContent(page).locator('li')).toHaveText(['예산', '다음 모임']);
+});
+
+test('a dure:// link from main opens the shared document', async ({ page, browser }) => {
+  // Someone else writes a document on the plain web app and shares its edit link.
+  const other = await browser.newContext();
+  const web = await other.newPage();
+  await gotoList(web);
+  await web.getByTestId('new-document').click();
+  await waitForEditor(web);
+  await typeInEditor(web, '함께 쓰는 문서');
+  await web.getByTestId('share-document').click();
+  const link = await web.getByTestId('share-edit-link').inputValue();
+  const fragment = link.slice(link.indexOf('#') + 1);
+
+  await installDesktopPreload(page, answers());
+  await gotoList(page);
+  await emitDesktop(page, 'link', fragment);
+  await waitForEditor(page);
+  await expect.poll(() => editorText(page), { timeout: 20_000 }).toContain('함께 쓰는 문서');
+  // The secret is read once and dropped from the address bar.
+  expect(page.url()).not.toContain(fragment);
+  await other.close();
+});
+
+test('lock off: the device key comes from the shell, and the documents open after a reload', async ({ page }) => {
+  const calls = await installDesktopPreload(page, answers());
+  await gotoList(page);
+  await page.getByTestId('new-document').click();
+  const docId = await waitForEditor(page);
+  await typeInEditor(page, '저장된 키로 다시 열기');
+  await gotoList(page);
+  await page.reload();
+  await page.goto(`${appUrl()}#/d/${docId}`);
+  await waitForEditor(page, docId);
+  await expect.poll(() => editorText(page)).toContain('저장된 키로 다시 열기');
+  expect(of(calls, 'getDeviceKey').length).toBeGreaterThanOrEqual(2);
+  // Nothing of the key is in IndexedDB: the web app's device-key store stays empty.
+  const stored = await page.evaluate(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const req = indexedDB.open('dure');
+        req.onerror = () => reject(new Error('open failed'));
+        req.onsuccess = () => {
+          const db = req.result;
+          const count = db.transaction('device').objectStore('device').count();
+          count.onsuccess = () => {
+            resolve(count.result);
+            db.close();
+          };
+        };
+      }),
+  );
+  expect(stored).toBe(0);
+  await expect(page.getByTestId('plain-text-key')).toHaveCount(0);
+});
+
+test('Linux without a keyring: the plain-text warning shows', async ({ page }) => {
+  await installDesktopPreload(page, answers({ getDeviceKey: () => ({ key: KEK, backend: 'basic_text' }) }));
+  await gotoList(page);
+  await expect(page.getByTestId('plain-text-key')).toBeVisible();
+  await expect(page.getByTestId('plain-text-key')).toContainText('plain text');
+});
+
+test('Host a meeting shows the addresses the shell returns, with a QR code', async ({ page }) => {
+  const calls = await installDesktopPreload(page, answers());
+  await gotoList(page);
+  await page.getByTestId('nav-settings').click();
+  await page.getByTestId('meeting-toggle').click();
+  await expect(page.getByTestId('meeting-url')).toHaveText(MEETING_URLS);
+  await expect(page.getByTestId('meeting-qr').locator('svg')).toBeVisible();
+  await page.getByTestId('meeting-toggle').click();
+  await expect(page.getByTestId('meeting-url')).toHaveCount(0);
+  expect(calls.map((c) => c.method).filter((m) => m.endsWith('Meeting'))).toEqual(['startMeeting', 'stopMeeting']);
+  // From the menu too: the same card in a dialog.
+  await emitDesktop(page, 'menu', 'host-meeting');
+  await expect(page.getByTestId('meeting-dialog').getByTestId('desktop-meeting')).toBeVisible();
+});
+
+test('plain web: none of the desktop affordances appear', async ({ page }) => {
+  await gotoList(page);
+  await expect(page.locator('html')).not.toHaveAttribute('data-shell', 'desktop');
+  // The web app registers its worker (the desktop test above asserts there is none).
+  await expect.poll(() => page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length)).toBe(1);
+  await page.getByTestId('nav-settings').click();
+  await expect(page.getByTestId('settings-language')).toBeVisible();
+  await expect(page.getByTestId('desktop-meeting')).toHaveCount(0);
+  await expect(page.getByTestId('plain-text-key')).toHaveCount(0);
+});

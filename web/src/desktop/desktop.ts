@@ -1,0 +1,166 @@
+/**
+ * The web app inside the desktop shell: native menu commands become app actions, files go through the
+ * native dialogs, dure:// links open like pasted links, the relays the user chose reach main's CSP, and
+ * a plain-text device key (Linux without a keyring) is said out loud. Loaded only when `window.dure` is
+ * there, so the web build's startup carries none of it.
+ */
+import type { AppCore } from '../core/types';
+import type { Banners } from '../ui/banners';
+import { infoDialog } from '../ui/dialogs';
+import { t } from '../i18n/i18n';
+import { navigate, parseRoute, type Route } from '../router';
+import { exportDocument, type ExportFormat } from '../editor/export';
+import { importErrorText, importFile, leftOutSentence } from '../pages/import';
+import { isMenuCommand, type DesktopApi, type MenuCommand } from './api';
+import { isPlainTextBackend, type DesktopKeyStore } from './key-store';
+import { hasMeeting, renderMeetingCard } from './meeting';
+import { openDoc } from './open-doc';
+import { reportRelays } from './relays-report';
+import { dt } from './strings';
+
+export interface DesktopDeps {
+  readonly core: AppCore;
+  readonly banners: Banners;
+  /** the key store the core was opened with, when the shell keeps the device key */
+  readonly keyStore?: DesktopKeyStore;
+  readonly navigate?: (r: Route) => void;
+}
+
+const EXPORTS: Partial<Record<MenuCommand, ExportFormat>> = {
+  'export-markdown': 'markdown',
+  'export-html': 'html',
+};
+
+export function startDesktop(api: DesktopApi, deps: DesktopDeps): () => void {
+  const { core, banners } = deps;
+  const go = deps.navigate ?? navigate;
+  const stops: (() => void)[] = [];
+  document.documentElement.dataset.shell = 'desktop';
+
+  const error = (text: string): void =>
+    banners.show('desktop', { kind: 'error', testid: 'desktop-error', text, dismissLabel: t('common.dismiss') });
+
+  async function newDocument(): Promise<void> {
+    const r = await core.createDoc();
+    if (r.ok) go({ name: 'doc', docId: r.value });
+    else error(importErrorText(r.error));
+  }
+
+  async function openFile(): Promise<void> {
+    if (!api.openFile) return;
+    const picked = await api.openFile();
+    if (!picked) return;
+    banners.hide('import');
+    const file = new File([picked.bytes as Uint8Array<ArrayBuffer>], picked.name);
+    const r = await importFile(core, file);
+    if (!r.ok) {
+      banners.show('import', {
+        kind: 'error',
+        testid: 'import-error',
+        text: importErrorText(r.error),
+        dismissLabel: t('common.dismiss'),
+      });
+      return;
+    }
+    const note = leftOutSentence(r.value.report);
+    if (note) {
+      banners.show('import', { kind: 'info', testid: 'import-report', text: note, dismissLabel: t('common.dismiss') });
+    }
+    go({ name: 'doc', docId: r.value.docId });
+  }
+
+  async function exportAs(format: ExportFormat): Promise<void> {
+    if (!api.saveFile) return;
+    const doc = openDoc();
+    if (!doc) {
+      error(dt('noDocument'));
+      return;
+    }
+    const r = await exportDocument(doc.ydoc, format, t('editor.untitled'));
+    if (!r.ok) {
+      error(t('export.failed'));
+      return;
+    }
+    const saved = await api.saveFile({ name: r.value.name, bytes: new TextEncoder().encode(r.value.text) });
+    if (saved === 'failed') error(dt('saveFailed'));
+    else if (saved === 'saved') {
+      banners.show('desktop', {
+        kind: 'info',
+        testid: 'desktop-saved',
+        text: dt('saved', { name: r.value.name }),
+        dismissLabel: t('common.dismiss'),
+      });
+    }
+  }
+
+  function hostMeeting(): void {
+    if (!hasMeeting(api)) return;
+    void infoDialog({ title: dt('meetingTitle'), testid: 'meeting-dialog', body: renderMeetingCard(api) });
+  }
+
+  async function run(command: MenuCommand): Promise<void> {
+    const format = EXPORTS[command];
+    if (format) return exportAs(format);
+    switch (command) {
+      case 'new-document':
+        return newDocument();
+      case 'open':
+      case 'import':
+        return openFile();
+      case 'close-document':
+        go({ name: 'list' });
+        return;
+      case 'host-meeting':
+        hostMeeting();
+        return;
+      default:
+        // a command this build does not handle yet (DOCX export needs the DOCX converter)
+        return;
+    }
+  }
+
+  if (api.onMenuCommand) {
+    stops.push(
+      api.onMenuCommand((command) => {
+        if (!isMenuCommand(command)) return;
+        // Nothing of a locked app is reachable from the menu either.
+        if (core.lock.enabled && core.lock.locked && command !== 'close-document') return;
+        run(command).catch((e: unknown) => {
+          console.error('menu command failed', command, e);
+          error(command === 'open' || command === 'import' ? dt('openFailed') : dt('saveFailed'));
+        });
+      }),
+    );
+  }
+
+  if (api.onOpenLink) {
+    stops.push(
+      api.onOpenLink((fragment) => {
+        // The app reads a capability fragment once, drops it from the address bar, and opens (after
+        // unlock, when locked) the document it grants; only our link shapes get that far.
+        if (typeof fragment === 'string' && parseRoute(`#${fragment}`).name === 'capability') location.hash = fragment;
+      }),
+    );
+  }
+
+  stops.push(reportRelays((relays) => api.setRelays(relays)));
+
+  const checkKey = (): void => {
+    const plain = !core.lock.enabled && isPlainTextBackend(deps.keyStore?.backend);
+    if (plain) {
+      banners.show('plain-text-key', {
+        kind: 'warn',
+        testid: 'plain-text-key',
+        text: dt('plainTextKey'),
+        dismissLabel: t('common.dismiss'),
+      });
+    } else banners.hide('plain-text-key');
+  };
+  checkKey();
+  stops.push(core.lock.onChange(checkKey));
+
+  return () => {
+    for (const f of stops.splice(0)) f();
+    delete document.documentElement.dataset.shell;
+  };
+}
