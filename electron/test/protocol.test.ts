@@ -102,6 +102,13 @@ describe('app:// handler', () => {
     }
   });
 
+  it('answers 500 when the web app is not built', async () => {
+    const missing = createAppHandler({ root: path.join(base, 'no-such-dist'), csp: () => policy });
+    const res = await missing({ url: 'app://dure/index.html', method: 'GET' });
+    expect(res.status).toBe(500);
+    expect(await res.text()).toContain('not built');
+  });
+
   it('answers only GET and HEAD', async () => {
     expect((await get('app://dure/index.html', 'POST')).status).toBe(405);
     const head = await get('app://dure/index.html', 'HEAD');

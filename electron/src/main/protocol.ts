@@ -112,7 +112,8 @@ export interface AppHandlerOptions {
 
 /** The protocol.handle handler for app://. */
 export function createAppHandler(options: AppHandlerOptions): (request: AppRequest) => Promise<Response> {
-  const rootReal = realpath(options.root);
+  // Resolved once, on the first request; a missing build is an answer (500), not a crash of main.
+  let rootReal: Promise<string | null> | undefined;
   const respond = (status: number, body: Uint8Array<ArrayBuffer> | string | null, type: string): Response =>
     new Response(body, {
       status,
@@ -133,7 +134,10 @@ export function createAppHandler(options: AppHandlerOptions): (request: AppReque
     }
     const rel = relativePath(request.url);
     if (rel === null) return notFound();
+    rootReal ??= realpath(options.root).catch(() => null);
     const root = await rootReal;
+    if (root === null)
+      return respond(500, 'the web app is not built (npm run build -w web)', 'text/plain; charset=utf-8');
     let file = await resolveInside(root, rel === '' ? 'index.html' : rel);
     // A route of the single-page app (no file extension, no such file) is the app's index.html;
     // a missing asset stays a 404 so a broken build shows up as one.

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { BrowserWindowConstructorOptions } from '../src/electron-api';
+
+/**
+ * The real main.ts started against a stand-in Electron (electron-api.ts mocked): every window it
+ * creates is recorded with the options it was built with.
+ */
+const h = vi.hoisted(() => {
+  const created: { options: unknown; urls: string[] }[] = [];
+  const appListeners = new Map<string, (...a: unknown[]) => void>();
+  let nextId = 1;
+  class FakeWindow {
+    readonly webContents: { id: number };
+    readonly record: { options: unknown; urls: string[] };
+    constructor(options: unknown) {
+      this.webContents = { id: nextId++ };
+      this.record = { options, urls: [] };
+      created.push(this.record);
+    }
+    once() {}
+    on() {}
+    show() {}
+    async loadURL(url: string) {
+      this.record.urls.push(url);
+    }
+    static getAllWindows = () => [];
+  }
+  const handlers = new Map<string, unknown>();
+  return {
+    created,
+    appListeners,
+    handlers,
+    schemes: [] as unknown[],
+    protocolHandlers: new Map<string, unknown>(),
+    permissionHandlers: [] as string[],
+    FakeWindow,
+  };
+});
+
+vi.mock('../src/electron-api', () => ({
+  app: {
+    isPackaged: false,
+    on: (event: string, fn: (...a: unknown[]) => void) => h.appListeners.set(event, fn),
+    whenReady: async () => undefined,
+    quit: () => undefined,
+  },
+  BrowserWindow: h.FakeWindow,
+  ipcMain: { handle: (channel: string, fn: unknown) => h.handlers.set(channel, fn) },
+  protocol: {
+    registerSchemesAsPrivileged: (s: unknown[]) => h.schemes.push(...s),
+    handle: (scheme: string, fn: unknown) => h.protocolHandlers.set(scheme, fn),
+  },
+  session: {
+    defaultSession: {
+      setPermissionRequestHandler: () => h.permissionHandlers.push('request'),
+      setPermissionCheckHandler: () => h.permissionHandlers.push('check'),
+      setDevicePermissionHandler: () => h.permissionHandlers.push('device'),
+    },
+  },
+  dialog: { showMessageBox: async () => ({ response: 1 }) },
+  shell: { openExternal: async () => undefined },
+}));
+
+const SECURE = {
+  contextIsolation: true,
+  sandbox: true,
+  nodeIntegration: false,
+  nodeIntegrationInWorker: false,
+  nodeIntegrationInSubFrames: false,
+  webSecurity: true,
+  allowRunningInsecureContent: false,
+  webviewTag: false,
+};
+
+let shell: Awaited<ReturnType<typeof import('../src/main/main').start>>;
+
+beforeAll(async () => {
+  vi.stubEnv('DURE_MAIN_AUTOSTART', '0');
+  vi.stubEnv('DURE_WEB_ROOT', '/nonexistent-dure-web');
+  const main = await import('../src/main/main');
+  shell = await main.start();
+});
+afterAll(() => vi.unstubAllEnvs());
+
+describe('the windows main.ts creates', () => {
+  it('opens app://dure/ in a window with every security option set, and the bundled preload', () => {
+    expect(h.created).toHaveLength(1);
+    const options = h.created[0]!.options as BrowserWindowConstructorOptions;
+    expect(options.webPreferences).toMatchObject(SECURE);
+    expect(options.webPreferences!.preload).toMatch(/preload\.cjs$/);
+    expect(h.created[0]!.urls).toEqual(['app://dure/index.html']);
+  });
+
+  it('gives a window opened later (macOS activate) the same options, and a caller cannot loosen them', async () => {
+    h.appListeners.get('activate')!();
+    await shell.windows.open('app://dure/', { webPreferences: { sandbox: false } } as never);
+    expect(h.created.length).toBeGreaterThanOrEqual(3);
+    for (const w of h.created)
+      expect((w.options as BrowserWindowConstructorOptions).webPreferences).toMatchObject(SECURE);
+  });
+
+  it('knows its own windows (IPC answers only those)', () => {
+    expect(shell.windows.owns({ id: 1 })).toBe(true);
+    expect(shell.windows.owns({ id: 999 })).toBe(false);
+  });
+
+  it('wires the scheme, the guards and the shell’s IPC channels', () => {
+    expect(h.schemes).toMatchObject([{ scheme: 'app', privileges: { standard: true, secure: true } }]);
+    expect([...h.protocolHandlers.keys()]).toEqual(['app']);
+    expect(h.permissionHandlers).toEqual(['request', 'check', 'device']);
+    expect(h.appListeners.has('web-contents-created')).toBe(true);
+    expect([...h.handlers.keys()].sort()).toEqual(['dure:open-external', 'dure:set-relays']);
+  });
+
+  it('guards every webContents that gets created, not only our windows', () => {
+    const on = vi.fn();
+    const setWindowOpenHandler = vi.fn();
+    h.appListeners.get('web-contents-created')!({}, { on, setWindowOpenHandler });
+    expect(on.mock.calls.map((c) => c[0]).sort()).toEqual([
+      'will-attach-webview',
+      'will-frame-navigate',
+      'will-navigate',
+      'will-redirect',
+    ]);
+    expect(setWindowOpenHandler).toHaveBeenCalledOnce();
+  });
+});
