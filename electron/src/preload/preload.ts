@@ -14,6 +14,8 @@ const api: DureApi = {
   platform: process.platform,
   setRelays: (relays) => ipcRenderer.invoke(CHANNELS.setRelays, relays),
   openExternal: (url) => ipcRenderer.invoke(CHANNELS.openExternal, url),
+  openFile: () => ipcRenderer.invoke(CHANNELS.openFile),
+  saveFile: (name, format, bytes) => ipcRenderer.invoke(CHANNELS.saveFile, name, format, bytes),
 };
 
 contextBridge.exposeInMainWorld('dure', api);
