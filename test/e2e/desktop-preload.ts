@@ -46,8 +46,8 @@ function installPreload(): void {
     saveFile: (f: { name: string; bytes: Uint8Array }) =>
       call({ method: 'saveFile', name: f.name, bytes: Array.from(f.bytes) }),
     getDeviceKey: async () => {
-      const r = (await call({ method: 'getDeviceKey' })) as { key: number[]; backend: string };
-      return { key: bytesOf(r.key), backend: r.backend };
+      const r = (await call({ method: 'getDeviceKey' })) as { kek: number[]; plainText: boolean };
+      return { kek: bytesOf(r.kek), plainText: r.plainText };
     },
     startMeeting: () => call({ method: 'startMeeting' }),
     stopMeeting: () => call({ method: 'stopMeeting' }),

@@ -4,6 +4,7 @@
  * Electron binary cannot run here (TOOLCHAIN.md §2); the main process side is tested in electron/test.
  */
 import type { Page } from '@playwright/test';
+import mammoth from 'mammoth';
 import { test, expect, appUrl } from './fixtures';
 import { editorContent, editorText, gotoList, waitForEditor } from './app';
 import { emitDesktop, installDesktopPreload, type Answer, type DesktopCall } from './desktop-preload';
@@ -19,7 +20,7 @@ function answers(overrides: Partial<Record<DesktopCall['method'], Answer>> = {})
       case 'setRelays':
         return { allowed: c.relays, refused: [] };
       case 'getDeviceKey':
-        return { key: KEK, backend: 'gnome_libsecret' };
+        return { kek: KEK, plainText: false };
       case 'openFile':
         return null;
       case 'saveFile':
@@ -62,10 +63,10 @@ test('the desktop shell: its affordances show, the relays reach main, no service
   await expect(page.getByTestId('desktop-meeting')).toBeVisible();
 });
 
-test('menu: New document, then Export ▸ Markdown sends the Markdown bytes to the save call', async ({ page }) => {
+test('menu: New document, then Export ▸ Markdown and ▸ Word send the file bytes to the save call', async ({ page }) => {
   const calls = await installDesktopPreload(page, answers());
   await gotoList(page);
-  await emitDesktop(page, 'menu', 'new-document');
+  await emitDesktop(page, 'menu', 'new');
   await waitForEditor(page);
   await typeInEditor(page, '두레 회의록 meeting notes');
   await emitDesktop(page, 'menu', 'export-markdown');
@@ -74,16 +75,23 @@ test('menu: New document, then Export ▸ Markdown sends the Markdown bytes to t
   expect(saved.name).toMatch(/\.md$/);
   expect(new TextDecoder().decode(new Uint8Array(saved.bytes))).toContain('두레 회의록 meeting notes');
   await expect(page.getByTestId('desktop-saved')).toBeVisible();
+
+  await emitDesktop(page, 'menu', 'export-docx');
+  await expect.poll(() => of(calls, 'saveFile').length).toBe(2);
+  const docx = of(calls, 'saveFile')[1]!;
+  expect(docx.name).toMatch(/\.docx$/);
+  const { value } = await mammoth.extractRawText({ buffer: Buffer.from(docx.bytes) });
+  expect(value).toContain('두레 회의록 meeting notes');
 });
 
-test('menu: Open… imports the Markdown file the dialog answered', async ({ page }) => {
+test('menu: Import… imports the Markdown file the open dialog answered', async ({ page }) => {
   const md = '# 총회 안건\n\n- 예산\n- 다음 모임\n';
   const calls = await installDesktopPreload(
     page,
     answers({ openFile: () => ({ name: '안건.md', bytes: Array.from(new TextEncoder().encode(md)) }) }),
   );
   await gotoList(page);
-  await emitDesktop(page, 'menu', 'open');
+  await emitDesktop(page, 'menu', 'import');
   await waitForEditor(page);
   expect(of(calls, 'openFile')).toHaveLength(1);
   await expect(editorContent(page).locator('h1')).toHaveText('총회 안건');
@@ -109,6 +117,18 @@ test('a dure:// link from main opens the shared document', async ({ page, browse
   await expect.poll(() => editorText(page), { timeout: 20_000 }).toContain('함께 쓰는 문서');
   // The secret is read once and dropped from the address bar.
   expect(page.url()).not.toContain(fragment);
+
+  // File ▸ Open Link…: the in-app box (the safer path) takes the whole https link; a wrong one is refused.
+  await gotoList(page);
+  await emitDesktop(page, 'menu', 'open');
+  const dialog = page.getByTestId('open-link-dialog');
+  await dialog.getByTestId('open-link-dialog-input').fill('https://example.org/#not-a-link');
+  await dialog.getByTestId('open-link-dialog-confirm').click();
+  await expect(dialog.getByRole('alert')).toHaveText('This is not a Dure edit or view link.');
+  await dialog.getByTestId('open-link-dialog-input').fill(link);
+  await dialog.getByTestId('open-link-dialog-confirm').click();
+  await waitForEditor(page);
+  await expect.poll(() => editorText(page)).toContain('함께 쓰는 문서');
   await other.close();
 });
 
@@ -145,7 +165,7 @@ test('lock off: the device key comes from the shell, and the documents open afte
 });
 
 test('Linux without a keyring: the plain-text warning shows', async ({ page }) => {
-  await installDesktopPreload(page, answers({ getDeviceKey: () => ({ key: KEK, backend: 'basic_text' }) }));
+  await installDesktopPreload(page, answers({ getDeviceKey: () => ({ kek: KEK, plainText: true }) }));
   await gotoList(page);
   await expect(page.getByTestId('plain-text-key')).toBeVisible();
   await expect(page.getByTestId('plain-text-key')).toContainText('plain text');

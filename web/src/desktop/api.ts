@@ -9,27 +9,21 @@
 /** Must equal DURE_API_VERSION in electron/src/shared-api.ts. */
 export const DESKTOP_API_VERSION = 1;
 
-/** What the native menu sends to the renderer. */
-export type MenuCommand =
-  | 'new-document'
-  | 'open'
-  | 'import'
-  | 'export-markdown'
-  | 'export-html'
-  | 'export-docx'
-  | 'close-document'
-  | 'host-meeting';
-
-export const MENU_COMMANDS: readonly MenuCommand[] = [
-  'new-document',
+/** What the native menu sends to the renderer (electron/src/main/menu.ts MENU_COMMANDS). */
+export const MENU_COMMANDS = [
+  'new',
   'open',
   'import',
+  'save',
   'export-markdown',
   'export-html',
   'export-docx',
-  'close-document',
   'host-meeting',
-];
+  'close',
+  'about',
+] as const;
+
+export type MenuCommand = (typeof MENU_COMMANDS)[number];
 
 /** A file the user picked in the native open dialog: its name (no path) and its bytes. */
 export interface OpenedFile {
@@ -39,22 +33,20 @@ export interface OpenedFile {
 
 export type SaveResult = 'saved' | 'cancelled' | 'failed';
 
-/** The device key-encryption key kept by main under safeStorage, and which backend protects it. */
-export interface DeviceKeyAnswer {
-  /** 32 random bytes, made once by main and stored encrypted with safeStorage */
-  readonly key: Uint8Array;
-  /** safeStorage.getSelectedStorageBackend() on Linux ('basic_text' = plain text), else the platform name */
-  readonly backend: string;
+/**
+ * The device key-encryption key kept by main under safeStorage (electron/src/main/key-store.ts DeviceKek):
+ * 32 random bytes made once by main, and whether safeStorage only pretends to encrypt (Linux 'basic_text').
+ */
+export interface DeviceKek {
+  readonly kek: Uint8Array;
+  readonly plainText: boolean;
 }
 
-export interface MeetingInfo {
-  /** the addresses participants open (http://<lan-ip>:<port>/), as the LAN mode prints them */
-  readonly urls: readonly string[];
-}
-
+/** electron/src/main/meeting.ts MeetingStatus */
 export type MeetingState =
   | { readonly state: 'stopped' }
-  | { readonly state: 'running'; readonly urls: readonly string[] }
+  | { readonly state: 'starting' }
+  | { readonly state: 'running'; readonly port?: number; readonly urls: readonly string[] }
   | { readonly state: 'failed'; readonly reason: string };
 
 export interface DesktopApi {
@@ -70,7 +62,8 @@ export interface DesktopApi {
   openFile?(): Promise<OpenedFile | null>;
   /** the native save dialog with a suggested name */
   saveFile?(file: { readonly name: string; readonly bytes: Uint8Array }): Promise<SaveResult>;
-  getDeviceKey?(): Promise<DeviceKeyAnswer>;
+  /** the device KEK, or a refusal ('unavailable', 'unreadable') as a Result-shaped value or a rejection */
+  getDeviceKey?(): Promise<unknown>;
   startMeeting?(): Promise<MeetingState>;
   stopMeeting?(): Promise<MeetingState>;
 }
@@ -88,4 +81,23 @@ export function desktopApi(w: { dure?: unknown } = window as { dure?: unknown })
   return d as DesktopApi;
 }
 
-export const isMenuCommand = (s: unknown): s is MenuCommand => MENU_COMMANDS.includes(s as MenuCommand);
+export const isMenuCommand = (s: unknown): s is MenuCommand => (MENU_COMMANDS as readonly unknown[]).includes(s);
+
+/**
+ * The device KEK out of the shell's answer, which may come bare ({ kek, plainText }) or as a Result
+ * ({ ok: true, value }); anything else (a refusal, a wrong size) throws: opening the documents cannot go on
+ * with another key, and a new one would orphan every document key the old one wrapped.
+ */
+export function deviceKekOf(answer: unknown): DeviceKek {
+  const a = answer as { ok?: unknown; value?: unknown; error?: unknown } | null;
+  if (a !== null && typeof a === 'object' && a.ok === false) {
+    throw new Error(`the desktop shell has no device key: ${String(a.error)}`);
+  }
+  const v = (a !== null && typeof a === 'object' && a.ok === true ? a.value : a) as Partial<DeviceKek> | null;
+  if (v === null || typeof v !== 'object' || !(v.kek instanceof Uint8Array) || v.kek.length !== DEVICE_KEK_BYTES) {
+    throw new Error('the desktop shell answered without a 32-byte device key');
+  }
+  return { kek: v.kek, plainText: v.plainText === true };
+}
+
+export const DEVICE_KEK_BYTES = 32;

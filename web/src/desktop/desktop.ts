@@ -9,10 +9,12 @@ import type { Banners } from '../ui/banners';
 import { infoDialog } from '../ui/dialogs';
 import { t } from '../i18n/i18n';
 import { navigate, parseRoute, type Route } from '../router';
-import { exportDocument, type ExportFormat } from '../editor/export';
+import { h } from '../ui/dom';
 import { importErrorText, importFile, leftOutSentence } from '../pages/import';
 import { isMenuCommand, type DesktopApi, type MenuCommand } from './api';
-import { isPlainTextBackend, type DesktopKeyStore } from './key-store';
+import type { DesktopKeyStore } from './key-store';
+import { exportBytes, type DesktopExportFormat } from './files';
+import { openLinkDialog } from './open-link';
 import { hasMeeting, renderMeetingCard } from './meeting';
 import { openDoc } from './open-doc';
 import { reportRelays } from './relays-report';
@@ -26,9 +28,10 @@ export interface DesktopDeps {
   readonly navigate?: (r: Route) => void;
 }
 
-const EXPORTS: Partial<Record<MenuCommand, ExportFormat>> = {
+const EXPORTS: Partial<Record<MenuCommand, DesktopExportFormat>> = {
   'export-markdown': 'markdown',
   'export-html': 'html',
+  'export-docx': 'docx',
 };
 
 export function startDesktop(api: DesktopApi, deps: DesktopDeps): () => void {
@@ -39,6 +42,13 @@ export function startDesktop(api: DesktopApi, deps: DesktopDeps): () => void {
 
   const error = (text: string): void =>
     banners.show('desktop', { kind: 'error', testid: 'desktop-error', text, dismissLabel: t('common.dismiss') });
+  const info = (testid: string, text: string): void =>
+    banners.show('desktop', { kind: 'info', testid, text, dismissLabel: t('common.dismiss') });
+  const openFragment = (fragment: string): void => {
+    // The app reads a capability fragment once, drops it from the address bar, and opens (after
+    // unlock, when locked) the document it grants; only our link shapes get that far.
+    if (parseRoute(`#${fragment}`).name === 'capability') location.hash = fragment;
+  };
 
   async function newDocument(): Promise<void> {
     const r = await core.createDoc();
@@ -46,7 +56,7 @@ export function startDesktop(api: DesktopApi, deps: DesktopDeps): () => void {
     else error(importErrorText(r.error));
   }
 
-  async function openFile(): Promise<void> {
+  async function importFromDialog(): Promise<void> {
     if (!api.openFile) return;
     const picked = await api.openFile();
     if (!picked) return;
@@ -69,28 +79,21 @@ export function startDesktop(api: DesktopApi, deps: DesktopDeps): () => void {
     go({ name: 'doc', docId: r.value.docId });
   }
 
-  async function exportAs(format: ExportFormat): Promise<void> {
+  async function exportAs(format: DesktopExportFormat): Promise<void> {
     if (!api.saveFile) return;
     const doc = openDoc();
     if (!doc) {
       error(dt('noDocument'));
       return;
     }
-    const r = await exportDocument(doc.ydoc, format, t('editor.untitled'));
+    const r = await exportBytes(doc.ydoc, format, t('editor.untitled'));
     if (!r.ok) {
       error(t('export.failed'));
       return;
     }
-    const saved = await api.saveFile({ name: r.value.name, bytes: new TextEncoder().encode(r.value.text) });
+    const saved = await api.saveFile(r.value);
     if (saved === 'failed') error(dt('saveFailed'));
-    else if (saved === 'saved') {
-      banners.show('desktop', {
-        kind: 'info',
-        testid: 'desktop-saved',
-        text: dt('saved', { name: r.value.name }),
-        dismissLabel: t('common.dismiss'),
-      });
-    }
+    else if (saved === 'saved') info('desktop-saved', dt('saved', { name: r.value.name }));
   }
 
   function hostMeeting(): void {
@@ -102,19 +105,25 @@ export function startDesktop(api: DesktopApi, deps: DesktopDeps): () => void {
     const format = EXPORTS[command];
     if (format) return exportAs(format);
     switch (command) {
-      case 'new-document':
+      case 'new':
         return newDocument();
       case 'open':
+        return openLinkDialog(openFragment);
       case 'import':
-        return openFile();
-      case 'close-document':
+        return importFromDialog();
+      case 'save':
+        info('saved-as-you-type', dt('savedAsYouType'));
+        return;
+      case 'close':
         go({ name: 'list' });
         return;
       case 'host-meeting':
         hostMeeting();
         return;
+      case 'about':
+        void infoDialog({ title: dt('aboutTitle'), testid: 'about-dialog', body: h('p', { text: dt('about') }) });
+        return;
       default:
-        // a command this build does not handle yet (DOCX export needs the DOCX converter)
         return;
     }
   }
@@ -124,29 +133,23 @@ export function startDesktop(api: DesktopApi, deps: DesktopDeps): () => void {
       api.onMenuCommand((command) => {
         if (!isMenuCommand(command)) return;
         // Nothing of a locked app is reachable from the menu either.
-        if (core.lock.enabled && core.lock.locked && command !== 'close-document') return;
+        if (core.lock.enabled && core.lock.locked) return;
         run(command).catch((e: unknown) => {
           console.error('menu command failed', command, e);
-          error(command === 'open' || command === 'import' ? dt('openFailed') : dt('saveFailed'));
+          error(command === 'import' ? dt('openFailed') : dt('saveFailed'));
         });
       }),
     );
   }
 
   if (api.onOpenLink) {
-    stops.push(
-      api.onOpenLink((fragment) => {
-        // The app reads a capability fragment once, drops it from the address bar, and opens (after
-        // unlock, when locked) the document it grants; only our link shapes get that far.
-        if (typeof fragment === 'string' && parseRoute(`#${fragment}`).name === 'capability') location.hash = fragment;
-      }),
-    );
+    stops.push(api.onOpenLink((fragment) => typeof fragment === 'string' && openFragment(fragment)));
   }
 
   stops.push(reportRelays((relays) => api.setRelays(relays)));
 
   const checkKey = (): void => {
-    const plain = !core.lock.enabled && isPlainTextBackend(deps.keyStore?.backend);
+    const plain = !core.lock.enabled && deps.keyStore?.plainText === true;
     if (plain) {
       banners.show('plain-text-key', {
         kind: 'warn',

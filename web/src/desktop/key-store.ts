@@ -8,36 +8,28 @@
  * store never saves one: the keyring only saves when load() found nothing, which cannot happen here.
  */
 import type { DeviceKeyStore } from '@dure/shared';
-import type { DesktopApi } from './api';
-
-export const DEVICE_KEY_BYTES = 32;
+import { deviceKekOf, type DesktopApi } from './api';
 
 export interface DesktopKeyStore extends DeviceKeyStore {
-  /** the safeStorage backend main reported on the last load; undefined before the first */
-  readonly backend: string | undefined;
+  /** whether main said, on the last load, that safeStorage keeps the key as plain text */
+  readonly plainText: boolean;
 }
-
-/** Linux's fallback when no keyring (gnome-libsecret, kwallet) answers: the "encrypted" key is plain text. */
-export const isPlainTextBackend = (backend: string | undefined): boolean => backend === 'basic_text';
 
 export function desktopKeyStore(
   api: Required<Pick<DesktopApi, 'getDeviceKey'>>,
   subtle: SubtleCrypto | undefined = globalThis.crypto?.subtle,
 ): DesktopKeyStore {
-  let backend: string | undefined;
+  let plainText = false;
   return {
-    get backend() {
-      return backend;
+    get plainText() {
+      return plainText;
     },
     async load() {
-      const answer = await api.getDeviceKey();
-      if (!(answer.key instanceof Uint8Array) || answer.key.length !== DEVICE_KEY_BYTES) {
-        throw new Error('the desktop shell answered with a device key of the wrong size');
-      }
-      backend = typeof answer.backend === 'string' ? answer.backend : undefined;
+      const { kek, plainText: plain } = deviceKekOf(await api.getDeviceKey());
+      plainText = plain;
       // app:// is a secure context, so subtle is there; without it the raw bytes still work ('device-raw').
-      if (!subtle) return answer.key.slice();
-      return subtle.importKey('raw', answer.key.slice() as Uint8Array<ArrayBuffer>, { name: 'AES-GCM' }, false, [
+      if (!subtle) return kek.slice();
+      return subtle.importKey('raw', kek.slice() as Uint8Array<ArrayBuffer>, { name: 'AES-GCM' }, false, [
         'encrypt',
         'decrypt',
       ]);

@@ -21,6 +21,15 @@ const en = {
   saveFailed: 'The file could not be saved.',
   openFailed: 'The file could not be opened.',
   noDocument: 'Open a document first, then export it.',
+  openLinkTitle: 'Open a link',
+  openLinkHint: 'Paste an edit or view link someone shared with you.',
+  openLinkLabel: 'Link',
+  openLinkConfirm: 'Open',
+  openLinkInvalid: 'This is not a Dure edit or view link.',
+  savedAsYouType: 'Every change is saved on this device as you type.',
+  aboutTitle: 'About Dure',
+  about:
+    'Dure: local-first, end-to-end encrypted documents. The desktop app keeps its documents in its own profile on this computer.',
 } as const;
 
 type Key = keyof typeof en;
@@ -42,6 +51,14 @@ const ko: Record<Key, string> = {
   saveFailed: '파일을 저장하지 못했습니다.',
   openFailed: '파일을 열지 못했습니다.',
   noDocument: '먼저 문서를 연 다음 내보내세요.',
+  openLinkTitle: '링크 열기',
+  openLinkHint: '공유받은 편집 링크나 보기 링크를 붙여 넣으세요.',
+  openLinkLabel: '링크',
+  openLinkConfirm: '열기',
+  openLinkInvalid: 'Dure 편집 링크나 보기 링크가 아닙니다.',
+  savedAsYouType: '모든 변경은 입력하는 대로 이 기기에 저장됩니다.',
+  aboutTitle: 'Dure 정보',
+  about: 'Dure: 로컬 우선, 종단 간 암호화 문서. 데스크톱 앱은 문서를 이 컴퓨터의 자체 프로필에 보관합니다.',
 };
 
 export function dt(key: Key, params?: Readonly<Record<string, string | number>>): string {
