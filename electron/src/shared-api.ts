@@ -42,26 +42,32 @@ export type OpenExternalResult = 'opened' | 'declined' | 'refused';
 
 /** Extensions the open dialog offers and main accepts (checked again after the dialog). */
 export const OPEN_EXTENSIONS = ['md', 'markdown', 'html', 'htm', 'docx'] as const;
+/** Extensions a saved file may have; main picks the save dialog's filter from the suggested name's. */
+export const SAVE_EXTENSIONS = ['md', 'markdown', 'html', 'htm', 'docx', 'json'] as const;
 /** Larger files are refused before they are read (a .docx with pictures is the largest kind). */
 export const MAX_OPEN_FILE_BYTES = 20 * 1024 * 1024;
 export const FILE_NAME_MAX = 255;
-export const SAVE_FORMATS = ['markdown', 'html', 'docx', 'json'] as const;
-export type SaveFormat = (typeof SAVE_FORMATS)[number];
 
-/** The renderer gets the bytes and the bare file name, never a path. */
-export type OpenFileResult =
-  | { readonly status: 'opened'; readonly name: string; readonly bytes: Uint8Array }
-  | { readonly status: 'cancelled' }
-  | {
-      readonly status: 'refused';
-      readonly reason: 'extension' | 'too-large' | 'not-a-file' | 'unreadable';
-      readonly name: string;
-    };
+/** A file the user picked in the open dialog: its bare name (never a path) and its bytes. */
+export interface OpenedFile {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+}
 
-export type SaveFileResult =
-  | { readonly status: 'saved'; readonly name: string }
-  | { readonly status: 'cancelled' }
-  | { readonly status: 'failed'; readonly name: string };
+/**
+ * Why main would not read the picked file. openFile rejects with an Error whose message contains
+ * `dure-file-refused:<reason>`; openRefusalOf reads the reason back (null for any other error).
+ */
+export type OpenRefusal = 'extension' | 'too-large' | 'not-a-file' | 'unreadable';
+export const OPEN_REFUSED = 'dure-file-refused:';
+export function openRefusalOf(error: unknown): OpenRefusal | null {
+  const m = /dure-file-refused:(extension|too-large|not-a-file|unreadable)/.exec(
+    error instanceof Error ? error.message : String(error),
+  );
+  return m ? (m[1] as OpenRefusal) : null;
+}
+
+export type SaveResult = 'saved' | 'cancelled' | 'failed';
 
 export interface DureApi {
   readonly version: typeof DURE_API_VERSION;
@@ -69,8 +75,11 @@ export interface DureApi {
   readonly platform: string;
   setRelays(relays: readonly string[]): Promise<SetRelaysResult>;
   openExternal(url: string): Promise<OpenExternalResult>;
-  /** Native open dialog; the chosen file's bytes and bare name. */
-  openFile(): Promise<OpenFileResult>;
-  /** Native save dialog starting at `suggestedName` (a bare name, no path); writes `bytes` there. */
-  saveFile(suggestedName: string, format: SaveFormat, bytes: Uint8Array): Promise<SaveFileResult>;
+  /** Native open dialog: the chosen file, null when cancelled; rejects when main refuses it (openRefusalOf). */
+  openFile(): Promise<OpenedFile | null>;
+  /**
+   * Native save dialog starting at `name` (a bare name with one of SAVE_EXTENSIONS, never a path) in
+   * the user's documents folder; writes `bytes` where the user chose, atomically.
+   */
+  saveFile(file: { readonly name: string; readonly bytes: Uint8Array }): Promise<SaveResult>;
 }

@@ -16,7 +16,7 @@ import {
   type FilesDeps,
 } from '../src/main/files';
 import { createIpc, IpcRefused, type InvokeEvent } from '../src/main/ipc';
-import { CHANNELS, MAX_OPEN_FILE_BYTES } from '../src/shared-api';
+import { CHANNELS, MAX_OPEN_FILE_BYTES, openRefusalOf } from '../src/shared-api';
 
 let dir: string;
 let docs: string;
@@ -92,8 +92,8 @@ describe('save', () => {
   it('suggests the name in the documents folder and writes the bytes where the user chose', async () => {
     choice = path.join(docs, '두레 회의록.docx');
     const bytes = new Uint8Array([0x50, 0x4b, 3, 4, 1, 2, 3]);
-    expect(await saveDocumentFile(deps, '두레 회의록.docx', 'docx', bytes)).toEqual({
-      status: 'saved',
+    expect(await saveDocumentFile(deps, '두레 회의록.docx', bytes)).toEqual({
+      result: 'saved',
       name: '두레 회의록.docx',
     });
     expect((asked[0]!.options as { defaultPath: string }).defaultPath).toBe(path.join(docs, '두레 회의록.docx'));
@@ -103,40 +103,41 @@ describe('save', () => {
   it('replaces an existing file whole and leaves no temporary file behind', async () => {
     choice = path.join(docs, 'notes.md');
     await writeFile(choice, 'old '.repeat(1000));
-    await saveDocumentFile(deps, 'notes', 'markdown', new TextEncoder().encode('new'));
+    await saveDocumentFile(deps, 'notes.md', new TextEncoder().encode('new'));
     expect(await readFile(choice, 'utf8')).toBe('new');
     expect((await readdir(docs)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('adds the format’s extension to a name typed without it', async () => {
     choice = path.join(docs, 'plain');
-    expect(await saveDocumentFile(deps, 'x', 'html', new TextEncoder().encode('<p>'))).toEqual({
-      status: 'saved',
+    expect(await saveDocumentFile(deps, 'x.html', new TextEncoder().encode('<p>'))).toEqual({
+      result: 'saved',
       name: 'plain.html',
     });
+    expect((asked[0]!.options as { filters: unknown }).filters).toEqual([
+      { name: 'HTML', extensions: ['html', 'htm'] },
+    ]);
     expect(await readFile(path.join(docs, 'plain.html'), 'utf8')).toBe('<p>');
   });
 
   it('cancel writes nothing', async () => {
     const before = await readdir(docs);
-    expect(await saveDocumentFile(deps, 'x.md', 'markdown', new Uint8Array([1]))).toEqual({ status: 'cancelled' });
+    expect(await saveDocumentFile(deps, 'x.md', new Uint8Array([1]))).toEqual({ result: 'cancelled' });
     expect(await readdir(docs)).toEqual(before);
   });
 
   it('a folder that cannot be written reports failure and leaves nothing', async () => {
     choice = path.join(dir, 'no-such-folder', 'a.md');
-    expect(await saveDocumentFile(deps, 'a.md', 'markdown', new Uint8Array([1]))).toEqual({
-      status: 'failed',
-      name: 'a.md',
-    });
+    expect(await saveDocumentFile(deps, 'a.md', new Uint8Array([1]))).toEqual({ result: 'failed', name: 'a.md' });
     await expect(writeAtomically(path.join(dir, 'no-such-folder', 'b.md'), new Uint8Array([1]))).rejects.toThrow();
   });
 
   it('a suggested name never leaves the documents folder', () => {
-    expect(suggestedName('../../etc/passwd', 'markdown')).toBe('passwd.md');
-    expect(suggestedName('..\\..\\Windows\\win.ini', 'html')).toBe('win.ini.html');
-    expect(suggestedName('..', 'docx')).toBe('document.docx');
-    expect(suggestedName('회의록.docx', 'docx')).toBe('회의록.docx');
+    expect(suggestedName('../../etc/notes.md')).toBe('notes.md');
+    expect(suggestedName('..\\..\\Windows\\win.html')).toBe('win.html');
+    expect(suggestedName('..')).toBe('document');
+    expect(suggestedName('.docx')).toBe('document.docx');
+    expect(suggestedName('회의록.docx')).toBe('회의록.docx');
   });
 });
 
@@ -146,24 +147,40 @@ describe('IPC', () => {
   const handlers = new Map<string, (event: InvokeEvent, ...args: unknown[]) => unknown>();
   const ipc = createIpc({ ipcMain: { handle: (c, l) => void handlers.set(c, l) }, isOurContents: () => true });
   registerFileHandlers(ipc, deps);
-  const save = (...args: unknown[]) => handlers.get(CHANNELS.saveFile)!(event, ...args);
+  const save = (name: unknown, bytes: unknown = new Uint8Array([1])) =>
+    handlers.get(CHANNELS.saveFile)!(event, { name, bytes });
+  const open = () => handlers.get(CHANNELS.openFile)!(event) as Promise<unknown>;
 
   it('refuses a path, a traversal or a reserved name as the suggested name before any dialog opens', () => {
     for (const name of ['../../.bashrc', '/etc/passwd', 'a/b.md', 'C:\\x.md', '..', 'nul.md', 'x\u0000.md']) {
-      expect(() => save(name, 'markdown', new Uint8Array([1])), name).toThrow(IpcRefused);
+      expect(() => save(name), name).toThrow(IpcRefused);
     }
-    expect(() => save('a.md', 'exe', new Uint8Array([1]))).toThrow(IpcRefused);
-    expect(() => save('a.md', 'markdown', 'not bytes')).toThrow(IpcRefused);
+    for (const name of ['run.exe', 'notes', '.md', 'a.md.sh']) expect(() => save(name), name).toThrow(IpcRefused);
+    expect(() => save('a.md', 'not bytes')).toThrow(IpcRefused);
+    expect(() => handlers.get(CHANNELS.saveFile)!(event, 'a.md', new Uint8Array([1]))).toThrow(IpcRefused);
     expect(() => handlers.get(CHANNELS.openFile)!(event, '/etc/passwd')).toThrow(IpcRefused);
     expect(asked).toEqual([]);
   });
 
   it('a valid save goes to the dialog and the disk', async () => {
     choice = path.join(docs, 'via-ipc.md');
-    expect(await save('via-ipc.md', 'markdown', new TextEncoder().encode('안녕'))).toEqual({
-      status: 'saved',
-      name: 'via-ipc.md',
-    });
+    expect(await save('via-ipc.md', new TextEncoder().encode('안녕'))).toBe('saved');
     expect(await readFile(choice, 'utf8')).toBe('안녕');
+    choice = null;
+    expect(await save('via-ipc.md')).toBe('cancelled');
+  });
+
+  it('open answers the file, null on cancel, and a rejection naming the refusal', async () => {
+    choice = path.join(docs, 'via-ipc.md');
+    expect(await open()).toEqual({ name: 'via-ipc.md', bytes: new TextEncoder().encode('안녕') });
+    choice = null;
+    expect(await open()).toBeNull();
+    choice = path.join(dir, 'id_rsa');
+    const e = await open().then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(openRefusalOf(e)).toBe('extension');
+    expect(openRefusalOf(new Error('other'))).toBeNull();
   });
 });

@@ -18,12 +18,18 @@ import {
   FILE_NAME_MAX,
   MAX_OPEN_FILE_BYTES,
   OPEN_EXTENSIONS,
-  SAVE_FORMATS,
-  type OpenFileResult,
-  type SaveFileResult,
-  type SaveFormat,
+  OPEN_REFUSED,
+  SAVE_EXTENSIONS,
+  type OpenedFile,
+  type OpenRefusal,
+  type SaveResult,
 } from '../shared-api';
-import { v, type Ipc, type InvokeEvent } from './ipc';
+import { IpcRefused, v, type Ipc, type InvokeEvent, type Validator } from './ipc';
+
+export type OpenResult =
+  | ({ readonly status: 'opened' } & OpenedFile)
+  | { readonly status: 'cancelled' }
+  | { readonly status: 'refused'; readonly reason: OpenRefusal; readonly name: string };
 
 /** The parts of Electron's `dialog` used here (structural, so tests pass their own). */
 export interface DialogLike {
@@ -52,24 +58,33 @@ export interface FilesDeps {
   readonly windowOf?: (event: InvokeEvent) => unknown;
 }
 
-const FORMAT_FILTER: Record<SaveFormat, { name: string; extensions: string[] }> = {
-  markdown: { name: 'Markdown', extensions: ['md', 'markdown'] },
-  html: { name: 'HTML', extensions: ['html', 'htm'] },
-  docx: { name: 'Word', extensions: ['docx'] },
-  json: { name: 'JSON', extensions: ['json'] },
-};
+type Filter = { readonly name: string; readonly extensions: readonly string[] };
+const FILTERS: readonly Filter[] = [
+  { name: 'Markdown', extensions: ['md', 'markdown'] },
+  { name: 'HTML', extensions: ['html', 'htm'] },
+  { name: 'Word', extensions: ['docx'] },
+  { name: 'JSON', extensions: ['json'] },
+];
 
 const extensionOf = (file: string): string => path.extname(file).slice(1).toLowerCase();
 
+/** The save dialog's filter for a name's extension, or undefined for an extension we do not write. */
+export function filterFor(name: string): Filter | undefined {
+  const ext = extensionOf(name);
+  if (!(SAVE_EXTENSIONS as readonly string[]).includes(ext)) return undefined;
+  return FILTERS.find((f) => f.extensions.includes(ext));
+}
+
 /**
- * The bare name to suggest in the save dialog: the last path segment only, with the format's
- * extension (added when missing). A name that is nothing but dots becomes `document`.
+ * The bare name to suggest in the save dialog: the last path segment only (whatever the renderer
+ * sent; ipc.ts has already refused separators, this is the second line). A name that is nothing but
+ * dots becomes `document` with the same extension.
  */
-export function suggestedName(name: string, format: SaveFormat): string {
-  let base = path.basename(name.replace(/\\/g, '/'));
-  if (base === '' || /^\.+$/.test(base)) base = 'document';
-  const allowed = FORMAT_FILTER[format].extensions;
-  return allowed.includes(extensionOf(base)) ? base : `${base}.${allowed[0]}`;
+export function suggestedName(name: string): string {
+  const base = path.basename(name.replace(/\\/g, '/'));
+  const ext = /\.[^.]+$/.exec(base)?.[0] ?? '';
+  const stem = base.slice(0, base.length - ext.length);
+  return stem === '' || /^\.+$/.test(stem) ? `document${ext}` : base;
 }
 
 /** Reads at most `limit` bytes of a regular file; refuses more, and what is not a regular file. */
@@ -105,7 +120,7 @@ async function readBounded(
 }
 
 /** Shows the open dialog and reads the chosen file. */
-export async function openDocumentFile(deps: FilesDeps, window?: unknown): Promise<OpenFileResult> {
+export async function openDocumentFile(deps: FilesDeps, window?: unknown): Promise<OpenResult> {
   const picked = await deps.dialog.showOpenDialog(window, {
     properties: ['openFile'],
     filters: [{ name: 'Documents', extensions: [...OPEN_EXTENSIONS] }],
@@ -144,39 +159,57 @@ export async function writeAtomically(target: string, bytes: Uint8Array): Promis
   }
 }
 
-/** Shows the save dialog with a suggested name and writes the bytes where the user chose. */
+/**
+ * Shows the save dialog with a suggested name and writes the bytes where the user chose. The name's
+ * extension says the format; a name without one of SAVE_EXTENSIONS is misuse and throws.
+ */
 export async function saveDocumentFile(
   deps: FilesDeps,
   name: string,
-  format: SaveFormat,
   bytes: Uint8Array,
   window?: unknown,
-): Promise<SaveFileResult> {
-  const suggested = suggestedName(name, format);
+): Promise<{ readonly result: SaveResult; readonly name?: string }> {
+  const suggested = suggestedName(name);
+  const filter = filterFor(suggested);
+  if (!filter) throw new Error(`files: ${suggested} has no extension we write`);
   const picked = await deps.dialog.showSaveDialog(window, {
     defaultPath: path.join(deps.defaultDir(), suggested),
-    filters: [FORMAT_FILTER[format]],
+    filters: [{ name: filter.name, extensions: [...filter.extensions] }],
     properties: ['createDirectory', 'showOverwriteConfirmation'],
   });
-  if (picked.canceled || !picked.filePath) return { status: 'cancelled' };
-  // the user may type a name without the extension; the file still gets the format's one
-  const target = FORMAT_FILTER[format].extensions.includes(extensionOf(picked.filePath))
+  if (picked.canceled || !picked.filePath) return { result: 'cancelled' };
+  // a name typed without the extension still gets the format's, so the file opens as what it is
+  const target = filter.extensions.includes(extensionOf(picked.filePath))
     ? picked.filePath
-    : `${picked.filePath}.${FORMAT_FILTER[format].extensions[0]}`;
+    : `${picked.filePath}.${filter.extensions[0]}`;
   try {
     await writeAtomically(target, bytes);
   } catch {
-    return { status: 'failed', name: path.basename(target) };
+    return { result: 'failed', name: path.basename(target) };
   }
-  return { status: 'saved', name: path.basename(target) };
+  return { result: 'saved', name: path.basename(target) };
 }
+
+/** A bare file name with one of SAVE_EXTENSIONS (ipc.ts `v.fileName` refuses paths and reserved names). */
+const saveName: Validator<string> = (value, at) => {
+  const name = v.fileName(FILE_NAME_MAX)(value, at);
+  if (!filterFor(name)) throw new IpcRefused(`${at}: not a .md, .html, .docx or .json name`);
+  return name;
+};
 
 /** Registers the open and save channels (see shared-api.ts CHANNELS.openFile / saveFile). */
 export function registerFileHandlers(ipc: Ipc, deps: FilesDeps): void {
-  ipc.handle(CHANNELS.openFile, v.args(), (_args, event) => openDocumentFile(deps, deps.windowOf?.(event)));
+  ipc.handle(CHANNELS.openFile, v.args(), async (_args, event): Promise<OpenedFile | null> => {
+    const r = await openDocumentFile(deps, deps.windowOf?.(event));
+    if (r.status === 'cancelled') return null;
+    // the contract answers a file or null; a refusal travels as a rejection the renderer can read
+    // back with openRefusalOf (shared-api.ts)
+    if (r.status === 'refused') throw new Error(`${OPEN_REFUSED}${r.reason}`);
+    return { name: r.name, bytes: r.bytes };
+  });
   ipc.handle(
     CHANNELS.saveFile,
-    v.args(v.fileName(FILE_NAME_MAX), v.oneOf(...SAVE_FORMATS), v.bytes()),
-    ([name, format, bytes], event) => saveDocumentFile(deps, name, format, bytes, deps.windowOf?.(event)),
+    v.args(v.object({ name: saveName, bytes: v.bytes() })),
+    async ([file], event) => (await saveDocumentFile(deps, file.name, file.bytes, deps.windowOf?.(event))).result,
   );
 }

@@ -15,7 +15,7 @@ const api: DureApi = {
   setRelays: (relays) => ipcRenderer.invoke(CHANNELS.setRelays, relays),
   openExternal: (url) => ipcRenderer.invoke(CHANNELS.openExternal, url),
   openFile: () => ipcRenderer.invoke(CHANNELS.openFile),
-  saveFile: (name, format, bytes) => ipcRenderer.invoke(CHANNELS.saveFile, name, format, bytes),
+  saveFile: (file) => ipcRenderer.invoke(CHANNELS.saveFile, file),
 };
 
 contextBridge.exposeInMainWorld('dure', api);
