@@ -7,7 +7,7 @@ import { infoDialog } from '../ui/dialogs';
 import { t } from '../i18n/i18n';
 import { formatShortcut } from './commands';
 import { shortcutList } from './kit';
-import { downloadFile, exportDocument, type ExportFormat } from './export';
+import { downloadFile, exportAs, type DownloadFormat } from './export';
 
 const isApple = (): boolean => /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
 
@@ -24,9 +24,10 @@ function shortcutsTable(): HTMLElement {
   );
 }
 
-const FORMATS: readonly { format: ExportFormat; labelKey: string; testid: string }[] = [
+const FORMATS: readonly { format: DownloadFormat; labelKey: string; testid: string }[] = [
   { format: 'markdown', labelKey: 'export.markdown', testid: 'export-markdown' },
   { format: 'html', labelKey: 'export.html', testid: 'export-html' },
+  { format: 'docx', labelKey: 'export.docx', testid: 'export-docx' },
   { format: 'json', labelKey: 'export.json', testid: 'export-json' },
 ];
 
@@ -55,7 +56,7 @@ function createExportMenu(ydoc: Y.Doc, onError: (text: string) => void): HTMLEle
           click: () => {
             setOpen(false);
             button.focus();
-            void exportDocument(ydoc, f.format, t('editor.untitled')).then(
+            void exportAs(ydoc, f.format, t('editor.untitled')).then(
               (r) => (r.ok ? downloadFile(r.value) : onError(t('export.failed'))),
               () => onError(t('export.failed')),
             );

@@ -6,6 +6,8 @@ import type * as Y from 'yjs';
 import { err, ok, type Result } from '@dure/shared';
 
 export type ExportFormat = 'markdown' | 'html' | 'json';
+/** Every format the export menu offers; DOCX is bytes, the others text. */
+export type DownloadFormat = ExportFormat | 'docx';
 
 export interface ExportFile {
   readonly name: string;
@@ -13,7 +15,14 @@ export interface ExportFile {
   readonly text: string;
 }
 
-const EXTENSION: Record<ExportFormat, string> = { markdown: 'md', html: 'html', json: 'json' };
+export interface ExportBytes {
+  readonly name: string;
+  readonly mime: string;
+  readonly bytes: Uint8Array;
+}
+
+const EXTENSION: Record<DownloadFormat, string> = { markdown: 'md', html: 'html', json: 'json', docx: 'docx' };
+const DOCX_MIME = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 const MIME: Record<ExportFormat, string> = {
   markdown: 'text/markdown;charset=utf-8',
   html: 'text/html;charset=utf-8',
@@ -30,7 +39,7 @@ const NOT_IN_FILE_NAMES = /[\u0000-\u001f\u007f<>:"/\\|?*]+/g;
  * A file name from the title: characters no file system accepts (and controls) become `_`, Hangul and
  * other letters stay; a name that is empty or only dots falls back to `fallback`.
  */
-export function fileNameFor(title: string, format: ExportFormat, fallback = 'document'): string {
+export function fileNameFor(title: string, format: DownloadFormat, fallback = 'document'): string {
   let stem = title.normalize('NFC').replace(NOT_IN_FILE_NAMES, '_').trim();
   stem = stem.replace(/^[.\s]+|[.\s]+$/g, '');
   if (stem.length > MAX_STEM) {
@@ -58,9 +67,31 @@ export async function exportDocument(
   return ok({ name: fileNameFor(title, format, fallbackName), mime: MIME[format], text });
 }
 
+/**
+ * The document as a Word file, made on this device by shared/src/convert/docx (loaded on first use,
+ * with the `docx` library: about 77 KB gzip the editor's startup does not carry).
+ */
+export async function exportDocx(ydoc: Y.Doc, fallbackName?: string): Promise<Result<ExportBytes, 'unreadable'>> {
+  const [c, d] = await Promise.all([import('@dure/shared/convert/index'), import('@dure/shared/convert/docx')]);
+  const r = c.docFromYDoc(ydoc);
+  if (!r.ok) return err('unreadable');
+  const bytes = await d.docToDocx(r.value.doc, r.value.title || fallbackName || '');
+  return ok({ name: fileNameFor(r.value.title, 'docx', fallbackName), mime: DOCX_MIME, bytes });
+}
+
+/** Any format of the export menu, as text or bytes. */
+export function exportAs(
+  ydoc: Y.Doc,
+  format: DownloadFormat,
+  fallbackName?: string,
+): Promise<Result<ExportFile | ExportBytes, 'unreadable'>> {
+  return format === 'docx' ? exportDocx(ydoc, fallbackName) : exportDocument(ydoc, format, fallbackName);
+}
+
 /** Saves `file` through the browser's download (a Blob URL and `<a download>`). */
-export function downloadFile(file: ExportFile): void {
-  const url = URL.createObjectURL(new Blob([file.text], { type: file.mime }));
+export function downloadFile(file: ExportFile | ExportBytes): void {
+  const body = 'bytes' in file ? (file.bytes as Uint8Array<ArrayBuffer>) : file.text;
+  const url = URL.createObjectURL(new Blob([body], { type: file.mime }));
   const a = document.createElement('a');
   a.href = url;
   a.download = file.name;

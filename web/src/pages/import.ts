@@ -1,10 +1,12 @@
 /**
- * Import of a Markdown, HTML or text file as a NEW document, converted on this device (nothing is
- * uploaded). The converters are loaded on first use, so the list page's bundle does not carry them.
+ * Import of a Markdown, HTML, text or Word (.docx) file as a NEW document, converted on this device
+ * (nothing is uploaded). The converters are loaded on first use, so the list page's bundle does not
+ * carry them (the DOCX reader, mammoth, is about 92 KB gzip and loads only for a .docx).
  *
- * The conversion runs on the main thread: the HTML path needs DOMParser, which workers lack. It is
- * bounded instead: files over MAX_IMPORT_BYTES are refused before being read, and the button shows a
- * busy state (painted before the conversion starts) until the new document opens.
+ * The conversion runs on the main thread: the HTML path (which DOCX takes too, after mammoth) needs
+ * DOMParser, which workers lack. It is bounded instead: files over the size limit are refused before
+ * being read, and the button shows a busy state (painted before the conversion starts) until the new
+ * document opens.
  */
 import type { Node as PMNode } from '@tiptap/pm/model';
 import { err, ok, type Result } from '@dure/shared';
@@ -16,7 +18,9 @@ import { h } from '../ui/dom';
 import { t } from '../i18n/i18n';
 
 export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
-export const IMPORT_ACCEPT = '.md,.markdown,.html,.htm,.txt';
+/** Word files carry their pictures (which are counted, not kept), so they may be larger; = MAX_DOCX_BYTES. */
+export const MAX_IMPORT_DOCX_BYTES = 20 * 1024 * 1024;
+export const IMPORT_ACCEPT = '.md,.markdown,.html,.htm,.txt,.docx';
 
 export type ImportError = 'too-large' | 'unsupported' | 'unreadable' | CoreError;
 
@@ -26,18 +30,37 @@ export interface Converted {
   readonly report: ConvertReport;
 }
 
-const kindOf = (name: string): 'markdown' | 'html' | undefined => {
+const kindOf = (name: string): 'markdown' | 'html' | 'docx' | undefined => {
   const ext = /\.([^.]+)$/.exec(name.toLowerCase())?.[1];
   if (ext === 'md' || ext === 'markdown' || ext === 'txt') return 'markdown';
   if (ext === 'html' || ext === 'htm') return 'html';
+  if (ext === 'docx') return 'docx';
   return undefined;
 };
 
+/** The size limit for a file of this name. */
+export const importLimitFor = (name: string): number =>
+  kindOf(name) === 'docx' ? MAX_IMPORT_DOCX_BYTES : MAX_IMPORT_BYTES;
+
+async function convertDocx(file: File): Promise<Result<Converted, 'too-large' | 'unreadable'>> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await file.arrayBuffer());
+  } catch {
+    return err('unreadable');
+  }
+  const d = await import('@dure/shared/convert/docx');
+  const r = await d.importDocxFile(bytes, file.name);
+  if (!r.ok) return err(r.error === 'too-large' ? 'too-large' : 'unreadable');
+  return ok({ doc: r.value.doc, title: r.value.title, report: r.value.report });
+}
+
 /** The file as a document of our schema, its title and what was left out. */
 export async function convertFile(file: File): Promise<Result<Converted, 'too-large' | 'unsupported' | 'unreadable'>> {
-  if (file.size > MAX_IMPORT_BYTES) return err('too-large');
   const kind = kindOf(file.name);
+  if (file.size > importLimitFor(file.name)) return err('too-large');
   if (!kind) return err('unsupported');
+  if (kind === 'docx') return convertDocx(file);
   let text: string;
   try {
     text = await file.text();
@@ -117,10 +140,11 @@ export function leftOutSentence(report: ConvertReport): string | undefined {
   return parts.length === 0 ? undefined : t('import.leftOut', { items: parts.join(t('import.separator')) });
 }
 
-export function importErrorText(e: ImportError): string {
+/** `fileName`, when given, picks the size limit the message names (Word files have a larger one). */
+export function importErrorText(e: ImportError, fileName = ''): string {
   switch (e) {
     case 'too-large':
-      return t('import.tooLarge', { mb: MAX_IMPORT_BYTES / 1024 / 1024 });
+      return t('import.tooLarge', { mb: importLimitFor(fileName) / 1024 / 1024 });
     case 'unsupported':
       return t('import.unsupported');
     case 'unreadable':
@@ -175,7 +199,7 @@ export function createImportControl(ctx: AppContext): HTMLElement {
       ctx.banners.show('import', {
         kind: 'error',
         testid: 'import-error',
-        text: importErrorText(r.error),
+        text: importErrorText(r.error, file.name),
         dismissLabel: t('common.dismiss'),
       });
       return;
