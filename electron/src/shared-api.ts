@@ -36,6 +36,12 @@ export interface SetRelaysResult {
   /** The origins now allowed in connect-src (normalised, deduplicated). */
   readonly allowed: readonly string[];
   readonly refused: readonly RelayRefusal[];
+  /**
+   * A page's CSP is fixed when it loads: true when an origin was added that the page asking did not
+   * load with, so it must reload before it can connect there. Main keeps the list on disk, so a
+   * fresh start already has it and needs no reload.
+   */
+  readonly reloadNeeded: boolean;
 }
 
 export type OpenExternalResult = 'opened' | 'declined' | 'refused';

@@ -64,6 +64,19 @@ describe('desktop CSP', () => {
     ]);
   });
 
+  it('says a page must reload when a relay was added that its document did not load with', () => {
+    const state = new CspState();
+    state.documentLoading(1);
+    expect(state.setRelays(['wss://a.example'], 1).reloadNeeded).toBe(true);
+    expect(state.setRelays(['wss://a.example'], 1).reloadNeeded).toBe(true);
+    state.documentLoading(1);
+    expect(state.setRelays(['wss://a.example'], 1).reloadNeeded).toBe(false);
+    // removing one needs no reload: the page never connects to a relay the user removed
+    expect(state.setRelays([], 1).reloadNeeded).toBe(false);
+    // a page we never saw load (or an unknown sender) is not told to reload
+    expect(state.setRelays(['wss://b.example'], 2).reloadNeeded).toBe(false);
+  });
+
   it('rebuilds the policy when the list changes', () => {
     const state = new CspState();
     expect(directive(state.policy, 'connect-src')).toBe("'self'");

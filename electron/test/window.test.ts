@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BrowserWindowConstructorOptions } from '../src/electron-api';
 
@@ -9,11 +12,13 @@ const h = vi.hoisted(() => {
   const created: { options: unknown; urls: string[] }[] = [];
   const appListeners = new Map<string, (...a: unknown[]) => void>();
   let nextId = 1;
+  const contentsListeners = new Map<string, (event: unknown) => void>();
   class FakeWindow {
-    readonly webContents: { id: number };
+    readonly webContents: { id: number; on: (event: string, fn: (event: unknown) => void) => void };
     readonly record: { options: unknown; urls: string[] };
     constructor(options: unknown) {
-      this.webContents = { id: nextId++ };
+      const id = nextId++;
+      this.webContents = { id, on: (event, fn) => contentsListeners.set(`${id}:${event}`, fn) };
       this.record = { options, urls: [] };
       created.push(this.record);
     }
@@ -28,6 +33,8 @@ const h = vi.hoisted(() => {
   const handlers = new Map<string, unknown>();
   return {
     created,
+    contentsListeners,
+    userData: '',
     appListeners,
     handlers,
     schemes: [] as unknown[],
@@ -40,6 +47,7 @@ const h = vi.hoisted(() => {
 vi.mock('../src/electron-api', () => ({
   app: {
     isPackaged: false,
+    getPath: () => h.userData,
     on: (event: string, fn: (...a: unknown[]) => void) => h.appListeners.set(event, fn),
     whenReady: async () => undefined,
     quit: () => undefined,
@@ -75,12 +83,18 @@ const SECURE = {
 let shell: Awaited<ReturnType<typeof import('../src/main/main').start>>;
 
 beforeAll(async () => {
+  h.userData = await mkdtemp(path.join(tmpdir(), 'dure-userdata-'));
+  // the relays a previous run kept
+  await writeFile(path.join(h.userData, 'relays.json'), JSON.stringify(['wss://saved.example']));
   vi.stubEnv('DURE_MAIN_AUTOSTART', '0');
   vi.stubEnv('DURE_WEB_ROOT', '/nonexistent-dure-web');
   const main = await import('../src/main/main');
   shell = await main.start();
 });
-afterAll(() => vi.unstubAllEnvs());
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await rm(h.userData, { recursive: true, force: true });
+});
 
 describe('the windows main.ts creates', () => {
   it('opens app://dure/ in a window with every security option set, and the bundled preload', () => {
@@ -109,7 +123,7 @@ describe('the windows main.ts creates', () => {
     expect([...h.protocolHandlers.keys()]).toEqual(['app']);
     expect(h.permissionHandlers).toEqual(['request', 'check', 'device']);
     expect(h.appListeners.has('web-contents-created')).toBe(true);
-    expect([...h.handlers.keys()].sort()).toEqual(['dure:open-external', 'dure:set-relays']);
+    expect([...h.handlers.keys()]).toEqual(expect.arrayContaining(['dure:open-external', 'dure:set-relays']));
   });
 
   it('guards every webContents that gets created, not only our windows', () => {
@@ -123,5 +137,43 @@ describe('the windows main.ts creates', () => {
       'will-redirect',
     ]);
     expect(setWindowOpenHandler).toHaveBeenCalledOnce();
+  });
+
+  it('serves the first page with the relays kept from the last run, and keeps a new list', async () => {
+    const serve = h.protocolHandlers.get('app') as (r: { url: string; method: string }) => Promise<Response>;
+    const csp = (await serve({ url: 'app://dure/index.html', method: 'GET' })).headers.get('content-security-policy');
+    expect(csp).toContain("connect-src 'self' https://saved.example wss://saved.example;");
+
+    const setRelays = h.handlers.get('dure:set-relays') as (e: unknown, ...a: unknown[]) => unknown;
+    const mainFrame = { url: 'app://dure/index.html', parent: null, processId: 1, routingId: 1 };
+    const from1 = { senderFrame: mainFrame, sender: { id: 1, mainFrame } };
+    // the same relays the page loaded with: nothing to reload
+    expect(setRelays(from1, ['wss://saved.example'])).toMatchObject({ reloadNeeded: false });
+    // a new relay: the page's CSP lacks it until it reloads
+    expect(setRelays(from1, ['wss://saved.example', 'wss://new.example'])).toMatchObject({
+      allowed: ['https://new.example', 'https://saved.example', 'wss://new.example', 'wss://saved.example'],
+      refused: [],
+      reloadNeeded: true,
+    });
+    await vi.waitFor(async () =>
+      expect(JSON.parse(await readFile(path.join(h.userData, 'relays.json'), 'utf8'))).toContain('wss://new.example'),
+    );
+    h.contentsListeners.get('1:did-start-navigation')!({ isMainFrame: true, isSameDocument: false });
+    expect(setRelays(from1, ['wss://saved.example', 'wss://new.example'])).toMatchObject({ reloadNeeded: false });
+    expect((await serve({ url: 'app://dure/', method: 'GET' })).headers.get('content-security-policy')).toContain(
+      'wss://new.example',
+    );
+  });
+
+  it('refuses set-relays from a page that is not ours or not the app', () => {
+    const setRelays = h.handlers.get('dure:set-relays') as (e: unknown, ...a: unknown[]) => unknown;
+    const evil = { url: 'https://evil.example/', parent: null, processId: 1, routingId: 1 };
+    expect(() => setRelays({ senderFrame: evil, sender: { id: 1, mainFrame: evil } }, ['wss://x.example'])).toThrow(
+      /not app:\/\/dure/,
+    );
+    const ok = { url: 'app://dure/index.html', parent: null, processId: 1, routingId: 1 };
+    expect(() => setRelays({ senderFrame: ok, sender: { id: 4242, mainFrame: ok } }, ['wss://x.example'])).toThrow(
+      /not a window of ours/,
+    );
   });
 });

@@ -46,7 +46,7 @@ export function relayOrigins(relay: string): { ok: true; origins: string[] } | {
 }
 
 /** Validates and normalises the renderer's list; the good entries are kept, the rest reported. */
-export function normaliseRelays(relays: readonly string[]): SetRelaysResult {
+export function normaliseRelays(relays: readonly string[]): Omit<SetRelaysResult, 'reloadNeeded'> {
   const allowed = new Set<string>();
   const refused: RelayRefusal[] = [];
   for (const relay of relays.slice(0, RELAYS_MAX)) {
@@ -73,6 +73,8 @@ export function buildCsp(origins: readonly string[]): string {
 export class CspState {
   #origins: readonly string[] = [];
   #policy = buildCsp([]);
+  /** The origins each webContents' current document was served with (by webContents id). */
+  readonly #loadedWith = new Map<number, ReadonlySet<string>>();
 
   get policy(): string {
     return this.#policy;
@@ -82,10 +84,22 @@ export class CspState {
     return this.#origins;
   }
 
-  setRelays(relays: readonly string[]): SetRelaysResult {
-    const result = normaliseRelays(relays);
-    this.#origins = result.allowed;
-    this.#policy = buildCsp(result.allowed);
-    return result;
+  /** Call when a window starts loading a document: it gets the policy as it is now. */
+  documentLoading(contentsId: number): void {
+    this.#loadedWith.set(contentsId, new Set(this.#origins));
+  }
+
+  forget(contentsId: number): void {
+    this.#loadedWith.delete(contentsId);
+  }
+
+  /** `from`: the webContents id that reported (its document's policy decides reloadNeeded). */
+  setRelays(relays: readonly string[], from?: number): SetRelaysResult {
+    const { allowed, refused } = normaliseRelays(relays);
+    this.#origins = allowed;
+    this.#policy = buildCsp(allowed);
+    const loaded = from === undefined ? undefined : this.#loadedWith.get(from);
+    const reloadNeeded = loaded !== undefined && allowed.some((o) => !loaded.has(o));
+    return { allowed, refused, reloadNeeded };
   }
 }

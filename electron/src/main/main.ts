@@ -5,6 +5,7 @@
  * Order matters: the app:// scheme is registered as privileged before 'ready' (Electron refuses it
  * later), every webContents is guarded the moment it exists, and the window opens last.
  */
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from '../electron-api';
 import { CHANNELS, RELAY_ORIGIN_MAX, RELAYS_MAX, URL_MAX } from '../shared-api';
@@ -36,11 +37,41 @@ const external: ExternalDeps = {
   open: (url) => shell.openExternal(url),
 };
 
+/**
+ * The relay origins of the last report, kept so that the first page of the next start is served with
+ * them in its CSP (otherwise every start would need a reload before the app could reach its relays).
+ */
+const relaysFile = (): string => path.join(app.getPath('userData'), 'relays.json');
+
+async function loadRelays(): Promise<string[]> {
+  try {
+    const list: unknown = JSON.parse(await readFile(relaysFile(), 'utf8'));
+    return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string').slice(0, RELAYS_MAX) : [];
+  } catch {
+    return [];
+  }
+}
+
+// One write at a time: two reports in a row must not write the same temporary file at once.
+let saving: Promise<void> = Promise.resolve();
+
+function saveRelays(origins: readonly string[]): Promise<void> {
+  const write = async () => {
+    const tmp = `${relaysFile()}.tmp`;
+    await writeFile(tmp, JSON.stringify(origins));
+    await rename(tmp, relaysFile());
+  };
+  saving = saving.then(write, write);
+  return saving;
+}
+
 /** The shell's own handlers; E2/E3 register theirs on the same Ipc. */
 export function registerShellHandlers(ipc: Ipc, csp: CspState): void {
-  ipc.handle(CHANNELS.setRelays, v.args(v.array(v.string(RELAY_ORIGIN_MAX), RELAYS_MAX)), ([relays]) =>
-    csp.setRelays(relays),
-  );
+  ipc.handle(CHANNELS.setRelays, v.args(v.array(v.string(RELAY_ORIGIN_MAX), RELAYS_MAX)), ([relays], event) => {
+    const result = csp.setRelays(relays, event.sender.id);
+    saveRelays(result.allowed).catch((error: unknown) => console.warn('dure: could not keep the relay list', error));
+    return result;
+  });
   ipc.handle(CHANNELS.openExternal, v.args(v.string(URL_MAX)), ([url]) => openExternal(url, external));
 }
 
@@ -57,11 +88,15 @@ export async function start(): Promise<Shell> {
 
   await app.whenReady();
   const csp = new CspState();
+  csp.setRelays(await loadRelays());
   const handler = createAppHandler({ root: webRoot(), csp: () => csp.policy });
   protocol.handle(APP_SCHEME, (request) => handler(request));
   guardPermissions(session.defaultSession);
 
-  const windows = new Windows(BrowserWindow as unknown as WindowFactory, path.join(__dirname, 'preload.cjs'));
+  const windows = new Windows(BrowserWindow as unknown as WindowFactory, path.join(__dirname, 'preload.cjs'), {
+    documentLoading: (id) => csp.documentLoading(id),
+    closed: (id) => csp.forget(id),
+  });
   const ipc = createIpc({ ipcMain, isOurContents: (sender) => windows.owns(sender) });
   registerShellHandlers(ipc, csp);
 

@@ -43,7 +43,13 @@ export function windowOptions(
 
 /** The window surface we use; Electron's BrowserWindow satisfies it. */
 export interface AppWindow {
-  readonly webContents: { readonly id: number };
+  readonly webContents: {
+    readonly id: number;
+    on(
+      event: 'did-start-navigation',
+      listener: (event: { readonly isMainFrame?: boolean; readonly isSameDocument?: boolean }) => void,
+    ): unknown;
+  };
   once(event: 'ready-to-show', listener: () => void): unknown;
   on(event: 'closed', listener: () => void): unknown;
   show(): void;
@@ -52,6 +58,12 @@ export interface AppWindow {
 
 export type WindowFactory = new (options: BrowserWindowConstructorOptions) => AppWindow;
 
+/** Told when a window's main frame starts loading a new document, and when the window is gone. */
+export interface WindowHooks {
+  readonly documentLoading?: (contentsId: number) => void;
+  readonly closed?: (contentsId: number) => void;
+}
+
 /** Creates windows and remembers their webContents ids until they close. */
 export class Windows {
   readonly #ids = new Set<number>();
@@ -59,14 +71,22 @@ export class Windows {
   constructor(
     private readonly Factory: WindowFactory,
     private readonly preload: string,
+    private readonly hooks: WindowHooks = {},
   ) {}
 
   async open(url: string, extra: Omit<BrowserWindowConstructorOptions, 'webPreferences'> = {}): Promise<AppWindow> {
     const win = new this.Factory(windowOptions(this.preload, extra));
     const id = win.webContents.id;
     this.#ids.add(id);
-    win.on('closed', () => this.#ids.delete(id));
+    win.on('closed', () => {
+      this.#ids.delete(id);
+      this.hooks.closed?.(id);
+    });
+    win.webContents.on('did-start-navigation', (event) => {
+      if (event.isMainFrame !== false && event.isSameDocument !== true) this.hooks.documentLoading?.(id);
+    });
     win.once('ready-to-show', () => win.show());
+    this.hooks.documentLoading?.(id);
     await win.loadURL(url);
     return win;
   }
