@@ -18,7 +18,7 @@ function answers(overrides: Partial<Record<DesktopCall['method'], Answer>> = {})
     if (o) return o(c);
     switch (c.method) {
       case 'setRelays':
-        return { allowed: c.relays, refused: [] };
+        return { allowed: c.relays, refused: [], reloadNeeded: false };
       case 'getDeviceKey':
         return { kek: KEK, plainText: false };
       case 'openFile':
@@ -61,6 +61,27 @@ test('the desktop shell: its affordances show, the relays reach main, no service
   await expect(page.getByTestId('update-available')).toHaveCount(0);
   await page.getByTestId('nav-settings').click();
   await expect(page.getByTestId('desktop-meeting')).toBeVisible();
+});
+
+test('a relay main allowed only after this page loaded: the app offers a reload', async ({ page }) => {
+  let first = true;
+  const calls = await installDesktopPreload(
+    page,
+    answers({
+      setRelays: (c) => {
+        const reloadNeeded = first;
+        first = false;
+        return { allowed: c.method === 'setRelays' ? c.relays : [], refused: [], reloadNeeded };
+      },
+    }),
+  );
+  await gotoList(page);
+  const banner = page.getByTestId('desktop-reload-needed');
+  await expect(banner).toBeVisible();
+  await banner.getByRole('button', { name: 'Reload' }).click();
+  await expect.poll(() => of(calls, 'setRelays').length).toBe(2);
+  await expect(page.getByTestId('document-list')).toBeVisible();
+  await expect(banner).toHaveCount(0);
 });
 
 test('menu: New document, then Export ▸ Markdown and ▸ Word send the file bytes to the save call', async ({ page }) => {

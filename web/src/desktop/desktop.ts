@@ -146,7 +146,20 @@ export function startDesktop(api: DesktopApi, deps: DesktopDeps): () => void {
     stops.push(api.onOpenLink((fragment) => typeof fragment === 'string' && openFragment(fragment)));
   }
 
-  stops.push(reportRelays((relays) => api.setRelays(relays)));
+  stops.push(
+    reportRelays(async (relays) => {
+      const r = (await api.setRelays(relays)) as { reloadNeeded?: unknown } | undefined;
+      // A page's CSP is fixed when it loads: a relay main just allowed is reachable after a reload.
+      if (r?.reloadNeeded !== true) return;
+      banners.show('relay-reload', {
+        kind: 'info',
+        testid: 'desktop-reload-needed',
+        text: dt('reloadForRelay'),
+        action: { label: t('errors.reload'), run: () => location.reload() },
+        dismissLabel: t('common.dismiss'),
+      });
+    }),
+  );
 
   const checkKey = (): void => {
     const plain = !core.lock.enabled && deps.keyStore?.plainText === true;

@@ -26,6 +26,7 @@ const en = {
   openLinkLabel: 'Link',
   openLinkConfirm: 'Open',
   openLinkInvalid: 'This is not a Dure edit or view link.',
+  reloadForRelay: 'A relay you chose is allowed now: reload Dure to connect to it.',
   savedAsYouType: 'Every change is saved on this device as you type.',
   aboutTitle: 'About Dure',
   about:
@@ -56,6 +57,7 @@ const ko: Record<Key, string> = {
   openLinkLabel: '링크',
   openLinkConfirm: '열기',
   openLinkInvalid: 'Dure 편집 링크나 보기 링크가 아닙니다.',
+  reloadForRelay: '선택한 중계 서버가 허용되었습니다. 연결하려면 Dure를 다시 불러오세요.',
   savedAsYouType: '모든 변경은 입력하는 대로 이 기기에 저장됩니다.',
   aboutTitle: 'Dure 정보',
   about: 'Dure: 로컬 우선, 종단 간 암호화 문서. 데스크톱 앱은 문서를 이 컴퓨터의 자체 프로필에 보관합니다.',
