@@ -5,12 +5,13 @@
  *
  * mammoth does no sanitising itself ("javascript: targets … may reference files outside of the
  * source document"): external file access stays off, and every link and image is checked again by
- * the HTML path. Images are not kept: their bytes would have to go to the document's encrypted blob
- * store, which this converter does not hold; they are counted as dropped, and never inlined as
- * data: URIs (mammoth's default) so a large picture costs no base64 string.
+ * the HTML path. Pictures are never inlined as data: URIs (mammoth's default): the caller's
+ * `keepImage` gets their bytes and answers a blob id (the web app stores them in the new document's
+ * encrypted blob store), or they are dropped and counted.
  */
 import type { Node as PMNode } from '@tiptap/pm/model';
 import { err, ok, type Result } from '../result';
+import { isBlobId } from '../editor';
 import { htmlToDoc } from './html';
 import type { ConvertReport } from './normalize';
 import { CODE_CHAR_STYLE_NAME, CODE_STYLE, QUOTE_STYLE, TASK_DONE, TASK_OPEN } from './docx-export';
@@ -31,6 +32,21 @@ export interface DocxImport {
 
 interface DOMParserLike {
   parseFromString(html: string, type: 'text/html'): Document;
+}
+
+/** A picture embedded in the .docx, as mammoth hands it over. */
+export interface DocxImage {
+  readonly bytes: Uint8Array;
+  readonly contentType: string;
+}
+
+export interface DocxOptions {
+  /**
+   * Keeps a picture: resolves to the blob id under which the caller will hold it (see
+   * web/src/pages/import.ts: stored in the new document's encrypted blob store), or null to drop
+   * it. Without this, every picture is dropped and counted.
+   */
+  readonly keepImage?: (image: DocxImage) => Promise<string | null>;
 }
 
 /**
@@ -78,6 +94,19 @@ function restoreTaskLists(dom: Document): void {
   }
 }
 
+/**
+ * Word anchors every picture in a paragraph of its own; the schema's image is a block, so such a
+ * paragraph would leave an empty one behind. A paragraph that holds only pictures is replaced by them.
+ */
+function liftImages(dom: Document): void {
+  for (const p of dom.body.querySelectorAll('p')) {
+    const images = p.querySelectorAll('img');
+    if (images.length > 0 && (p.textContent ?? '').trim() === '' && p.children.length === images.length) {
+      p.replaceWith(...images);
+    }
+  }
+}
+
 function firstText(node: Node): Text | null {
   const walker = node.ownerDocument!.createTreeWalker(node, 4 /* NodeFilter.SHOW_TEXT */);
   return walker.nextNode() as Text | null;
@@ -87,7 +116,11 @@ function firstText(node: Node): Text | null {
  * Converts DOCX bytes into a valid document of our schema. `parser` defaults to the platform's
  * DOMParser; without one (plain Node) the result is `no-dom`, as for HTML.
  */
-export async function docxToDoc(bytes: Uint8Array, parser?: DOMParserLike): Promise<Result<DocxImport, DocxError>> {
+export async function docxToDoc(
+  bytes: Uint8Array,
+  parser?: DOMParserLike,
+  options: DocxOptions = {},
+): Promise<Result<DocxImport, DocxError>> {
   if (bytes.length > MAX_DOCX_BYTES) return err('too-large', `more than ${MAX_DOCX_BYTES} bytes`);
   if (!isZip(bytes)) return err('not-docx', 'not a ZIP container');
   const Platform = (globalThis as { DOMParser?: new () => DOMParserLike }).DOMParser;
@@ -105,9 +138,16 @@ export async function docxToDoc(bytes: Uint8Array, parser?: DOMParserLike): Prom
     converted = await mammoth.convertToHtml(input, {
       styleMap: STYLE_MAP,
       externalFileAccess: false,
-      convertImage: mammoth.images.imgElement(() => {
+      convertImage: mammoth.images.imgElement(async (image) => {
+        const blobId = options.keepImage
+          ? await options.keepImage({
+              bytes: new Uint8Array(await image.readAsArrayBuffer()),
+              contentType: image.contentType,
+            })
+          : null;
+        if (blobId !== null && isBlobId(blobId)) return { src: '', 'data-blob-id': blobId };
         images++;
-        return Promise.resolve({ src: '' });
+        return { src: '' };
       }),
     });
   } catch (e) {
@@ -115,6 +155,7 @@ export async function docxToDoc(bytes: Uint8Array, parser?: DOMParserLike): Prom
   }
   const dom = p.parseFromString(converted.value, 'text/html');
   restoreTaskLists(dom);
+  liftImages(dom);
   const r = htmlToDoc(converted.value, { parseFromString: () => dom });
   if (!r.ok) return r.error === 'no-dom' ? err('no-dom') : err('too-large', r.detail);
   const warnings = [...new Set(converted.messages.map((m) => m.message))];
@@ -127,8 +168,9 @@ export async function importDocxFile(
   bytes: Uint8Array,
   fileName: string,
   parser?: DOMParserLike,
+  options?: DocxOptions,
 ): Promise<Result<DocxImport & { readonly title: string }, DocxError>> {
-  const r = await docxToDoc(bytes, parser);
+  const r = await docxToDoc(bytes, parser, options);
   if (!r.ok) return r;
   return ok({ ...r.value, title: firstHeadingText(r.value.doc) || titleFromFileName(fileName) });
 }

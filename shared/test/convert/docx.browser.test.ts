@@ -9,12 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { docToDocx, docxToDoc, importDocxFile } from '../../src/convert/docx';
 import { converterSchema, normalizeDoc } from '../../src/convert';
 import fixtureUrl from '../fixtures/word-style.docx?url';
+import imageFixtureUrl from '../fixtures/word-image.docx?url';
 import { ROUND_TRIP_DOC } from './docx-helpers';
 
 const normalized = (doc: JSONContent): JSONContent => normalizeDoc(doc, converterSchema().schema).doc.toJSON();
 
-async function fixture(): Promise<Uint8Array> {
-  return new Uint8Array(await (await fetch(fixtureUrl)).arrayBuffer());
+async function fixture(url = fixtureUrl): Promise<Uint8Array> {
+  return new Uint8Array(await (await fetch(url)).arrayBuffer());
 }
 
 describe('DOCX round trip', () => {
@@ -79,5 +80,36 @@ describe('a Word-style .docx', () => {
     const bytes = await fixture();
     expect(await docxToDoc(bytes.slice(0, 300))).toMatchObject({ ok: false, error: 'not-docx' });
     expect(await docxToDoc(new TextEncoder().encode('<html>'))).toMatchObject({ ok: false, error: 'not-docx' });
+  });
+});
+
+describe('pictures in a .docx', () => {
+  it('are handed to keepImage and become image nodes under the blob id it answers, with their alt text', async () => {
+    const seen: { contentType: string; head: number[] }[] = [];
+    const r = await docxToDoc(await fixture(imageFixtureUrl), undefined, {
+      keepImage: (image) => {
+        seen.push({ contentType: image.contentType, head: [...image.bytes.slice(0, 4)] });
+        return Promise.resolve('Picture0000000000001');
+      },
+    });
+    expect(seen).toEqual([{ contentType: 'image/png', head: [0x89, 0x50, 0x4e, 0x47] }]);
+    expect(r.ok && r.value.doc.toJSON()).toEqual({
+      type: 'doc',
+      content: [
+        { type: 'paragraph', content: [{ type: 'text', text: '그림 아래' }] },
+        { type: 'image', attrs: { blobId: 'Picture0000000000001', alt: '빨간 점', width: null, height: null } },
+      ],
+    });
+    expect(r.ok && r.value.report.droppedImages).toBe(0);
+  });
+
+  it('are dropped and counted without keepImage, or when it declines or answers a malformed id', async () => {
+    const bytes = await fixture(imageFixtureUrl);
+    for (const keepImage of [undefined, () => Promise.resolve(null), () => Promise.resolve('bad id!')]) {
+      const r = await docxToDoc(bytes, undefined, { keepImage });
+      expect(r.ok && r.value.doc.textContent).toBe('그림 아래');
+      expect(r.ok && r.value.doc.childCount).toBe(1);
+      expect(r.ok && r.value.report.droppedImages).toBe(1);
+    }
   });
 });
