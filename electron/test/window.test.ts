@@ -12,15 +12,29 @@ const h = vi.hoisted(() => {
   const created: { options: unknown; urls: string[] }[] = [];
   const appListeners = new Map<string, (...a: unknown[]) => void>();
   let nextId = 1;
+  /**
+   * Parts of Electron this test does not look at answer every call with undefined, so a feature wired
+   * into main.ts later does not break the stand-in ('then' stays undefined: these are not promises).
+   */
+  const loose = <T extends object>(known: T): T =>
+    new Proxy(known, {
+      get: (target, key) =>
+        key in target
+          ? target[key as keyof T]
+          : key === 'then' || typeof key !== 'string'
+            ? undefined
+            : () => undefined,
+    });
   const contentsListeners = new Map<string, (event: unknown) => void>();
   class FakeWindow {
     readonly webContents: { id: number; on: (event: string, fn: (event: unknown) => void) => void };
     readonly record: { options: unknown; urls: string[] };
     constructor(options: unknown) {
       const id = nextId++;
-      this.webContents = { id, on: (event, fn) => contentsListeners.set(`${id}:${event}`, fn) };
+      this.webContents = loose({ id, on: (event, fn) => contentsListeners.set(`${id}:${event}`, fn) });
       this.record = { options, urls: [] };
       created.push(this.record);
+      return loose(this);
     }
     once() {}
     on() {}
@@ -32,6 +46,7 @@ const h = vi.hoisted(() => {
   }
   const handlers = new Map<string, unknown>();
   return {
+    loose,
     created,
     contentsListeners,
     userData: '',
@@ -45,28 +60,35 @@ const h = vi.hoisted(() => {
 });
 
 vi.mock('../src/electron-api', () => ({
-  app: {
+  app: h.loose({
     isPackaged: false,
     getPath: () => h.userData,
     on: (event: string, fn: (...a: unknown[]) => void) => h.appListeners.set(event, fn),
     whenReady: async () => undefined,
     quit: () => undefined,
-  },
+    requestSingleInstanceLock: () => true,
+    getLocale: () => 'ko',
+    getPreferredSystemLanguages: () => ['ko-KR'],
+  }),
   BrowserWindow: h.FakeWindow,
-  ipcMain: { handle: (channel: string, fn: unknown) => h.handlers.set(channel, fn) },
-  protocol: {
+  ipcMain: h.loose({ handle: (channel: string, fn: unknown) => h.handlers.set(channel, fn) }),
+  protocol: h.loose({
     registerSchemesAsPrivileged: (s: unknown[]) => h.schemes.push(...s),
     handle: (scheme: string, fn: unknown) => h.protocolHandlers.set(scheme, fn),
-  },
+  }),
   session: {
-    defaultSession: {
+    defaultSession: h.loose({
       setPermissionRequestHandler: () => h.permissionHandlers.push('request'),
       setPermissionCheckHandler: () => h.permissionHandlers.push('check'),
       setDevicePermissionHandler: () => h.permissionHandlers.push('device'),
-    },
+    }),
   },
-  dialog: { showMessageBox: async () => ({ response: 1 }) },
-  shell: { openExternal: async () => undefined },
+  dialog: h.loose({ showMessageBox: async () => ({ response: 1 }) }),
+  shell: h.loose({ openExternal: async () => undefined }),
+  Menu: h.loose({}),
+  safeStorage: h.loose({ isEncryptionAvailable: () => false }),
+  net: h.loose({}),
+  utilityProcess: h.loose({}),
 }));
 
 const SECURE = {
