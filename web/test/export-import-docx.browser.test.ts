@@ -11,6 +11,7 @@ import { LocalCore } from '../src/core/local-core';
 import { setLocale } from '../src/i18n/i18n';
 import { convertFile, MAX_IMPORT_DOCX_BYTES } from '../src/pages/import';
 import fixtureUrl from '../../shared/test/fixtures/word-style.docx?url';
+import imageFixtureUrl from '../../shared/test/fixtures/word-image.docx?url';
 
 const WAIT_MS = 10_000;
 
@@ -121,6 +122,24 @@ describe('Word import', () => {
     ]);
     const report = await until(() => byId('import-report'), 'the report');
     expect(report.textContent).toContain('1 unsafe link(s)');
+  });
+
+  it('a picture in a Word file is stored in the new document and shown, with its alt text', async () => {
+    const bytes = await (await fetch(imageFixtureUrl)).arrayBuffer();
+    await pick(new File([bytes], 'picture.docx'));
+    const editor = await until(() => byId('editor'), 'the editor');
+    const img = await until(
+      () => editor.querySelector<HTMLImageElement>('img[src^="blob:"]'),
+      'the picture, from the blob store',
+    );
+    await img.decode();
+    expect([img.naturalWidth, img.naturalHeight]).toEqual([2, 2]);
+    expect(img.alt).toBe('빨간 점');
+    expect(editor.textContent).toContain('그림 아래');
+    expect(byId('import-report')).toBeNull();
+    const blobId = (window.__dure!.editor.getJSON().content ?? []).find((n) => n.type === 'image')?.attrs?.blobId;
+    expect(blobId).toMatch(/^[A-Za-z0-9_-]{16,128}$/);
+    expect(blobId).not.toMatch(/^docximport/);
   });
 
   it('a .docx that is not a Word file is refused with a message and makes no document', async () => {

@@ -13,7 +13,8 @@ import { err, ok, type Result } from '@dure/shared';
 import { safeHref } from '@dure/shared/editor/safe-href';
 import type { ConvertReport } from '@dure/shared/convert/index';
 import type { AppContext } from '../app';
-import type { AppCore, CoreError } from '../core/types';
+import type { JSONContent } from '@tiptap/core';
+import type { AppCore, CoreError, OpenedDoc } from '../core/types';
 import { h } from '../ui/dom';
 import { t } from '../i18n/i18n';
 
@@ -28,6 +29,12 @@ export interface Converted {
   readonly doc: PMNode;
   readonly title: string;
   readonly report: ConvertReport;
+  /**
+   * Pictures from a Word file, prepared like an inserted image (downscaled, raster only), by the
+   * temporary blob id the doc refers to them with; createDocFrom stores them in the new document's
+   * blob store and puts the real ids in.
+   */
+  readonly images?: ReadonlyMap<string, { readonly bytes: Uint8Array; readonly mime: string }>;
 }
 
 const kindOf = (name: string): 'markdown' | 'html' | 'docx' | undefined => {
@@ -49,10 +56,54 @@ async function convertDocx(file: File): Promise<Result<Converted, 'too-large' | 
   } catch {
     return err('unreadable');
   }
-  const d = await import('@dure/shared/convert/docx');
-  const r = await d.importDocxFile(bytes, file.name);
+  const [d, { prepareImage }] = await Promise.all([
+    import('@dure/shared/convert/docx'),
+    import('../editor/image-prep'),
+  ]);
+  const images = new Map<string, { bytes: Uint8Array; mime: string }>();
+  const keepImage = async (image: { bytes: Uint8Array; contentType: string }): Promise<string | null> => {
+    const prepared = await prepareImage(
+      new Blob([image.bytes as Uint8Array<ArrayBuffer>], { type: image.contentType }),
+    );
+    if (!prepared.ok) return null;
+    const id = `docximport${images.size.toString().padStart(8, '0')}`;
+    images.set(id, { bytes: prepared.value.bytes, mime: prepared.value.mime });
+    return id;
+  };
+  const r = await d.importDocxFile(bytes, file.name, undefined, { keepImage });
   if (!r.ok) return err(r.error === 'too-large' ? 'too-large' : 'unreadable');
-  return ok({ doc: r.value.doc, title: r.value.title, report: r.value.report });
+  return ok({ doc: r.value.doc, title: r.value.title, report: r.value.report, images });
+}
+
+/** Stores the pictures the doc refers to and swaps their temporary ids for the stored blobs' ids. */
+async function storeImages(doc: OpenedDoc, converted: Converted): Promise<Result<PMNode, CoreError | 'too-large'>> {
+  const images = converted.images;
+  if (!images || images.size === 0) return ok(converted.doc);
+  const ids = new Map<string, string>();
+  const json = converted.doc.toJSON() as JSONContent;
+  const walk = async (node: JSONContent): Promise<Result<true, CoreError | 'too-large'>> => {
+    const temp = node.type === 'image' ? node.attrs?.blobId : undefined;
+    const image = typeof temp === 'string' ? images.get(temp) : undefined;
+    if (node.attrs && typeof temp === 'string' && image) {
+      let id = ids.get(temp);
+      if (id === undefined) {
+        const stored = await doc.putBlob(image.bytes, image.mime);
+        if (!stored.ok) return stored;
+        id = stored.value;
+        ids.set(temp, id);
+      }
+      node.attrs = { ...node.attrs, blobId: id };
+    }
+    for (const child of node.content ?? []) {
+      const r = await walk(child);
+      if (!r.ok) return r;
+    }
+    return ok(true);
+  };
+  const r = await walk(json);
+  if (!r.ok) return r;
+  const { converterSchema } = await import('@dure/shared/convert/index');
+  return ok(converterSchema().schema.nodeFromJSON(json));
 }
 
 /** The file as a document of our schema, its title and what was left out. */
@@ -109,9 +160,22 @@ export async function createDocFrom(core: AppCore, converted: Converted): Promis
     return opened;
   }
   const doc = opened.value;
+  let body: Result<PMNode, CoreError | 'too-large'>;
+  try {
+    body = await storeImages(doc, converted);
+    if (!body.ok) {
+      await doc.close();
+      await core.deleteDoc(docId);
+      return err(body.error === 'too-large' ? 'io' : body.error);
+    }
+  } catch (e) {
+    await doc.close();
+    await core.deleteDoc(docId);
+    throw e;
+  }
   try {
     const { writeDocToYDoc, cleanTitle } = await import('@dure/shared/convert/index');
-    writeDocToYDoc(doc.ydoc, converted.doc, converted.title);
+    writeDocToYDoc(doc.ydoc, body.value, converted.title);
     await doc.setMeta({ title: cleanTitle(converted.title), updatedAt: Date.now() });
     await doc.flush();
   } finally {
