@@ -119,6 +119,21 @@ test('menu: Import… imports the Markdown file the open dialog answered', async
   await expect(editorContent(page).locator('li')).toHaveText(['예산', '다음 모임']);
 });
 
+test('menu: Import… of a file main refused says why and creates nothing', async ({ page }) => {
+  await installDesktopPreload(
+    page,
+    answers({
+      openFile: () => {
+        throw new Error('dure-file-refused:extension');
+      },
+    }),
+  );
+  await gotoList(page);
+  await emitDesktop(page, 'menu', 'import');
+  await expect(page.getByTestId('desktop-error')).toContainText('Only Markdown (.md)');
+  await expect(page.getByTestId('document-item')).toHaveCount(0);
+});
+
 test('a dure:// link from main opens the shared document', async ({ page, browser }) => {
   // Someone else writes a document on the plain web app and shares its edit link.
   const other = await browser.newContext();

@@ -58,7 +58,21 @@ export function startDesktop(api: DesktopApi, deps: DesktopDeps): () => void {
 
   async function importFromDialog(): Promise<void> {
     if (!api.openFile) return;
-    const picked = await api.openFile();
+    let picked: Awaited<ReturnType<NonNullable<DesktopApi['openFile']>>>;
+    try {
+      picked = await api.openFile();
+    } catch (e) {
+      // main refused the picked file (electron/src/shared-api.ts openRefusalOf): say which way
+      const reason = /dure-file-refused:([a-z-]+)/.exec(e instanceof Error ? e.message : String(e))?.[1];
+      error(
+        reason === 'extension'
+          ? importErrorText('unsupported')
+          : reason === 'too-large'
+            ? importErrorText('too-large')
+            : dt('openFailed'),
+      );
+      return;
+    }
     if (!picked) return;
     banners.hide('import');
     const file = new File([picked.bytes as Uint8Array<ArrayBuffer>], picked.name);
