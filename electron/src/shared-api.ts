@@ -20,7 +20,58 @@ export const CHANNELS = {
   openFile: 'dure:open-file',
   /** Ask the user where to save (native save dialog, suggested name) and write the bytes there atomically. */
   saveFile: 'dure:save-file',
+  /** (E3) The device key-encryption key that safeStorage protects; asked for only while the app lock is off. */
+  deviceKek: 'dure:device-kek',
+  /** (E3) Delete the stored device KEK: only after turning the app lock on re-wrapped every key record. */
+  forgetDeviceKek: 'dure:forget-device-kek',
+  /** (E3) The renderer listens for links now: main delivers queued and later dure:// links (EVENTS.openLink). */
+  linksReady: 'dure:links-ready',
+  /** (E3) Host a meeting: the sync server on the LAN, documents in memory, in a utility process. */
+  meetingStart: 'dure:meeting-start',
+  meetingStop: 'dure:meeting-stop',
+  meetingStatus: 'dure:meeting-status',
 } as const;
+
+/** (E3) Messages main sends to the renderer (ipcRenderer.on in the preload; the renderer gets callbacks). */
+export const EVENTS = {
+  /** a menu click: MenuCommand */
+  menu: 'dure:menu',
+  /** a dure:// link to open: the capability fragment (`1e.…` / `1r.…`) for the "open link" path */
+  openLink: 'dure:open-link',
+  /** MeetingStatus, whenever it changes */
+  meetingStatus: 'dure:meeting-changed',
+} as const;
+
+/** (E3) What the application menu asks the renderer to do. */
+export const MENU_COMMANDS = [
+  'new',
+  'open',
+  'import',
+  'save',
+  'export-markdown',
+  'export-html',
+  'export-docx',
+  'host-meeting',
+  'close',
+  'about',
+] as const;
+export type MenuCommand = (typeof MENU_COMMANDS)[number];
+
+/**
+ * (E3) The device KEK: 32 bytes for the keyring's raw device key. plainText: Linux safeStorage fell back
+ * to 'basic_text' (no keychain), so the key file is as readable as plain text: show a warning.
+ */
+export type DeviceKekAnswer =
+  | { readonly ok: true; readonly kek: Uint8Array; readonly plainText: boolean }
+  | { readonly ok: false; readonly error: 'unavailable' | 'unreadable' };
+
+/** (E3) 'crashed': the meeting process ended while running (its documents, in memory only, are gone). */
+export type MeetingFailure = 'port-in-use' | 'start-failed' | 'crashed';
+export type MeetingStatus =
+  | { readonly state: 'stopped' }
+  | { readonly state: 'starting' }
+  | { readonly state: 'running'; readonly port: number; readonly urls: readonly string[] }
+  | { readonly state: 'failed'; readonly reason: MeetingFailure };
 
 export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
 
@@ -88,4 +139,14 @@ export interface DureApi {
    * the user's documents folder; writes `bytes` where the user chose, atomically.
    */
   saveFile(file: { readonly name: string; readonly bytes: Uint8Array }): Promise<SaveResult>;
+  /** (E3) See CHANNELS.deviceKek. */
+  deviceKek(): Promise<DeviceKekAnswer>;
+  forgetDeviceKek(): Promise<void>;
+  /** (E3) Each returns an unsubscribe. onOpenLink also tells main the renderer is ready for links. */
+  onMenuCommand(cb: (command: MenuCommand) => void): () => void;
+  onOpenLink(cb: (fragment: string) => void): () => void;
+  onMeetingStatus(cb: (status: MeetingStatus) => void): () => void;
+  meetingStart(): Promise<MeetingStatus>;
+  meetingStop(): Promise<MeetingStatus>;
+  meetingStatus(): Promise<MeetingStatus>;
 }

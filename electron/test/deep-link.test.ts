@@ -5,9 +5,12 @@ import {
   linkFromArgv,
   parseDeepLink,
   registerDeepLinks,
+  registerLinkIpc,
   type DeepLink,
   type DeepLinkApp,
 } from '../src/main/deep-link';
+import { createIpc, type InvokeEvent } from '../src/main/ipc';
+import { CHANNELS } from '../src/shared-api';
 import { claimSingleInstance, focusWindow, type SingleInstanceApp } from '../src/main/single-instance';
 
 const cap = newEditCapability();
@@ -167,5 +170,25 @@ describe('claimSingleInstance', () => {
     });
     expect(calls).toEqual(['restore', 'show', 'focus']);
     focusWindow(undefined);
+  });
+});
+
+describe('registerLinkIpc', () => {
+  it('sends queued and later links to the window whose renderer said it listens', async () => {
+    const handlers = new Map<string, (event: never, ...args: unknown[]) => unknown>();
+    const ipc = createIpc({ ipcMain: { handle: (c, l) => void handlers.set(c, l) }, isOurContents: () => true });
+    const inbox = new LinkInbox();
+    const sent: [number, string][] = [];
+    registerLinkIpc(ipc, inbox, (id, fragment) => sent.push([id, fragment]));
+    inbox.push({ fragment: edit, kind: 'edit' });
+    expect(sent).toEqual([]);
+    const frame = { url: 'app://dure/', parent: null, processId: 1, routingId: 1 };
+    const event: InvokeEvent = { senderFrame: frame, sender: { id: 3, mainFrame: frame } };
+    await handlers.get(CHANNELS.linksReady)!(event as never);
+    inbox.push({ fragment: view, kind: 'view' });
+    expect(sent).toEqual([
+      [3, edit],
+      [3, view],
+    ]);
   });
 });

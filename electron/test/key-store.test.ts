@@ -10,7 +10,9 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DeviceKeyStore, KEK_BYTES, KEK_FILE, type SafeStorageLike } from '../src/main/key-store';
+import { createIpc, type InvokeEvent } from '../src/main/ipc';
+import { DeviceKeyStore, KEK_BYTES, KEK_FILE, registerKeyStoreIpc, type SafeStorageLike } from '../src/main/key-store';
+import { CHANNELS } from '../src/shared-api';
 
 /** XOR with a per-"keychain" byte, tagged so a foreign keychain's output fails like the real one does. */
 function fakeSafeStorage(keychain: number, backend = 'gnome_libsecret', available = true): SafeStorageLike {
@@ -147,5 +149,27 @@ describe('the real keyring on the desktop device key', () => {
     expect(await locked.unlock('비밀 문장 passphrase')).toEqual({ ok: true, value: undefined });
     const r = await locked.getDocSecrets(secrets.docId);
     expect(r.ok).toBe(true);
+  });
+});
+
+describe('the device KEK over IPC', () => {
+  function eventFrom(url: string): InvokeEvent {
+    const frame = { url, parent: null, processId: 1, routingId: 1 };
+    return { senderFrame: frame, sender: { id: 5, mainFrame: frame } };
+  }
+
+  it('answers the app at app://dure/ and refuses any other page', async () => {
+    const handlers = new Map<string, (event: never, ...args: unknown[]) => unknown>();
+    const ipc = createIpc({ ipcMain: { handle: (c, l) => void handlers.set(c, l) }, isOurContents: () => true });
+    registerKeyStoreIpc(ipc, new DeviceKeyStore(dir, fakeSafeStorage(7, 'basic_text'), 'linux'));
+    const ask = (url: string): Promise<unknown> =>
+      Promise.resolve().then(() => handlers.get(CHANNELS.deviceKek)!(eventFrom(url) as never));
+
+    const answer = (await ask('app://dure/index.html')) as { ok: boolean; kek: Uint8Array; plainText: boolean };
+    expect(answer.ok).toBe(true);
+    expect(answer.kek).toHaveLength(KEK_BYTES);
+    expect(answer.plainText).toBe(true);
+    await expect(ask('https://evil.example/')).rejects.toThrow(/not app:\/\/dure/);
+    await expect(ask('file:///home/u/x.html')).rejects.toThrow(/not app:\/\/dure/);
   });
 });

@@ -11,8 +11,11 @@ import { promisify } from 'node:util';
 import { decodeFrame, encodeFrame, type Frame } from '@dure/shared/protocol/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { createIpc, type InvokeEvent } from '../src/main/ipc';
+import { CHANNELS, type MeetingStatus as ApiMeetingStatus } from '../src/shared-api';
 import {
   MeetingHost,
+  registerMeetingIpc,
   stopMeetingOnQuit,
   utilityProcessSpawner,
   type MeetingStatus,
@@ -167,5 +170,21 @@ describe('MeetingHost', () => {
     // The quit that follows passes straight through.
     listener!({ preventDefault: () => prevented++ });
     expect(prevented).toBe(1);
+  }, 30_000);
+});
+
+describe('registerMeetingIpc', () => {
+  it('starts and stops through IPC and tells the windows every change', async () => {
+    const handlers = new Map<string, (event: never, ...args: unknown[]) => unknown>();
+    const ipc = createIpc({ ipcMain: { handle: (c, l) => void handlers.set(c, l) }, isOurContents: () => true });
+    const told: ApiMeetingStatus[] = [];
+    registerMeetingIpc(ipc, host(), (s) => told.push(s));
+    const frame = { url: 'app://dure/', parent: null, processId: 1, routingId: 1 };
+    const event = { senderFrame: frame, sender: { id: 1, mainFrame: frame } } as InvokeEvent as never;
+    const running = (await handlers.get(CHANNELS.meetingStart)!(event)) as ApiMeetingStatus;
+    expect(running.state).toBe('running');
+    expect(await handlers.get(CHANNELS.meetingStatus)!(event)).toEqual(running);
+    expect(await handlers.get(CHANNELS.meetingStop)!(event)).toEqual({ state: 'stopped' });
+    expect(told.map((s) => s.state)).toEqual(['starting', 'running', 'stopped']);
   }, 30_000);
 });

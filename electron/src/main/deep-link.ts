@@ -6,6 +6,8 @@
  */
 import { parseFragment } from '@dure/shared/crypto/capability';
 import { err, ok, type Result } from '@dure/shared/result';
+import { CHANNELS } from '../shared-api';
+import { v, type Ipc } from './ipc';
 
 export const DEEP_LINK_SCHEME = 'dure';
 
@@ -108,4 +110,21 @@ export function registerDeepLinks(
   });
   const first = linkFromArgv(opts.argv);
   if (first) inbox.push(first);
+}
+
+/**
+ * When a window's renderer says it listens (linksReady), queued and later links go to that window;
+ * `send` delivers one fragment to the webContents with this id (EVENTS.openLink).
+ */
+export function registerLinkIpc(
+  ipc: Ipc,
+  inbox: LinkInbox,
+  send: (contentsId: number, fragment: string) => void,
+): void {
+  let detach: (() => void) | undefined;
+  ipc.handle(CHANNELS.linksReady, v.args(), (_args, event) => {
+    detach?.();
+    const id = event.sender.id;
+    detach = inbox.attach((link) => send(id, link.fragment));
+  });
 }

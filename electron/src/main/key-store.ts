@@ -10,6 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { err, ok, type Result } from '@dure/shared/result';
+import { CHANNELS, type DeviceKekAnswer } from '../shared-api';
+import { v, type Ipc } from './ipc';
 
 export const KEK_FILE = 'device-kek.json';
 export const KEK_BYTES = 32;
@@ -118,4 +120,16 @@ export class DeviceKeyStore {
       return undefined;
     }
   }
+}
+
+/**
+ * The key's IPC. ipc.ts answers only the main frame of our own window showing app://dure/, so no other
+ * page, frame or process gets the key this way.
+ */
+export function registerKeyStoreIpc(ipc: Ipc, store: DeviceKeyStore): void {
+  ipc.handle(CHANNELS.deviceKek, v.args(), async (): Promise<DeviceKekAnswer> => {
+    const r = await store.deviceKek();
+    return r.ok ? { ok: true, kek: r.value.kek, plainText: r.value.plainText } : { ok: false, error: r.error };
+  });
+  ipc.handle(CHANNELS.forgetDeviceKek, v.args(), () => store.forget());
 }

@@ -8,6 +8,8 @@
  * under child_process.fork, which is what the Node tests run.
  */
 import { err, ok, type Result } from '@dure/shared/result';
+import { CHANNELS, type MeetingFailure, type MeetingStatus } from '../shared-api';
+import { v, type Ipc } from './ipc';
 
 /** main → meeting process */
 export type MeetingRequest =
@@ -20,14 +22,7 @@ export type MeetingReport =
   | { readonly type: 'start-failed'; readonly reason: 'port-in-use' | 'other'; readonly detail: string }
   | { readonly type: 'stopped' };
 
-export type MeetingStatus =
-  | { readonly state: 'stopped' }
-  | { readonly state: 'starting' }
-  | { readonly state: 'running'; readonly port: number; readonly urls: readonly string[] }
-  | { readonly state: 'failed'; readonly reason: MeetingFailure };
-
-/** 'crashed': the process ended while the meeting ran (documents in it are gone: memory only). */
-export type MeetingFailure = 'port-in-use' | 'start-failed' | 'crashed';
+export type { MeetingFailure, MeetingStatus };
 
 /** The meeting process as main sees it; utilityProcessSpawner adapts Electron's UtilityProcess. */
 export interface MeetingChild {
@@ -209,4 +204,21 @@ export function utilityProcessSpawner(utilityProcess: UtilityProcessLike, entry:
       kill: () => void p.kill(),
     };
   };
+}
+
+/**
+ * The meeting's IPC: start, stop and status answer the status; `broadcast` tells every window when it
+ * changes (a crash included), so the renderer never polls.
+ */
+export function registerMeetingIpc(ipc: Ipc, meeting: MeetingHost, broadcast: (s: MeetingStatus) => void): void {
+  meeting.onStatus(broadcast);
+  ipc.handle(CHANNELS.meetingStart, v.args(), async () => {
+    await meeting.start();
+    return meeting.status;
+  });
+  ipc.handle(CHANNELS.meetingStop, v.args(), async () => {
+    await meeting.stop();
+    return meeting.status;
+  });
+  ipc.handle(CHANNELS.meetingStatus, v.args(), () => meeting.status);
 }

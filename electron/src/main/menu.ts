@@ -4,20 +4,10 @@
  * export…) carry a `command`; installMenu turns those into clicks that send one IPC event each.
  */
 
-/** What a menu click asks the renderer to do; sent on MENU_CHANNEL. */
-export const MENU_COMMANDS = [
-  'new',
-  'open',
-  'import',
-  'save',
-  'export-markdown',
-  'export-html',
-  'export-docx',
-  'host-meeting',
-  'close',
-  'about',
-] as const;
-export type MenuCommand = (typeof MENU_COMMANDS)[number];
+import { MENU_COMMANDS, type MenuCommand } from '../shared-api';
+
+/** What a menu click asks the renderer to do (listed in shared-api.ts; sent as EVENTS.menu). */
+export { MENU_COMMANDS, type MenuCommand };
 
 export const isMenuCommand = (x: unknown): x is MenuCommand =>
   typeof x === 'string' && (MENU_COMMANDS as readonly string[]).includes(x);
