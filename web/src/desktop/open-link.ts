@@ -23,7 +23,7 @@ export async function openLinkDialog(open: (fragment: string) => void): Promise<
     message: dt('openLinkHint'),
     confirmLabel: dt('openLinkConfirm'),
     testid: 'open-link-dialog',
-    input: { label: dt('openLinkLabel'), value: '', placeholder: 'https://…/#1e.…' },
+    input: { label: dt('openLinkLabel'), value: '', placeholder: dt('openLinkPlaceholder') },
     validate: (v) => (linkFragment(v) === undefined ? dt('openLinkInvalid') : undefined),
   });
   if (pasted === null) return;
