@@ -9,8 +9,10 @@
  * styles "Code" and "Quote" defined here. Task items become paragraphs starting with ☐ or ☑ (Word has
  * no task list); the importer turns such paragraphs back into task items.
  *
- * Not written: images (their bytes live in the document's encrypted blob store, which this module
- * does not see; the alt text is kept in brackets), an ordered list's start number, column widths.
+ * Pictures are written when the caller hands over their bytes (`image`: the web app reads them from
+ * the document's encrypted blob store); a picture it cannot give, or of a type Word does not show
+ * (WebP), is written as its alt text in brackets. Not written: an ordered list's start number,
+ * column widths.
  */
 import type { JSONContent } from '@tiptap/core';
 import type { Node as PMNode } from '@tiptap/pm/model';
@@ -34,8 +36,31 @@ type Lib = typeof Docx;
 type Block = Docx.Paragraph | Docx.Table;
 type Inline = Docx.ParagraphChild;
 
+/** A picture's bytes and its size in pixels, as the caller holds them. */
+export interface DocxPicture {
+  readonly bytes: Uint8Array;
+  readonly mime: string;
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface DocxExportOptions {
+  /** The picture stored under `blobId`, or null when it is not available. */
+  readonly image?: (blobId: string) => Promise<DocxPicture | null>;
+}
+
+/** Word's page is about 6.5 inches wide: wider pictures are scaled down to this many pixels (96 per inch). */
+const MAX_PICTURE_WIDTH = 600;
+const WORD_TYPES: Record<string, 'png' | 'jpg' | 'gif' | 'bmp'> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/gif': 'gif',
+  'image/bmp': 'bmp',
+};
+
 interface Ctx {
   readonly lib: Lib;
+  readonly pictures: ReadonlyMap<string, DocxPicture>;
   /** the next numbering instance: each list gets its own, so numbers restart per list */
   instance: number;
 }
@@ -188,11 +213,44 @@ function block(ctx: Ctx, node: JSONContent, place: Place): Block[] {
       return [table(ctx, node)];
     case 'image': {
       const alt = typeof node.attrs?.alt === 'string' && node.attrs.alt !== '' ? node.attrs.alt : 'image';
-      return [paragraph(ctx, [new lib.TextRun({ text: `[${alt}]`, italics: true })], place)];
+      const picture = typeof node.attrs?.blobId === 'string' ? ctx.pictures.get(node.attrs.blobId) : undefined;
+      const type = picture ? WORD_TYPES[picture.mime] : undefined;
+      if (!picture || !type || !(picture.width > 0 && picture.height > 0)) {
+        return [paragraph(ctx, [new lib.TextRun({ text: `[${alt}]`, italics: true })], place)];
+      }
+      const scale = Math.min(1, MAX_PICTURE_WIDTH / picture.width);
+      const run = new lib.ImageRun({
+        type,
+        data: picture.bytes,
+        transformation: {
+          width: Math.max(1, Math.round(picture.width * scale)),
+          height: Math.max(1, Math.round(picture.height * scale)),
+        },
+        altText: { name: alt, description: alt, title: alt },
+      });
+      return [paragraph(ctx, [run], place)];
     }
     default:
       return [];
   }
+}
+
+/** Every picture the document shows, fetched once each before the (synchronous) serializer runs. */
+async function picturesOf(doc: JSONContent, options: DocxExportOptions): Promise<Map<string, DocxPicture>> {
+  const found = new Map<string, DocxPicture>();
+  const { image } = options;
+  if (!image) return found;
+  const ids = new Set<string>();
+  const walk = (n: JSONContent): void => {
+    if (n.type === 'image' && typeof n.attrs?.blobId === 'string') ids.add(n.attrs.blobId);
+    n.content?.forEach(walk);
+  };
+  walk(doc);
+  for (const id of ids) {
+    const picture = await image(id);
+    if (picture) found.set(id, picture);
+  }
+  return found;
 }
 
 function levels(lib: Lib, format: 'bullet' | 'decimal'): Docx.ILevelsOptions[] {
@@ -210,12 +268,16 @@ function levels(lib: Lib, format: 'bullet' | 'decimal'): Docx.ILevelsOptions[] {
  * The document as DOCX bytes. `docx` is loaded on first use (about 77 KB gzip), so callers that never
  * export to Word never load it.
  */
-export async function docToDocx(doc: PMNode | JSONContent, title = ''): Promise<Uint8Array> {
+export async function docToDocx(
+  doc: PMNode | JSONContent,
+  title = '',
+  options: DocxExportOptions = {},
+): Promise<Uint8Array> {
   const lib: Lib = await import('docx');
   const { schema } = converterSchema();
   const json = 'toJSON' in doc && typeof doc.toJSON === 'function' ? (doc as PMNode).toJSON() : doc;
   const normalized = normalizeDoc(json, schema).doc.toJSON() as JSONContent;
-  const ctx: Ctx = { lib, instance: 0 };
+  const ctx: Ctx = { lib, instance: 0, pictures: await picturesOf(normalized, options) };
   const children = blocks(ctx, normalized.content ?? [], { indent: 0 });
   const file = new lib.Document({
     title,

@@ -1,5 +1,5 @@
 /** DOCX ⇄ document, on the device (import through mammoth and the HTML path, export through our own serializer). */
-export { docToDocx, TASK_DONE, TASK_OPEN } from './docx-export';
+export { docToDocx, TASK_DONE, TASK_OPEN, type DocxExportOptions, type DocxPicture } from './docx-export';
 export {
   docxToDoc,
   importDocxFile,

@@ -61,6 +61,37 @@ describe('docToDocx', () => {
   });
 });
 
+/** A 2×2 red PNG (the picture of fixtures/word-image.docx). */
+const RED_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGP4z8AARAwQCgAf7gP9i18U1AAAAABJRU5ErkJggg==';
+
+describe('docToDocx pictures', () => {
+  const doc = {
+    type: 'doc',
+    content: [
+      { type: 'image', attrs: { blobId: 'Abcdefghijklmnop_-0123', alt: '빨간 점' } },
+      { type: 'image', attrs: { blobId: 'WebpWebpWebpWebp_-0123', alt: 'webp' } },
+      { type: 'image', attrs: { blobId: 'MissingMissing00_-0123', alt: 'gone' } },
+    ],
+  };
+
+  it('embeds the pictures the caller hands over, with their alt text; others stay alt text in brackets', async () => {
+    const asked: string[] = [];
+    const bytes = await docToDocx(doc, '', {
+      image: (blobId) => {
+        asked.push(blobId);
+        if (blobId === 'MissingMissing00_-0123') return Promise.resolve(null);
+        const mime = blobId.startsWith('Webp') ? 'image/webp' : 'image/png';
+        return Promise.resolve({ bytes: Buffer.from(RED_PNG, 'base64'), mime, width: 2, height: 2 });
+      },
+    });
+    expect(asked).toEqual(['Abcdefghijklmnop_-0123', 'WebpWebpWebpWebp_-0123', 'MissingMissing00_-0123']);
+    const html = await htmlOf(bytes);
+    expect(html).toContain(`<img alt="빨간 점" src="data:image/png;base64,${RED_PNG}" />`);
+    expect(html).toContain('<em>[webp]</em>');
+    expect(html).toContain('<em>[gone]</em>');
+  });
+});
+
 describe('docxToDoc refusals', () => {
   it('refuses bytes that are not a ZIP, and a ZIP that is not a Word document', async () => {
     expect(await docxToDoc(new TextEncoder().encode('# not a docx'))).toMatchObject({ ok: false, error: 'not-docx' });

@@ -112,4 +112,37 @@ describe('pictures in a .docx', () => {
       expect(r.ok && r.value.report.droppedImages).toBe(1);
     }
   });
+
+  it('survive export → import: the same bytes come back with their alt text', async () => {
+    const png = await pictureOfFixture();
+    expect([...png.slice(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+    const doc: JSONContent = {
+      type: 'doc',
+      content: [{ type: 'image', attrs: { blobId: 'Abcdefghijklmnop_-0123', alt: '빨간 점' } }],
+    };
+    const bytes = await docToDocx(doc, '', {
+      image: () => Promise.resolve({ bytes: png, mime: 'image/png', width: 2, height: 2 }),
+    });
+    const kept: Uint8Array[] = [];
+    const r = await docxToDoc(bytes, undefined, {
+      keepImage: (image) => {
+        kept.push(image.bytes);
+        return Promise.resolve('Abcdefghijklmnop_-0123');
+      },
+    });
+    expect(kept).toEqual([png]);
+    expect(r.ok && r.value.doc.toJSON()).toEqual(normalized(doc));
+  });
 });
+
+/** The PNG inside fixtures/word-image.docx, as keepImage receives it. */
+async function pictureOfFixture(): Promise<Uint8Array> {
+  let png = new Uint8Array();
+  await docxToDoc(await fixture(imageFixtureUrl), undefined, {
+    keepImage: (image) => {
+      png = image.bytes;
+      return Promise.resolve(null);
+    },
+  });
+  return png;
+}
