@@ -203,6 +203,7 @@ function fakeEngine(): SyncEngine & { sessions: FakeSession[] } {
         close: async () => void (s.closed = true),
         addTransport: (t: Transport) => void s.transports.push(t.id),
         removeTransport: (id: string) => void (s.transports = s.transports.filter((x) => x !== id)),
+        presenceRoute: () => undefined,
       } as unknown as FakeSession;
       sessions.push(s);
       return Promise.resolve(s);
