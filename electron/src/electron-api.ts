@@ -15,6 +15,7 @@ export {
   net,
   protocol,
   safeStorage,
+  screen,
   session,
   shell,
   utilityProcess,

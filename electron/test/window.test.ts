@@ -89,6 +89,7 @@ vi.mock('../src/electron-api', () => ({
   safeStorage: h.loose({ isEncryptionAvailable: () => false }),
   net: h.loose({}),
   utilityProcess: h.loose({}),
+  screen: h.loose({ getAllDisplays: () => [] }),
 }));
 
 const SECURE = {

@@ -7,9 +7,27 @@
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from '../electron-api';
-import { CHANNELS, RELAY_ORIGIN_MAX, RELAYS_MAX, URL_MAX } from '../shared-api';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  protocol,
+  safeStorage,
+  screen,
+  session,
+  shell,
+  utilityProcess,
+} from '../electron-api';
+import { CHANNELS, EVENTS, RELAY_ORIGIN_MAX, RELAYS_MAX, URL_MAX } from '../shared-api';
 import { CspState } from './csp';
+import { LinkInbox, registerDeepLinks, registerLinkIpc } from './deep-link';
+import { DeviceKeyStore, registerKeyStoreIpc } from './key-store';
+import { MeetingHost, registerMeetingIpc, stopMeetingOnQuit, utilityProcessSpawner } from './meeting';
+import { installMenu, menuStringsFor } from './menu';
+import { claimSingleInstance, focusWindow } from './single-instance';
+import { loadWindowState, saveWindowState, trackWindowState, type TrackedWindow } from './window-state';
 import { createIpc, v, type Ipc } from './ipc';
 import { guardContents, openExternal, type ExternalDeps } from './navigation';
 import { guardPermissions } from './permissions';
@@ -81,10 +99,59 @@ export interface Shell {
   readonly csp: CspState;
 }
 
+/** dure:// links that arrive before (or while) a window listens; see deep-link.ts. */
+const links = new LinkInbox();
+
+const contentsById = (id: number) => BrowserWindow.getAllWindows().find((w) => w.webContents.id === id)?.webContents;
+
+/** E3's parts: menu, device key, links, meeting. */
+function registerDesktop(ipc: Ipc): void {
+  const userData = app.getPath('userData');
+  installMenu(
+    Menu,
+    { platform: process.platform, strings: menuStringsFor(app.getLocale()), dev: !app.isPackaged },
+    (command) =>
+      (BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0])?.webContents.send(EVENTS.menu, command),
+  );
+  registerKeyStoreIpc(ipc, new DeviceKeyStore(userData, safeStorage, process.platform));
+  registerLinkIpc(ipc, links, (id, fragment) => contentsById(id)?.send(EVENTS.openLink, fragment));
+  const meeting = new MeetingHost({
+    spawn: utilityProcessSpawner(utilityProcess, path.join(__dirname, 'meeting.cjs')),
+    webDir: webRoot(),
+  });
+  registerMeetingIpc(ipc, meeting, (status) =>
+    BrowserWindow.getAllWindows().forEach((w) => w.webContents.send(EVENTS.meetingStatus, status)),
+  );
+  stopMeetingOnQuit(app, meeting);
+}
+
+/** The first window where it was last time (window-state.ts), its place saved as it moves. */
+async function openMainWindow(windows: Windows): Promise<void> {
+  const userData = app.getPath('userData');
+  const state = await loadWindowState(
+    userData,
+    screen.getAllDisplays().map((d) => d.workArea),
+  );
+  const { maximized, ...bounds } = state;
+  const win = await windows.open(APP_INDEX_URL, bounds);
+  const real = win as unknown as TrackedWindow & { maximize(): void };
+  if (maximized) real.maximize();
+  trackWindowState(real, {
+    save: (s) => saveWindowState(userData, s),
+    onError: (e) => console.warn('dure: could not keep the window state', e),
+  });
+}
+
 /** Everything up to the first window; resolves once it is loading. */
 export async function start(): Promise<Shell> {
   protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
   app.on('web-contents-created', (_event, contents) => guardContents(contents, external));
+  // Before 'ready': macOS delivers the link that started the app as an early open-url event.
+  registerDeepLinks(app, links, {
+    argv: process.argv,
+    execPath: process.execPath,
+    ...(app.isPackaged ? {} : { devEntry: path.resolve(process.argv[1] ?? '.') }),
+  });
 
   await app.whenReady();
   const csp = new CspState();
@@ -99,6 +166,7 @@ export async function start(): Promise<Shell> {
   });
   const ipc = createIpc({ ipcMain, isOurContents: (sender) => windows.owns(sender) });
   registerShellHandlers(ipc, csp);
+  registerDesktop(ipc);
 
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
@@ -106,12 +174,16 @@ export async function start(): Promise<Shell> {
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) void windows.open(APP_INDEX_URL);
   });
-  await windows.open(APP_INDEX_URL);
+  await openMainWindow(windows);
   return { windows, ipc, csp };
 }
 
 // The bundle's entry (build.mjs) runs start(); tests import the module and call start() themselves.
-if (process.env.DURE_MAIN_AUTOSTART !== '0') {
+// A second copy hands its command line (maybe a dure:// link) to the first and quits (single-instance.ts).
+if (
+  process.env.DURE_MAIN_AUTOSTART !== '0' &&
+  claimSingleInstance(app, links, () => focusWindow(BrowserWindow.getAllWindows()[0]))
+) {
   start().catch((error: unknown) => {
     console.error('dure: could not start', error);
     app.quit();
