@@ -140,6 +140,20 @@ describe('Word import', () => {
     const blobId = (window.__dure!.editor.getJSON().content ?? []).find((n) => n.type === 'image')?.attrs?.blobId;
     expect(blobId).toMatch(/^[A-Za-z0-9_-]{16,128}$/);
     expect(blobId).not.toMatch(/^docximport/);
+
+    // and exported again, the picture goes into the Word file from the blob store
+    byId<HTMLButtonElement>('export-document')!.click();
+    byId<HTMLButtonElement>('export-docx')!.click();
+    const d = await until(() => downloads[0], 'the docx download');
+    const kept: { type: string; head: number[] }[] = [];
+    const r = await docxToDoc(new Uint8Array(await (await fetch(d.href)).arrayBuffer()), undefined, {
+      keepImage: (image) => {
+        kept.push({ type: image.contentType, head: [...image.bytes.slice(0, 4)] });
+        return Promise.resolve(null);
+      },
+    });
+    expect(r.ok && r.value.doc.textContent).toBe('그림 아래');
+    expect(kept).toEqual([{ type: 'image/png', head: [0x89, 0x50, 0x4e, 0x47] }]);
   });
 
   it('a .docx that is not a Word file is refused with a message and makes no document', async () => {

@@ -137,7 +137,7 @@ describe('pictures in a .docx', () => {
 
 /** The PNG inside fixtures/word-image.docx, as keepImage receives it. */
 async function pictureOfFixture(): Promise<Uint8Array> {
-  let png = new Uint8Array();
+  let png: Uint8Array = new Uint8Array();
   await docxToDoc(await fixture(imageFixtureUrl), undefined, {
     keepImage: (image) => {
       png = image.bytes;

@@ -7,7 +7,7 @@ import { infoDialog } from '../ui/dialogs';
 import { t } from '../i18n/i18n';
 import { formatShortcut } from './commands';
 import { shortcutList } from './kit';
-import { downloadFile, exportAs, type DownloadFormat } from './export';
+import { downloadFile, exportAs, type BlobUrlOf, type DownloadFormat } from './export';
 
 const isApple = (): boolean => /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
 
@@ -32,7 +32,7 @@ const FORMATS: readonly { format: DownloadFormat; labelKey: string; testid: stri
 ];
 
 /** "Export" and its menu of formats; the file is made in this page from the open Y.Doc. */
-function createExportMenu(ydoc: Y.Doc, onError: (text: string) => void): HTMLElement {
+function createExportMenu(ydoc: Y.Doc, onError: (text: string) => void, blobUrlOf?: BlobUrlOf): HTMLElement {
   const button = h('button', {
     class: 'btn small',
     text: t('export.button'),
@@ -56,7 +56,7 @@ function createExportMenu(ydoc: Y.Doc, onError: (text: string) => void): HTMLEle
           click: () => {
             setOpen(false);
             button.focus();
-            void exportAs(ydoc, f.format, t('editor.untitled')).then(
+            void exportAs(ydoc, f.format, t('editor.untitled'), blobUrlOf).then(
               (r) => (r.ok ? downloadFile(r.value) : onError(t('export.failed'))),
               () => onError(t('export.failed')),
             );
@@ -86,13 +86,20 @@ function createExportMenu(ydoc: Y.Doc, onError: (text: string) => void): HTMLEle
  * `ydoc` is the open document (the export reads it, never the editor's view of it); without it
  * there is no export button.
  */
+/** The editor's own blob resolver (the image extension's option), so a Word export can embed pictures. */
+function imageResolver(editor: Editor): BlobUrlOf | undefined {
+  const image = editor.extensionManager.extensions.find((e) => e.name === 'image');
+  const resolve = (image?.options as { resolveBlob?: unknown } | undefined)?.resolveBlob;
+  return typeof resolve === 'function' ? (resolve as BlobUrlOf) : undefined;
+}
+
 export function createDocActions(editor: Editor, ydoc?: Y.Doc, banners?: Banners): HTMLElement {
   const onError = (text: string): void =>
     banners?.show('export', { kind: 'error', text, testid: 'export-error', dismissLabel: t('common.dismiss') });
   return h(
     'div',
     { class: 'doc-actions-bar' },
-    ydoc ? createExportMenu(ydoc, onError) : null,
+    ydoc ? createExportMenu(ydoc, onError, imageResolver(editor)) : null,
     h('button', {
       class: 'btn small',
       text: t('doc.print'),

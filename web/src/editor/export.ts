@@ -4,6 +4,7 @@
  */
 import type * as Y from 'yjs';
 import { err, ok, type Result } from '@dure/shared';
+import type { DocxPicture } from '@dure/shared/convert/docx';
 
 export type ExportFormat = 'markdown' | 'html' | 'json';
 /** Every format the export menu offers; DOCX is bytes, the others text. */
@@ -67,15 +68,40 @@ export async function exportDocument(
   return ok({ name: fileNameFor(title, format, fallbackName), mime: MIME[format], text });
 }
 
+/** An object URL of a blob's decrypted bytes (the editor's image resolver), or undefined. */
+export type BlobUrlOf = (blobId: string) => Promise<string | undefined>;
+
+/** A picture for the Word file: its bytes, type and pixel size, read through the editor's resolver. */
+async function pictureVia(blobUrlOf: BlobUrlOf, blobId: string): Promise<DocxPicture | null> {
+  try {
+    const url = await blobUrlOf(blobId);
+    if (!url) return null;
+    const blob = await (await fetch(url)).blob();
+    const bitmap = await createImageBitmap(blob);
+    const size = { width: bitmap.width, height: bitmap.height };
+    bitmap.close();
+    return { bytes: new Uint8Array(await blob.arrayBuffer()), mime: blob.type, ...size };
+  } catch {
+    // a picture that cannot be read is written as its alt text, not a failed export
+    return null;
+  }
+}
+
 /**
  * The document as a Word file, made on this device by shared/src/convert/docx (loaded on first use,
- * with the `docx` library: about 77 KB gzip the editor's startup does not carry).
+ * with the `docx` library: about 77 KB gzip the editor's startup does not carry). With `blobUrlOf`,
+ * its pictures are embedded; without, each is its alt text.
  */
-export async function exportDocx(ydoc: Y.Doc, fallbackName?: string): Promise<Result<ExportBytes, 'unreadable'>> {
+export async function exportDocx(
+  ydoc: Y.Doc,
+  fallbackName?: string,
+  blobUrlOf?: BlobUrlOf,
+): Promise<Result<ExportBytes, 'unreadable'>> {
   const [c, d] = await Promise.all([import('@dure/shared/convert/index'), import('@dure/shared/convert/docx')]);
   const r = c.docFromYDoc(ydoc);
   if (!r.ok) return err('unreadable');
-  const bytes = await d.docToDocx(r.value.doc, r.value.title || fallbackName || '');
+  const image = blobUrlOf ? (blobId: string) => pictureVia(blobUrlOf, blobId) : undefined;
+  const bytes = await d.docToDocx(r.value.doc, r.value.title || fallbackName || '', { image });
   return ok({ name: fileNameFor(r.value.title, 'docx', fallbackName), mime: DOCX_MIME, bytes });
 }
 
@@ -84,8 +110,9 @@ export function exportAs(
   ydoc: Y.Doc,
   format: DownloadFormat,
   fallbackName?: string,
+  blobUrlOf?: BlobUrlOf,
 ): Promise<Result<ExportFile | ExportBytes, 'unreadable'>> {
-  return format === 'docx' ? exportDocx(ydoc, fallbackName) : exportDocument(ydoc, format, fallbackName);
+  return format === 'docx' ? exportDocx(ydoc, fallbackName, blobUrlOf) : exportDocument(ydoc, format, fallbackName);
 }
 
 /** Saves `file` through the browser's download (a Blob URL and `<a download>`). */
