@@ -23,6 +23,7 @@ import {
 import { CHANNELS, EVENTS, RELAY_ORIGIN_MAX, RELAYS_MAX, URL_MAX } from '../shared-api';
 import { CspState } from './csp';
 import { LinkInbox, registerDeepLinks, registerLinkIpc } from './deep-link';
+import { registerFileHandlers } from './files';
 import { DeviceKeyStore, registerKeyStoreIpc } from './key-store';
 import { MeetingHost, registerMeetingIpc, stopMeetingOnQuit, utilityProcessSpawner } from './meeting';
 import { installMenu, menuStringsFor } from './menu';
@@ -167,6 +168,12 @@ export async function start(): Promise<Shell> {
   const ipc = createIpc({ ipcMain, isOurContents: (sender) => windows.owns(sender) });
   registerShellHandlers(ipc, csp);
   registerDesktop(ipc);
+  // E2's open/save: dialogs modal to the asking window, saves suggested in the user's Documents
+  registerFileHandlers(ipc, {
+    dialog,
+    defaultDir: () => app.getPath('documents'),
+    windowOf: (event) => BrowserWindow.getAllWindows().find((w) => w.webContents.id === event.sender.id),
+  });
 
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
