@@ -151,6 +151,16 @@ describe('MeetingHost', () => {
     expect(meeting.status.state).toBe('stopped');
   }, 30_000);
 
+  it('a stop asked for during the start ends the meeting once it has started', async () => {
+    const meeting = host();
+    const starting = meeting.start();
+    expect(meeting.status).toEqual({ state: 'starting' });
+    await meeting.stop();
+    expect((await starting).ok).toBe(true);
+    expect(meeting.status).toEqual({ state: 'stopped' });
+    expect(children.at(-1)!.exitCode).toBe(0);
+  }, 30_000);
+
   it('stops a running meeting before the app quits', async () => {
     const meeting = host();
     expect((await meeting.start()).ok).toBe(true);

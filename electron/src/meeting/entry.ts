@@ -97,15 +97,25 @@ async function stop(): Promise<void> {
   process.exit(0);
 }
 
+const isStop = (x: unknown): boolean =>
+  typeof x === 'object' && x !== null && (x as { type?: unknown }).type === 'stop';
+
+// A stop that arrives while the server is still starting runs once the start has finished.
+let stopAsked = false;
+const stopNow = (): void => {
+  busy = true;
+  void stop();
+};
+
 parent.onMessage((msg) => {
-  if (busy) return;
-  if (isStart(msg) && !running) {
+  if (isStop(msg)) {
+    if (busy) stopAsked = true;
+    else stopNow();
+  } else if (isStart(msg) && !running && !busy) {
     busy = true;
     void start(msg).finally(() => {
       busy = false;
+      if (stopAsked) stopNow();
     });
-  } else if (typeof msg === 'object' && msg !== null && (msg as { type?: unknown }).type === 'stop') {
-    busy = true;
-    void stop();
   }
 });
