@@ -19,15 +19,18 @@ function answers(overrides: Partial<Record<DesktopCall['method'], Answer>> = {})
     switch (c.method) {
       case 'setRelays':
         return { allowed: c.relays, refused: [], reloadNeeded: false };
-      case 'getDeviceKey':
-        return { kek: KEK, plainText: false };
+      case 'deviceKek':
+        return { ok: true, kek: KEK, plainText: false };
+      case 'forgetDeviceKek':
+        return undefined;
       case 'openFile':
         return null;
       case 'saveFile':
         return 'saved';
-      case 'startMeeting':
-        return { state: 'running', urls: MEETING_URLS };
-      case 'stopMeeting':
+      case 'meetingStart':
+        return { state: 'running', port: 43111, urls: MEETING_URLS };
+      case 'meetingStop':
+      case 'meetingStatus':
         return { state: 'stopped' };
       default:
         return 'refused';
@@ -38,6 +41,12 @@ function answers(overrides: Partial<Record<DesktopCall['method'], Answer>> = {})
 const of = <M extends DesktopCall['method']>(calls: DesktopCall[], m: M) =>
   calls.filter((c): c is Extract<DesktopCall, { method: M }> => c.method === m);
 
+/** The list, once the desktop part of the app listens (it loads after the first page shows). */
+async function gotoDesktopList(page: Page): Promise<void> {
+  await gotoList(page);
+  await expect(page.locator('html')).toHaveAttribute('data-shell', 'desktop');
+}
+
 async function typeInEditor(page: Page, text: string): Promise<void> {
   await editorContent(page).click();
   await page.keyboard.insertText(text);
@@ -46,7 +55,7 @@ async function typeInEditor(page: Page, text: string): Promise<void> {
 
 test('the desktop shell: its affordances show, the relays reach main, no service worker', async ({ page }) => {
   const calls = await installDesktopPreload(page, answers());
-  await gotoList(page);
+  await gotoDesktopList(page);
   await expect(page.locator('html')).toHaveAttribute('data-shell', 'desktop');
   const wsUrl = appUrl().replace(/^http/, 'ws');
   await expect
@@ -75,7 +84,7 @@ test('a relay main allowed only after this page loaded: the app offers a reload'
       },
     }),
   );
-  await gotoList(page);
+  await gotoDesktopList(page);
   const banner = page.getByTestId('desktop-reload-needed');
   await expect(banner).toBeVisible();
   await banner.getByRole('button', { name: 'Reload' }).click();
@@ -86,7 +95,7 @@ test('a relay main allowed only after this page loaded: the app offers a reload'
 
 test('menu: New document, then Export ▸ Markdown and ▸ Word send the file bytes to the save call', async ({ page }) => {
   const calls = await installDesktopPreload(page, answers());
-  await gotoList(page);
+  await gotoDesktopList(page);
   await emitDesktop(page, 'menu', 'new');
   await waitForEditor(page);
   await typeInEditor(page, '두레 회의록 meeting notes');
@@ -111,7 +120,7 @@ test('menu: Import… imports the Markdown file the open dialog answered', async
     page,
     answers({ openFile: () => ({ name: '안건.md', bytes: Array.from(new TextEncoder().encode(md)) }) }),
   );
-  await gotoList(page);
+  await gotoDesktopList(page);
   await emitDesktop(page, 'menu', 'import');
   await waitForEditor(page);
   expect(of(calls, 'openFile')).toHaveLength(1);
@@ -128,7 +137,7 @@ test('menu: Import… of a file main refused says why and creates nothing', asyn
       },
     }),
   );
-  await gotoList(page);
+  await gotoDesktopList(page);
   await emitDesktop(page, 'menu', 'import');
   await expect(page.getByTestId('desktop-error')).toContainText('Only Markdown (.md)');
   await expect(page.getByTestId('document-item')).toHaveCount(0);
@@ -147,7 +156,7 @@ test('a dure:// link from main opens the shared document', async ({ page, browse
   const fragment = link.slice(link.indexOf('#') + 1);
 
   await installDesktopPreload(page, answers());
-  await gotoList(page);
+  await gotoDesktopList(page);
   await emitDesktop(page, 'link', fragment);
   await waitForEditor(page);
   await expect.poll(() => editorText(page), { timeout: 20_000 }).toContain('함께 쓰는 문서');
@@ -155,7 +164,7 @@ test('a dure:// link from main opens the shared document', async ({ page, browse
   expect(page.url()).not.toContain(fragment);
 
   // File ▸ Open Link…: the in-app box (the safer path) takes the whole https link; a wrong one is refused.
-  await gotoList(page);
+  await gotoDesktopList(page);
   await emitDesktop(page, 'menu', 'open');
   const dialog = page.getByTestId('open-link-dialog');
   await dialog.getByTestId('open-link-dialog-input').fill('https://example.org/#not-a-link');
@@ -170,16 +179,16 @@ test('a dure:// link from main opens the shared document', async ({ page, browse
 
 test('lock off: the device key comes from the shell, and the documents open after a reload', async ({ page }) => {
   const calls = await installDesktopPreload(page, answers());
-  await gotoList(page);
+  await gotoDesktopList(page);
   await page.getByTestId('new-document').click();
   const docId = await waitForEditor(page);
   await typeInEditor(page, '저장된 키로 다시 열기');
-  await gotoList(page);
+  await gotoDesktopList(page);
   await page.reload();
   await page.goto(`${appUrl()}#/d/${docId}`);
   await waitForEditor(page, docId);
   await expect.poll(() => editorText(page)).toContain('저장된 키로 다시 열기');
-  expect(of(calls, 'getDeviceKey').length).toBeGreaterThanOrEqual(2);
+  expect(of(calls, 'deviceKek').length).toBeGreaterThanOrEqual(2);
   // Nothing of the key is in IndexedDB: the web app's device-key store stays empty.
   const stored = await page.evaluate(
     () =>
@@ -200,23 +209,52 @@ test('lock off: the device key comes from the shell, and the documents open afte
   await expect(page.getByTestId('plain-text-key')).toHaveCount(0);
 });
 
+test('turning the app lock on deletes the shell’s device key; after a reload nothing asks for it', async ({ page }) => {
+  const calls = await installDesktopPreload(page, answers());
+  await gotoDesktopList(page);
+  await page.getByTestId('new-document').click();
+  const docId = await waitForEditor(page);
+  await typeInEditor(page, '잠금 뒤에도 남는 글');
+  await page.getByTestId('nav-settings').click();
+  await page.getByTestId('lock-new-passphrase').fill('두레 암호 passphrase');
+  await page.getByTestId('lock-confirm-passphrase').fill('두레 암호 passphrase');
+  await page.getByTestId('lock-enable-submit').click();
+  await expect(page.getByTestId('lock-state')).toHaveAttribute('data-enabled', 'true');
+  await expect.poll(() => of(calls, 'forgetDeviceKek').length).toBe(1);
+
+  const asked = of(calls, 'deviceKek').length;
+  await page.reload();
+  await page.getByTestId('unlock-passphrase').fill('두레 암호 passphrase');
+  await page.getByTestId('unlock-submit').click();
+  await page.goto(`${appUrl()}#/d/${docId}`);
+  await waitForEditor(page, docId);
+  await expect.poll(() => editorText(page)).toContain('잠금 뒤에도 남는 글');
+  expect(of(calls, 'deviceKek')).toHaveLength(asked);
+});
+
 test('Linux without a keyring: the plain-text warning shows', async ({ page }) => {
-  await installDesktopPreload(page, answers({ getDeviceKey: () => ({ kek: KEK, plainText: true }) }));
-  await gotoList(page);
+  await installDesktopPreload(page, answers({ deviceKek: () => ({ ok: true, kek: KEK, plainText: true }) }));
+  await gotoDesktopList(page);
   await expect(page.getByTestId('plain-text-key')).toBeVisible();
   await expect(page.getByTestId('plain-text-key')).toContainText('plain text');
 });
 
 test('Host a meeting shows the addresses the shell returns, with a QR code', async ({ page }) => {
   const calls = await installDesktopPreload(page, answers());
-  await gotoList(page);
+  await gotoDesktopList(page);
   await page.getByTestId('nav-settings').click();
   await page.getByTestId('meeting-toggle').click();
   await expect(page.getByTestId('meeting-url')).toHaveText(MEETING_URLS);
   await expect(page.getByTestId('meeting-qr').locator('svg')).toBeVisible();
   await page.getByTestId('meeting-toggle').click();
   await expect(page.getByTestId('meeting-url')).toHaveCount(0);
-  expect(calls.map((c) => c.method).filter((m) => m.endsWith('Meeting'))).toEqual(['startMeeting', 'stopMeeting']);
+  expect(calls.map((c) => c.method).filter((m) => m === 'meetingStart' || m === 'meetingStop')).toEqual([
+    'meetingStart',
+    'meetingStop',
+  ]);
+  // A crash reported by main reaches the card on screen.
+  await emitDesktop(page, 'meeting', { state: 'failed', reason: 'crashed' });
+  await expect(page.getByTestId('meeting-error')).toContainText('stopped unexpectedly');
   // From the menu too: the same card in a dialog.
   await emitDesktop(page, 'menu', 'host-meeting');
   await expect(page.getByTestId('meeting-dialog').getByTestId('desktop-meeting')).toBeVisible();

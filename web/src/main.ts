@@ -20,8 +20,8 @@ async function boot(): Promise<void> {
 
   // Inside the desktop shell: its preload's API, and the device key kept by main under safeStorage.
   const desktop = desktopApi();
-  const getDeviceKey = desktop?.getDeviceKey?.bind(desktop);
-  const keyStore = getDeviceKey ? desktopKeyStore({ getDeviceKey }) : undefined;
+  const deviceKek = desktop?.deviceKek?.bind(desktop);
+  const keyStore = deviceKek ? desktopKeyStore({ deviceKek }) : undefined;
 
   let core: LocalCore;
   // Filled once the app runs; the storage may report a version change at any time after opening.

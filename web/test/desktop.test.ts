@@ -34,9 +34,9 @@ describe('desktopApi', () => {
 describe('the device key from the shell', () => {
   const kek = new Uint8Array(32).map((_, i) => i + 1);
 
-  it('takes { kek, plainText } bare or as a Result, and refuses anything else', () => {
-    expect(deviceKekOf({ kek, plainText: true })).toEqual({ kek, plainText: true });
-    expect(deviceKekOf({ ok: true, value: { kek, plainText: false } })).toEqual({ kek, plainText: false });
+  it('takes { ok: true, kek, plainText } and refuses anything else', () => {
+    expect(deviceKekOf({ ok: true, kek, plainText: true })).toEqual({ kek, plainText: true });
+    expect(deviceKekOf({ ok: true, kek })).toEqual({ kek, plainText: false });
     expect(() => deviceKekOf({ ok: false, error: 'unreadable' })).toThrow(/unreadable/);
     expect(() => deviceKekOf({ kek: kek.slice(1), plainText: false })).toThrow(/32-byte/);
     expect(() => deviceKekOf({ kek: Array.from(kek), plainText: false })).toThrow();
@@ -45,7 +45,7 @@ describe('the device key from the shell', () => {
 
   it('wraps document keys the keyring opens again with the same key only, and never saves one', async () => {
     const storage = new MemoryStorage();
-    const store = desktopKeyStore({ getDeviceKey: () => Promise.resolve({ kek, plainText: true }) });
+    const store = desktopKeyStore({ deviceKek: () => Promise.resolve({ ok: true, kek, plainText: true }) });
     const keyring = await Keyring.open(storage, store);
     expect(keyring.kekKind).toBe('device');
     expect(store.plainText).toBe(true);
@@ -56,7 +56,10 @@ describe('the device key from the shell', () => {
     expect(read.ok && read.value.docId).toBe(secrets.docId);
 
     const other = new Uint8Array(32).fill(9);
-    const wrong = await Keyring.open(storage, desktopKeyStore({ getDeviceKey: () => Promise.resolve({ kek: other }) }));
+    const wrong = await Keyring.open(
+      storage,
+      desktopKeyStore({ deviceKek: () => Promise.resolve({ ok: true, kek: other, plainText: false }) }),
+    );
     expect((await wrong.getDocSecrets(secrets.docId)).ok).toBe(false);
     await expect(store.save(kek)).rejects.toThrow(/main process/);
   });

@@ -42,7 +42,7 @@ export interface DeviceKek {
   readonly plainText: boolean;
 }
 
-/** electron/src/main/meeting.ts MeetingStatus */
+/** electron/src/shared-api.ts MeetingStatus */
 export type MeetingState =
   | { readonly state: 'stopped' }
   | { readonly state: 'starting' }
@@ -54,18 +54,22 @@ export interface DesktopApi {
   readonly platform: string;
   setRelays(relays: readonly string[]): Promise<unknown>;
   openExternal?(url: string): Promise<unknown>;
-  /** menu commands; returns an unsubscribe function */
-  onMenuCommand?(cb: (command: string) => void): () => void;
-  /** a dure:// link (or a second instance's link) to open: the capability fragment without '#' */
-  onOpenLink?(cb: (fragment: string) => void): () => void;
-  /** the native open dialog; null when cancelled */
+  /** the native open dialog; null when cancelled; rejects with `dure-file-refused:<reason>` */
   openFile?(): Promise<OpenedFile | null>;
   /** the native save dialog with a suggested name */
   saveFile?(file: { readonly name: string; readonly bytes: Uint8Array }): Promise<SaveResult>;
-  /** the device KEK, or a refusal ('unavailable', 'unreadable') as a Result-shaped value or a rejection */
-  getDeviceKey?(): Promise<unknown>;
-  startMeeting?(): Promise<MeetingState>;
-  stopMeeting?(): Promise<MeetingState>;
+  /** the device KEK ({ ok: true, kek, plainText } or { ok: false, error }); asked for only while the lock is off */
+  deviceKek?(): Promise<unknown>;
+  /** deletes main's stored device KEK: once the app lock re-wrapped every key record, it wraps nothing */
+  forgetDeviceKek?(): Promise<void>;
+  /** menu commands; returns an unsubscribe function */
+  onMenuCommand?(cb: (command: string) => void): () => void;
+  /** a dure:// link (also one a second instance got) to open: the capability fragment without '#' */
+  onOpenLink?(cb: (fragment: string) => void): () => void;
+  onMeetingStatus?(cb: (status: MeetingState) => void): () => void;
+  meetingStart?(): Promise<MeetingState>;
+  meetingStop?(): Promise<MeetingState>;
+  meetingStatus?(): Promise<MeetingState>;
 }
 
 const isFunction = (x: unknown): boolean => typeof x === 'function';
@@ -84,17 +88,16 @@ export function desktopApi(w: { dure?: unknown } = window as { dure?: unknown })
 export const isMenuCommand = (s: unknown): s is MenuCommand => (MENU_COMMANDS as readonly unknown[]).includes(s);
 
 /**
- * The device KEK out of the shell's answer, which may come bare ({ kek, plainText }) or as a Result
- * ({ ok: true, value }); anything else (a refusal, a wrong size) throws: opening the documents cannot go on
- * with another key, and a new one would orphan every document key the old one wrapped.
+ * The device KEK out of the shell's answer ({ ok: true, kek, plainText }; a bare { kek, plainText } is
+ * taken too); a refusal or anything else throws: opening the documents cannot go on with another key,
+ * and a new one would orphan every document key the old one wrapped.
  */
 export function deviceKekOf(answer: unknown): DeviceKek {
-  const a = answer as { ok?: unknown; value?: unknown; error?: unknown } | null;
-  if (a !== null && typeof a === 'object' && a.ok === false) {
-    throw new Error(`the desktop shell has no device key: ${String(a.error)}`);
-  }
-  const v = (a !== null && typeof a === 'object' && a.ok === true ? a.value : a) as Partial<DeviceKek> | null;
-  if (v === null || typeof v !== 'object' || !(v.kek instanceof Uint8Array) || v.kek.length !== DEVICE_KEK_BYTES) {
+  const a = answer as { ok?: unknown; error?: unknown } | null;
+  if (a === null || typeof a !== 'object') throw new Error('the desktop shell answered without a device key');
+  if (a.ok === false) throw new Error(`the desktop shell has no device key: ${String(a.error)}`);
+  const v = a as Partial<DeviceKek>;
+  if (!(v.kek instanceof Uint8Array) || v.kek.length !== DEVICE_KEK_BYTES) {
     throw new Error('the desktop shell answered without a 32-byte device key');
   }
   return { kek: v.kek, plainText: v.plainText === true };

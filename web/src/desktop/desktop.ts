@@ -15,7 +15,7 @@ import { isMenuCommand, type DesktopApi, type MenuCommand } from './api';
 import type { DesktopKeyStore } from './key-store';
 import { exportBytes, type DesktopExportFormat } from './files';
 import { openLinkDialog } from './open-link';
-import { hasMeeting, renderMeetingCard } from './meeting';
+import { followMeeting, hasMeeting, renderMeetingCard } from './meeting';
 import { openDoc } from './open-doc';
 import { reportRelays } from './relays-report';
 import { dt } from './strings';
@@ -38,7 +38,6 @@ export function startDesktop(api: DesktopApi, deps: DesktopDeps): () => void {
   const { core, banners } = deps;
   const go = deps.navigate ?? navigate;
   const stops: (() => void)[] = [];
-  document.documentElement.dataset.shell = 'desktop';
 
   const error = (text: string): void =>
     banners.show('desktop', { kind: 'error', testid: 'desktop-error', text, dismissLabel: t('common.dismiss') });
@@ -175,6 +174,19 @@ export function startDesktop(api: DesktopApi, deps: DesktopDeps): () => void {
     }),
   );
 
+  stops.push(followMeeting(api));
+
+  // Once the app lock has re-wrapped every key record with the passphrase key, main's device key wraps
+  // nothing: delete it, so a copy of the profile holds no key that opens anything. Turning the lock off
+  // again asks main for a new one.
+  stops.push(
+    core.lock.onRewrap(() => {
+      if (core.lock.enabled) {
+        void api.forgetDeviceKek?.().catch((e: unknown) => console.warn('the shell kept its device key', e));
+      }
+    }),
+  );
+
   const checkKey = (): void => {
     const plain = !core.lock.enabled && deps.keyStore?.plainText === true;
     if (plain) {
@@ -189,6 +201,8 @@ export function startDesktop(api: DesktopApi, deps: DesktopDeps): () => void {
   checkKey();
   stops.push(core.lock.onChange(checkKey));
 
+  // Last, so that a page showing it listens to everything above (tests wait for it).
+  document.documentElement.dataset.shell = 'desktop';
   return () => {
     for (const f of stops.splice(0)) f();
     delete document.documentElement.dataset.shell;

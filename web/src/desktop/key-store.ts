@@ -16,7 +16,7 @@ export interface DesktopKeyStore extends DeviceKeyStore {
 }
 
 export function desktopKeyStore(
-  api: Required<Pick<DesktopApi, 'getDeviceKey'>>,
+  api: Required<Pick<DesktopApi, 'deviceKek'>>,
   subtle: SubtleCrypto | undefined = globalThis.crypto?.subtle,
 ): DesktopKeyStore {
   let plainText = false;
@@ -25,7 +25,7 @@ export function desktopKeyStore(
       return plainText;
     },
     async load() {
-      const { kek, plainText: plain } = deviceKekOf(await api.getDeviceKey());
+      const { kek, plainText: plain } = deviceKekOf(await api.deviceKek());
       plainText = plain;
       // app:// is a secure context, so subtle is there; without it the raw bytes still work ('device-raw').
       if (!subtle) return kek.slice();
