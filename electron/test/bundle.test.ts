@@ -13,10 +13,10 @@ let preload: string;
 
 beforeAll(async () => {
   out = await mkdtemp(path.join(tmpdir(), 'dure-bundle-'));
-  await run(process.execPath, [path.resolve(__dirname, '../build.mjs'), '--out', out], { timeout: 60_000 });
+  await run(process.execPath, [path.resolve(__dirname, '../build.mjs'), '--out', out], { timeout: 120_000 });
   main = await readFile(path.join(out, 'main.cjs'), 'utf8');
   preload = await readFile(path.join(out, 'preload.cjs'), 'utf8');
-});
+}, 120_000);
 afterAll(async () => {
   await rm(out, { recursive: true, force: true });
 });

@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * left out. A HIGH (or worse) finding fails the test; the medium ones we accept are in electron/README.md.
  */
 const run = promisify(execFile);
+// The scanner parses every file of src/ in a child process: seconds on a loaded 2-core machine.
+const SCAN_TIMEOUT = 120_000;
 const SRC = path.resolve(__dirname, '../src');
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -56,7 +58,7 @@ async function scan(input: string): Promise<{ issues: Finding[]; errors: number 
   const { stdout } = await run(
     process.execPath,
     ['-r', path.join(dir, 'offline.cjs'), path.join(dir, 'scan.cjs'), input],
-    { cwd: ROOT, env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules') }, timeout: 60_000 },
+    { cwd: ROOT, env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules') }, timeout: SCAN_TIMEOUT },
   );
   const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
   if (!line) throw new Error(`electronegativity printed no result:\n${stdout}`);
@@ -66,23 +68,31 @@ async function scan(input: string): Promise<{ issues: Finding[]; errors: number 
 const serious = (issues: Finding[]) => issues.filter((i) => i.severity === 'HIGH' || i.severity === 'CRITICAL');
 
 describe('electronegativity', () => {
-  it('finds nothing of high severity in electron/src', async () => {
-    const result = await scan(SRC);
-    expect(result.errors).toBe(0);
-    expect(serious(result.issues)).toEqual([]);
-  });
+  it(
+    'finds nothing of high severity in electron/src',
+    async () => {
+      const result = await scan(SRC);
+      expect(result.errors).toBe(0);
+      expect(serious(result.issues)).toEqual([]);
+    },
+    SCAN_TIMEOUT,
+  );
 
-  it('does report an insecure window (so a clean scan means something)', async () => {
-    const bad = path.join(dir, 'bad');
-    await mkdir(bad);
-    await writeFile(
-      path.join(bad, 'main.js'),
-      `const { BrowserWindow } = require('electron');
+  it(
+    'does report an insecure window (so a clean scan means something)',
+    async () => {
+      const bad = path.join(dir, 'bad');
+      await mkdir(bad);
+      await writeFile(
+        path.join(bad, 'main.js'),
+        `const { BrowserWindow } = require('electron');
 new BrowserWindow({ webPreferences: { nodeIntegration: true, contextIsolation: false, sandbox: false, webSecurity: false } });`,
-    );
-    const ids = serious((await scan(bad)).issues).map((i) => i.id);
-    expect(ids).toContain('CONTEXT_ISOLATION_JS_CHECK');
-    // no will-navigate / setWindowOpenHandler anywhere: the check our navigation.ts satisfies
-    expect(ids).toContain('LIMIT_NAVIGATION_GLOBAL_CHECK');
-  });
+      );
+      const ids = serious((await scan(bad)).issues).map((i) => i.id);
+      expect(ids).toContain('CONTEXT_ISOLATION_JS_CHECK');
+      // no will-navigate / setWindowOpenHandler anywhere: the check our navigation.ts satisfies
+      expect(ids).toContain('LIMIT_NAVIGATION_GLOBAL_CHECK');
+    },
+    SCAN_TIMEOUT,
+  );
 });
